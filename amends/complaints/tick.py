@@ -1,0 +1,111 @@
+"""The time-based work, run once per call of `amends tick` (every minute by the embedded runner,
+by Celery beat at scale).
+
+Idempotent and safe to run twice at once: candidates are found with one indexed query each, then
+every complaint is handled in its own transaction that locks its row and re-checks the condition
+before acting, so a second runner finds nothing left to do. Outbox rows carry dedupe keys too.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+
+from amends.complaints import clocks
+from amends.complaints.messages import notify_staff
+from amends.complaints.models import Complaint
+from amends.complaints.services import _escalate, _lock, _save
+from amends.complaints.timeline import event_append
+from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
+from amends.core import clock
+from amends.notifications.models import Outbox
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    reminders: int = 0
+    escalations: int = 0
+    anonymised: int = 0
+
+    def __str__(self) -> str:
+        return f"reminders={self.reminders} escalations={self.escalations} anonymised={self.anonymised}"
+
+
+def _open_running() -> object:
+    return Complaint.objects.filter(state__in=list(OPEN_STATES), paused_at__isnull=True)
+
+
+def tick(*, now: datetime | None = None) -> TickReport:
+    moment = now or clock.now()
+    report = TickReport()
+    with clock.travel(moment):
+        for pk in Complaint.objects.filter(
+            state__in=list(OPEN_STATES), paused_at__isnull=True, remind_at__lte=moment
+        ).values_list("pk", flat=True):
+            report.reminders += _remind(pk, moment)
+        for pk in Complaint.objects.filter(
+            state__in=list(OPEN_STATES), paused_at__isnull=True, next_escalation_at__lte=moment
+        ).values_list("pk", flat=True):
+            report.escalations += _escalate_overdue(pk, moment)
+        for pk in Complaint.objects.filter(
+            state__in=list(TERMINAL_STATES), retention_until__lt=moment.date(), legal_hold=False,
+            anonymised_at__isnull=True,
+        ).values_list("pk", flat=True):
+            report.anonymised += _anonymise(pk, moment)
+    return report
+
+
+@transaction.atomic
+def _remind(pk: int, now: datetime) -> int:
+    complaint = _lock(Complaint(pk=pk))
+    if complaint.remind_at is None or complaint.remind_at > now or complaint.paused_at is not None:
+        return 0  # another runner did it, or the clock moved
+    due = clocks.active_due(complaint)
+    complaint.remind_at = None
+    _save(complaint)
+    event_append(complaint=complaint, kind="reminder", actor=None, data={"due": due, "owner": complaint.owner_id})
+    notify_staff(complaint, user=complaint.owner, kind=Outbox.Kind.REMINDER,
+                 dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}")
+    if complaint.assignee_id and complaint.assignee_id != complaint.owner_id and complaint.assignee is not None:
+        notify_staff(complaint, user=complaint.assignee, kind=Outbox.Kind.REMINDER,
+                     dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}:assignee")
+    return 1
+
+
+@transaction.atomic
+def _escalate_overdue(pk: int, now: datetime) -> int:
+    complaint = _lock(Complaint(pk=pk))
+    if complaint.next_escalation_at is None or complaint.next_escalation_at > now or complaint.paused_at is not None:
+        return 0
+    due = clocks.active_due(complaint)
+    reason = f"overdue since {due.isoformat() if due else '?'}"
+    return 1 if _escalate(complaint, actor=None, reason=reason, now=now) else 0
+
+
+@transaction.atomic
+def _anonymise(pk: int, now: datetime) -> int:
+    """Past its retention date and not on hold: the customer's personal data is erased unless
+    another complaint still within retention needs it. The complaint's facts stay for statistics."""
+    complaint = _lock(Complaint(pk=pk))
+    if complaint.anonymised_at is not None or complaint.legal_hold:
+        return 0
+    customer = complaint.customer
+    still_needed = (
+        Complaint.objects.filter(customer=customer, anonymised_at__isnull=True)
+        .exclude(pk=complaint.pk)
+        .exists()
+    )
+    if not still_needed and customer.anonymised_at is None:
+        customer.name = customer.phone = customer.email = ""
+        customer.phone_index = customer.email_index = ""
+        customer.anonymised_at = now
+        customer.save()
+    complaint.anonymised_at = now
+    _save(complaint)
+    event_append(complaint=complaint, kind="anonymised", actor=None, data={"customer_erased": not still_needed})
+    return 1

@@ -1,0 +1,50 @@
+"""Secrets for the embedded deployment.
+
+In production every secret comes from the environment and a missing one stops start-up. On a
+laptop or a front-desk PC (the embedded default) amends generates them once into
+`var/secrets.json` (mode 0600) so that `make run` needs no manual step and no secret ever lives in
+the source tree. Losing that file loses the ability to decrypt personal data: back it up with the
+database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+
+def _generate() -> dict[str, str]:
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "AMENDS_FIELD_KEYS": Fernet.generate_key().decode(),
+        "AMENDS_BLIND_INDEX_KEY": secrets.token_urlsafe(32),
+        "AMENDS_TIMELINE_KEY": secrets.token_urlsafe(32),
+    }
+
+
+def load_or_create(path: Path) -> dict[str, str]:
+    """Return the secrets stored at `path`, creating the file atomically the first time.
+
+    Safe when several processes start at once (test workers): the loser of the O_EXCL race reads
+    the winner's file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            text = path.read_text()
+            if text.strip():
+                return dict(json.loads(text))
+            import time
+
+            time.sleep(0.05)
+        raise
+    values = _generate()
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle, indent=2)
+    return values

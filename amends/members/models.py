@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from amends.core.fields import EncryptedTextField
+from amends.orgs.models import Company, Venue
+
+
+class Customer(models.Model):
+    """A person who complains: a member, a guest or a visitor.
+
+    Name, phone and email are encrypted at rest (MultiFernet, keys in the environment) and never
+    stored in clear. Phone and email are found through keyed blind indexes (HMAC of the
+    normalised value), so "every complaint from +8613800138000" is an indexed equality lookup.
+    """
+
+    company = models.ForeignKey(Company, models.PROTECT, related_name="customers", verbose_name=_("company"))
+    name = EncryptedTextField(_("name"), blank=True, default="")
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    email = EncryptedTextField(_("email"), blank=True, default="")
+    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    email_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class Member(models.Model):
+    """A customer's membership at a club (card number, level, expiry)."""
+
+    customer = models.ForeignKey(Customer, models.PROTECT, related_name="memberships", verbose_name=_("customer"))
+    venue = models.ForeignKey(Venue, models.PROTECT, related_name="members", verbose_name=_("venue"))
+    number = models.CharField(_("membership number"), max_length=40)
+    level = models.CharField(_("level"), max_length=40, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [models.UniqueConstraint(fields=["venue", "number"], name="member_number_per_venue")]
+
+    def __str__(self) -> str:
+        return f"{self.venue.code}:{self.number}"

@@ -1,0 +1,72 @@
+"""Writes for customers and members."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from amends.core import crypto, pii
+from amends.core.errors import InvalidInput
+from amends.members.models import Customer, Member
+from amends.orgs.models import Company, Venue
+
+
+def phone_index(e164: str) -> str:
+    return crypto.blind_index(e164, purpose="phone") if e164 else ""
+
+
+def email_index(email: str) -> str:
+    return crypto.blind_index(email, purpose="email") if email else ""
+
+
+@transaction.atomic
+def customer_find_or_create(
+    *, company: Company, name: str, phone: str = "", email: str = "", language: str = "zh-hans"
+) -> tuple[Customer, bool]:
+    """Return the company's customer with this phone (else email), or create one.
+
+    Phone and email are normalised first (raises InvalidInput with code invalid_phone /
+    invalid_email). At least one way to reach the customer, or a name, is required. An existing
+    customer's missing contact details are filled in; known ones are never overwritten here.
+    """
+    name = name.strip()
+    e164 = pii.normalize_phone(phone) if phone.strip() else ""
+    mail = pii.normalize_email(email) if email.strip() else ""
+    if not (name or e164 or mail):
+        raise InvalidInput("a name, phone or email is required", code="customer_required")
+    customer = None
+    if e164:
+        customer = Customer.objects.filter(company=company, phone_index=phone_index(e164)).first()
+    if customer is None and mail:
+        customer = Customer.objects.filter(company=company, email_index=email_index(mail)).first()
+    if customer is None:
+        customer = Customer.objects.create(
+            company=company, name=name, phone=e164, email=mail,
+            phone_index=phone_index(e164), email_index=email_index(mail), language=language,
+        )
+        return customer, True
+    changed = []
+    if e164 and not customer.phone:
+        customer.phone, customer.phone_index = e164, phone_index(e164)
+        changed += ["phone", "phone_index"]
+    if mail and not customer.email:
+        customer.email, customer.email_index = mail, email_index(mail)
+        changed += ["email", "email_index"]
+    if name and not customer.name:
+        customer.name = name
+        changed.append("name")
+    if changed:
+        customer.save(update_fields=changed)
+    return customer, False
+
+
+@transaction.atomic
+def member_link(*, customer: Customer, venue: Venue, number: str, level: str = "") -> Member:
+    """Record that `customer` holds membership `number` at `venue` (idempotent)."""
+    if venue.company_id != customer.company_id:
+        raise InvalidInput("the venue belongs to another company", code="foreign_venue")
+    member, _ = Member.objects.get_or_create(
+        venue=venue, number=number.strip(), defaults={"customer": customer, "level": level}
+    )
+    if member.customer_id != customer.pk:
+        raise InvalidInput("this membership number belongs to another customer", code="member_taken")
+    return member

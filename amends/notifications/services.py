@@ -1,0 +1,48 @@
+"""Writing to the outbox. Delivery (email, SMS) is done by workers in a later layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from amends.core import clock
+from amends.notifications.models import Outbox
+from amends.orgs.models import User
+
+
+def outbox_enqueue(
+    *,
+    kind: str,
+    channel: str,
+    subject: str,
+    body: str,
+    language: str,
+    recipient_user: User | None = None,
+    address: str = "",
+    complaint_id: int | None = None,
+    reference: str = "",
+    context: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> Outbox | None:
+    """Queue one message, inside the caller's transaction.
+
+    Returns None (and writes nothing) when a row with the same `dedupe_key` already exists.
+    """
+    if recipient_user is None and not address and channel != Outbox.Channel.MANUAL:
+        raise ValueError("a message needs a staff recipient or an address")
+    if dedupe_key and Outbox.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            return Outbox.objects.create(
+                kind=kind, channel=channel, subject=subject[:300], body=body, language=language,
+                recipient_user=recipient_user, recipient_address=address, complaint_id=complaint_id,
+                reference=reference, context=context or {}, dedupe_key=dedupe_key,
+                available_at=now, created_at=now,
+            )
+    except IntegrityError:
+        if dedupe_key:  # a concurrent writer queued the same message first
+            return None
+        raise

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import zoneinfo
+from datetime import time
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from amends.orgs.roles import Role
+
+code_validator = RegexValidator(
+    r"^[A-Z0-9]{2,12}$", _("Use 2–12 capital letters or digits, e.g. GYM1.")
+)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+class Company(models.Model):
+    """A business that runs one or more venues; the outermost boundary of every record."""
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Venue(models.Model):
+    """One gym, hotel, restaurant, mall, property or scenic site.
+
+    Its code starts every complaint reference (GYM1-20261122-0007), so it is unique across the
+    installation and never changes once complaints exist. Its time zone, opening hours and open
+    days drive the business clock of its complaints.
+    """
+
+    class Kind(models.TextChoices):
+        GYM = "gym", _("Gym / fitness club")
+        HOTEL = "hotel", _("Hotel")
+        RESTAURANT = "restaurant", _("Restaurant")
+        MALL = "mall", _("Shopping mall")
+        PROPERTY = "property", _("Property management")
+        TOURISM = "tourism", _("Tourist site")
+
+    class OpenDays(models.TextChoices):
+        EVERY_DAY = "every_day", _("Every day, holidays included")
+        WORKING_DAYS = "working_days", _("National working days (with make-up workdays)")
+
+    company = models.ForeignKey(Company, models.PROTECT, related_name="venues", verbose_name=_("company"))
+    code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.GYM)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
+    )
+    opens_at = models.TimeField(_("opens at"), default=time(6, 0))
+    closes_at = models.TimeField(_("closes at"), default=time(22, 0))
+    open_days = models.CharField(
+        _("open days"), max_length=20, choices=OpenDays.choices, default=OpenDays.EVERY_DAY
+    )
+    revisit_days = models.PositiveSmallIntegerField(
+        _("revisit within (days)"), default=7, help_text=_("Days after feedback by which the revisit is due.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["company", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="venue_closes_after_opening",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Department(models.Model):
+    """A team of a venue that can own complaints: customer service, maintenance, courses …"""
+
+    venue = models.ForeignKey(Venue, models.PROTECT, related_name="departments", verbose_name=_("venue"))
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["venue", "code"]
+        constraints = [models.UniqueConstraint(fields=["venue", "code"], name="department_code_per_venue")]
+
+    def __str__(self) -> str:
+        return f"{self.venue.code} · {self.name}"
+
+
+class User(AbstractUser):
+    """A member of staff. What they may see and do comes from their role grants."""
+
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    company = models.ForeignKey(
+        Company, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("company")
+    )
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+
+    class Meta:
+        verbose_name = _("staff user")
+        verbose_name_plural = _("staff users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+
+class RoleGrant(models.Model):
+    """A role a user holds, in one venue (or every venue of the company when venue is empty),
+    optionally within one department (the team they are balanced in for routing)."""
+
+    user = models.ForeignKey(User, models.CASCADE, related_name="grants", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    venue = models.ForeignKey(
+        Venue, models.CASCADE, null=True, blank=True, related_name="grants", verbose_name=_("venue"),
+        help_text=_("Empty: every venue of the company."),
+    )
+    department = models.ForeignKey(
+        Department, models.CASCADE, null=True, blank=True, related_name="grants", verbose_name=_("department")
+    )
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "venue", "department"], name="rolegrant_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = self.venue.code if self.venue else _("all venues")
+        return f"{self.user} · {self.get_role_display()} · {where}"

@@ -1,0 +1,57 @@
+"""The roles of SPEC.md and what each may do — pure data, no database.
+
+A role is held through a RoleGrant scoped to a venue (or to every venue of the company when the
+grant has no venue) and optionally to a department.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    FRONT_DESK = "front_desk", _("Front desk")
+    SPECIALIST = "specialist", _("Customer-service specialist")
+    MANAGER = "manager", _("Customer-service manager")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    COURSE_SUPERVISOR = "course_supervisor", _("Course supervisor")
+    STAFF = "staff", _("Coach / staff")
+    DIRECTOR = "director", _("Club director")
+    AUDITOR = "auditor", _("Auditor")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles that see every complaint of the venues they hold them in. The others (maintenance,
+# course supervisor, coach/staff) see only complaints routed to their department, or that they
+# received, own or are assigned.
+VENUE_WIDE_ROLES = frozenset(
+    {Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR, Role.ADMIN}
+)
+
+# Roles allowed to see a customer's personal data unmasked (each view is an audited event).
+UNMASK_ROLES = frozenset({Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR})
+
+# Roles that handle complaints (can be assigned, investigate, propose remedies).
+HANDLER_ROLES = frozenset(
+    {Role.SPECIALIST, Role.MANAGER, Role.MAINTENANCE, Role.COURSE_SUPERVISOR, Role.DIRECTOR}
+)
+
+# Roles that may manage the flow of any complaint in their venue (assign, escalate, close).
+SUPERVISOR_ROLES = frozenset({Role.MANAGER, Role.DIRECTOR})
+
+# Roles that may record a complaint.
+INTAKE_ROLES = frozenset(
+    {
+        Role.FRONT_DESK,
+        Role.SPECIALIST,
+        Role.MANAGER,
+        Role.MAINTENANCE,
+        Role.COURSE_SUPERVISOR,
+        Role.STAFF,
+        Role.DIRECTOR,
+    }
+)
+
+# The escalation ladder above the owner: owner -> manager -> director.
+ESCALATION_LADDER = (Role.MANAGER, Role.DIRECTOR)

@@ -1,0 +1,168 @@
+"""The one settings module of amends. Every value comes from an environment variable listed in
+`.env.example`; a bad value stops start-up with a message naming the variable.
+
+Embedded default (no variables set): SQLite in WAL mode under var/, local-memory cache, jobs run
+in-process by `amends serve`, secrets generated once into var/secrets.json.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from amends.core import secrets as local_secrets
+from amends.core.env import env_bool, env_choice, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+AMENDS_ENV = env_choice("AMENDS_ENV", ("embedded", "production"), "embedded")
+VAR_DIR = Path(env_str("AMENDS_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+# --- secrets ------------------------------------------------------------------------------
+_SECRET_NAMES = ("SECRET_KEY", "AMENDS_FIELD_KEYS", "AMENDS_BLIND_INDEX_KEY", "AMENDS_TIMELINE_KEY")
+_from_env = {name: env_str(name) for name in _SECRET_NAMES}
+if all(_from_env.values()):
+    _secrets = _from_env
+elif AMENDS_ENV == "production":
+    _missing = [name for name, value in _from_env.items() if not value]
+    raise ImproperlyConfigured(f"AMENDS_ENV=production needs these variables: {', '.join(_missing)}")
+else:
+    _secrets = {**local_secrets.load_or_create(VAR_DIR / "secrets.json"), **{
+        name: value for name, value in _from_env.items() if value
+    }}
+
+SECRET_KEY = _secrets["SECRET_KEY"]
+# Comma-separated Fernet keys: the first encrypts, all decrypt (MultiFernet), so keys can rotate.
+AMENDS_FIELD_KEYS = [key.strip() for key in _secrets["AMENDS_FIELD_KEYS"].split(",") if key.strip()]
+AMENDS_BLIND_INDEX_KEY = _secrets["AMENDS_BLIND_INDEX_KEY"]
+AMENDS_TIMELINE_KEY = _secrets["AMENDS_TIMELINE_KEY"]
+
+DEBUG = env_bool("AMENDS_DEBUG", False)
+ALLOWED_HOSTS = env_list("AMENDS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("AMENDS_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "amends.core",
+    "amends.orgs",
+    "amends.members",
+    "amends.notifications",
+    "amends.workflow",
+    "amends.complaints",
+    "amends.cli",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "amends.urls"
+WSGI_APPLICATION = "amends.wsgi.application"
+AUTH_USER_MODEL = "orgs.User"
+LOGIN_URL = "admin:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database -----------------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    try:
+        _default_db = dict(dj_database_url.parse(_database_url, conn_max_age=60))
+    except Exception as exc:  # dj_database_url raises several types for a malformed URL
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    if _default_db.get("ENGINE") not in (
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    ):
+        raise ImproperlyConfigured("DATABASE_URL must be postgres://… or sqlite:///…")
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    _default_db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(VAR_DIR / "amends.sqlite3"),
+    }
+if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+    _default_db["OPTIONS"] = {
+        # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN
+        # so two writers queue instead of failing on a lock upgrade.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    _default_db["TEST"] = {"NAME": str(VAR_DIR / "test-amends.sqlite3")}
+DATABASES = {"default": _default_db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- i18n and time ------------------------------------------------------------------------
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGE_CODE = env_choice("AMENDS_LANGUAGE", ("zh-hans", "en"), "zh-hans")
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = env_str("AMENDS_TIME_ZONE", "Asia/Shanghai")
+
+# --- files --------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(env_str("AMENDS_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+AMENDS_MAX_UPLOAD_MB = env_int("AMENDS_MAX_UPLOAD_MB", 20, minimum=1)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- domain -------------------------------------------------------------------------------
+AMENDS_RETENTION_YEARS = env_int("AMENDS_RETENTION_YEARS", 3, minimum=1)
+AMENDS_TICK_SECONDS = env_int("AMENDS_TICK_SECONDS", 60, minimum=5)
+AMENDS_DEFAULT_PHONE_REGION = env_str("AMENDS_DEFAULT_PHONE_REGION", "CN")
+
+# --- security -----------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if AMENDS_ENV == "production":
+    SESSION_COOKIE_SECURE = env_bool("AMENDS_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("AMENDS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

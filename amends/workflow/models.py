@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from amends.orgs.models import Company, Venue
+from amends.orgs.roles import Role
+from amends.workflow.calendar import ClockMode
+from amends.workflow.taxonomy import Severity
+
+
+class Category(models.Model):
+    """A complaint category of a company's taxonomy. The code is stable; names can change."""
+
+    company = models.ForeignKey(Company, models.CASCADE, related_name="categories", verbose_name=_("company"))
+    code = models.SlugField(_("code"), max_length=40)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["company", "position", "code"]
+        constraints = [models.UniqueConstraint(fields=["company", "code"], name="category_code_per_company")]
+
+    def __str__(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class SlaPolicy(models.Model):
+    """The clocks of one venue for one severity.
+
+    Clock and business modes count hours (`respond_hours`, `resolve_hours`); working-days mode
+    (tourism) counts whole working days per stage: assess, plan, execute, follow up.
+    """
+
+    venue = models.ForeignKey(Venue, models.CASCADE, related_name="sla_policies", verbose_name=_("venue"))
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    mode = models.CharField(
+        _("counting"), max_length=20, default=ClockMode.CLOCK,
+        choices=[
+            (ClockMode.CLOCK, _("Clock hours")),
+            (ClockMode.BUSINESS, _("Business hours")),
+            (ClockMode.WORKING_DAYS, _("Working days")),
+        ],
+    )
+    respond_hours = models.DecimalField(
+        _("first response within (hours)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+    )
+    resolve_hours = models.DecimalField(
+        _("resolution within (hours)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+    )
+    remind_at_percent = models.PositiveSmallIntegerField(_("remind at (% of the time)"), default=75)
+    escalation_step_hours = models.DecimalField(
+        _("hours between escalation steps"), max_digits=6, decimal_places=2, default=Decimal("24"),
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    assess_days = models.PositiveSmallIntegerField(_("assess within (working days)"), default=1)
+    plan_days = models.PositiveSmallIntegerField(_("plan within (working days)"), default=2)
+    execute_days = models.PositiveSmallIntegerField(_("execute within (working days)"), default=3)
+    follow_up_days = models.PositiveSmallIntegerField(_("follow up within (working days)"), default=1)
+
+    class Meta:
+        verbose_name = _("time-limit policy")
+        verbose_name_plural = _("time-limit policies")
+        constraints = [models.UniqueConstraint(fields=["venue", "severity"], name="sla_policy_per_severity")]
+
+    def __str__(self) -> str:
+        return f"{self.venue.code} · {self.get_severity_display()}"
+
+
+class RoutingRule(models.Model):
+    """Where complaints go: (venue, category, severity) → department code and role.
+
+    Empty venue, category or severity match anything; the most specific matching rule wins, then
+    the lowest `position`.
+    """
+
+    company = models.ForeignKey(Company, models.CASCADE, related_name="routing_rules", verbose_name=_("company"))
+    venue = models.ForeignKey(Venue, models.CASCADE, null=True, blank=True, verbose_name=_("venue"))
+    category = models.ForeignKey(Category, models.CASCADE, null=True, blank=True, verbose_name=_("category"))
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
+    department_code = models.SlugField(_("department code"), max_length=40)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["company", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.category or '*'} / {self.severity or '*'} → {self.department_code} · {self.get_role_display()}"
+
+
+class AuthorityLimit(models.Model):
+    """The most a role may grant in remedies without approval (CNY). Empty: unlimited."""
+
+    company = models.ForeignKey(Company, models.CASCADE, related_name="authority_limits", verbose_name=_("company"))
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    limit = models.DecimalField(
+        _("limit (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))], help_text=_("Leave empty for no limit."),
+    )
+
+    class Meta:
+        verbose_name = _("authority limit")
+        verbose_name_plural = _("authority limits")
+        constraints = [models.UniqueConstraint(fields=["company", "role"], name="authority_limit_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.limit if self.limit is not None else '∞'}"
+
+
+class CalendarOverride(models.Model):
+    """A national working-day fact the holiday library does not know yet (a future year's
+    holidays and make-up workdays, once the State Council publishes them). Wins over the library."""
+
+    day = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'✓' if self.is_working_day else '✗'} {self.name}"

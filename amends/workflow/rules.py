@@ -1,0 +1,148 @@
+"""Pure rules of the workflow: default time limits, default routing, authority limits.
+
+No database here: these functions take plain values and are tested without Django's ORM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from amends.orgs.roles import Role
+from amends.workflow.calendar import ClockMode
+from amends.workflow.taxonomy import Severity
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    mode: str
+    respond_hours: Decimal
+    resolve_hours: Decimal
+    remind_at_percent: int = 75
+    escalation_step_hours: Decimal = Decimal("24")
+    assess_days: int = 1
+    plan_days: int = 2
+    execute_days: int = 3
+    follow_up_days: int = 1
+
+    @property
+    def total_working_days(self) -> int:
+        return self.assess_days + self.plan_days + self.execute_days + self.follow_up_days
+
+
+# SPEC §3: respond urgent 4 h, important 12 h, general 24 h; resolve complex cases in 72 h.
+DEFAULT_RESPOND_HOURS = {
+    Severity.URGENT: Decimal("4"),
+    Severity.IMPORTANT: Decimal("12"),
+    Severity.GENERAL: Decimal("24"),
+}
+DEFAULT_RESOLVE_HOURS = Decimal("72")
+
+
+def default_sla(*, severity: str, venue_kind: str) -> SlaTargets:
+    """The shipped defaults: clock hours everywhere, working days for tourist sites."""
+    respond = DEFAULT_RESPOND_HOURS[Severity(severity)]
+    mode = ClockMode.WORKING_DAYS if venue_kind == "tourism" else ClockMode.CLOCK
+    return SlaTargets(
+        mode=mode, respond_hours=respond, resolve_hours=DEFAULT_RESOLVE_HOURS,
+        escalation_step_hours=respond,
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    department_code: str
+    role: str
+
+
+# SPEC §2: service quality → customer-service manager; facilities → maintenance; classes →
+# course supervisor; anything else → a customer-service specialist.
+DEFAULT_ROUTES: tuple[tuple[str | None, Route], ...] = (
+    ("service_quality", Route("customer_service", Role.MANAGER)),
+    ("service_attitude", Route("customer_service", Role.MANAGER)),
+    ("coach_staff_conduct", Route("customer_service", Role.MANAGER)),
+    ("safety_security", Route("customer_service", Role.MANAGER)),
+    ("facility_equipment", Route("maintenance", Role.MAINTENANCE)),
+    ("class_schedule", Route("courses", Role.COURSE_SUPERVISOR)),
+    (None, Route("customer_service", Role.SPECIALIST)),
+)
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """A routing rule as plain values; None matches anything."""
+
+    venue_id: int | None
+    category_code: str | None
+    severity: str | None
+    route: Route
+    position: int = 100
+
+
+def match_route(
+    rules: Sequence[RuleRow], *, venue_id: int, category_code: str | None, severity: str | None
+) -> Route:
+    """The route for a complaint.
+
+    1. Keep the rules whose every non-empty field equals the complaint's.
+    2. Prefer the most specific (most non-empty fields), then the lowest position.
+    3. With no matching rule, fall back to the shipped defaults by category.
+    """
+    candidates = [
+        rule for rule in rules
+        if (rule.venue_id is None or rule.venue_id == venue_id)
+        and (rule.category_code is None or rule.category_code == category_code)
+        and (rule.severity is None or rule.severity == severity)
+    ]
+    if candidates:
+        def specificity(rule: RuleRow) -> tuple[int, int]:
+            filled = sum(x is not None for x in (rule.venue_id, rule.category_code, rule.severity))
+            return (-filled, rule.position)
+
+        return min(candidates, key=specificity).route
+    for code, route in DEFAULT_ROUTES:
+        if code is None or code == category_code:
+            return route
+    raise AssertionError("DEFAULT_ROUTES ends with a catch-all")  # pragma: no cover
+
+
+# SPEC §5 defaults (CNY). None means unlimited.
+DEFAULT_AUTHORITY_LIMITS: dict[str, Decimal | None] = {
+    Role.FRONT_DESK: Decimal("0"),
+    Role.SPECIALIST: Decimal("200"),
+    Role.MANAGER: Decimal("2000"),
+    Role.DIRECTOR: None,
+    Role.MAINTENANCE: Decimal("0"),
+    Role.COURSE_SUPERVISOR: Decimal("0"),
+    Role.STAFF: Decimal("0"),
+}
+
+
+def authority_of(roles: frozenset[str] | set[str], limits: Mapping[str, Decimal | None]) -> Decimal | None:
+    """The largest amount any of `roles` may grant (None: unlimited; Decimal 0 if none apply)."""
+    best: Decimal | None = Decimal("-1")
+    for role in roles:
+        if role not in limits:
+            continue
+        limit = limits[role]
+        if limit is None:
+            return None
+        if best is not None and limit > best:
+            best = limit
+    return best if best is not None and best >= 0 else Decimal("0")
+
+
+def covers(authority: Decimal | None, amount: Decimal) -> bool:
+    return authority is None or amount <= authority
+
+
+def approver_role(amount: Decimal, limits: Mapping[str, Decimal | None]) -> str:
+    """The lowest role whose limit covers `amount` — who must approve a proposal above the
+    proposer's own authority. Only roles on the approval ladder (specialist, manager, director)
+    are considered; the director is the last resort even without a configured limit."""
+    ladder = (Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR)
+    for role in ladder:
+        if role in limits and covers(limits[role], amount):
+            return role
+    return Role.DIRECTOR

@@ -1,0 +1,81 @@
+"""Reads of workflow configuration, each falling back to the shipped defaults."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from amends.orgs.models import Company, Department, Venue
+from amends.workflow.calendar import Calendar, OpenDays, VenueClock
+from amends.workflow.models import AuthorityLimit, CalendarOverride, Category, RoutingRule, SlaPolicy
+from amends.workflow.rules import (
+    DEFAULT_AUTHORITY_LIMITS,
+    Route,
+    RuleRow,
+    SlaTargets,
+    default_sla,
+    match_route,
+)
+
+
+def national_calendar() -> Calendar:
+    """The national calendar: the holiday library plus the admin's override table."""
+    overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
+    return Calendar(overrides=overrides)
+
+
+def venue_clock(venue: Venue, *, calendar: Calendar | None = None) -> VenueClock:
+    return VenueClock(
+        tz=ZoneInfo(venue.timezone),
+        opens=venue.opens_at,
+        closes=venue.closes_at,
+        open_days=OpenDays(venue.open_days),
+        calendar=calendar if calendar is not None else national_calendar(),
+    )
+
+
+def sla_targets(*, venue: Venue, severity: str) -> SlaTargets:
+    policy = SlaPolicy.objects.filter(venue=venue, severity=severity).first()
+    if policy is None:
+        return default_sla(severity=severity, venue_kind=venue.kind)
+    return SlaTargets(
+        mode=policy.mode,
+        respond_hours=policy.respond_hours,
+        resolve_hours=policy.resolve_hours,
+        remind_at_percent=policy.remind_at_percent,
+        escalation_step_hours=policy.escalation_step_hours,
+        assess_days=policy.assess_days,
+        plan_days=policy.plan_days,
+        execute_days=policy.execute_days,
+        follow_up_days=policy.follow_up_days,
+    )
+
+
+def authority_limits(*, company: Company) -> dict[str, Decimal | None]:
+    limits: dict[str, Decimal | None] = dict(DEFAULT_AUTHORITY_LIMITS)
+    limits.update(dict(AuthorityLimit.objects.filter(company=company).values_list("role", "limit")))
+    return limits
+
+
+def route_for(*, venue: Venue, category_code: str | None, severity: str | None) -> tuple[Department | None, str]:
+    """The department (of this venue) and role that own a complaint of this kind."""
+    rows = [
+        RuleRow(
+            venue_id=rule.venue_id,
+            category_code=rule.category.code if rule.category else None,
+            severity=rule.severity or None,
+            route=Route(rule.department_code, rule.role),
+            position=rule.position,
+        )
+        for rule in RoutingRule.objects.filter(company_id=venue.company_id).select_related("category")
+    ]
+    route = match_route(rows, venue_id=venue.pk, category_code=category_code, severity=severity)
+    department = Department.objects.filter(venue=venue, code=route.department_code).first()
+    return department, route.role
+
+
+def categories_for(*, company: Company, active_only: bool = True) -> list[Category]:
+    categories = Category.objects.filter(company=company)
+    if active_only:
+        categories = categories.filter(is_active=True)
+    return list(categories)

@@ -104,6 +104,12 @@ def build_cast() -> Cast:
     )
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # PBKDF2 costs ~0.3 s a user; the cast has a dozen. Tests don't need slow hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(db: Any) -> Cast:
     with clock.travel(local(2026, 11, 20, 9, 0)):

@@ -1,0 +1,147 @@
+"""The admin's configuration face for the workflow: taxonomy, time limits, routing, authority
+limits and the national calendar's overrides.
+
+The company and venue admins of `orgs` are extended here (this layer may see `orgs`, not the
+other way round): a venue shows its time-limit policies inline, and a new company or venue
+gets the shipped defaults through the workflow services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from amends.orgs import admin as orgs_admin
+from amends.orgs.models import Company, Venue
+from amends.workflow.models import AuthorityLimit, CalendarOverride, Category, RoutingRule, SlaPolicy
+from amends.workflow.services import sla_install_defaults, workflow_install_defaults
+
+_HOURS = ("mode", "respond_hours", "resolve_hours", "remind_at_percent", "escalation_step_hours")
+_WORKING_DAYS = ("assess_days", "plan_days", "execute_days", "follow_up_days")
+
+
+@admin.register(Category)
+class CategoryAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name_zh", "name_en", "is_active", "position", "company")
+    list_display_links = ("code",)
+    list_editable = ("name_zh", "name_en", "is_active", "position")
+    list_filter = ("is_active", ("company", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("code", "name_zh", "name_en")
+    list_select_related = ("company",)
+    ordering = ("company__name", "position", "code")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> Any:
+        # The code is stable (exports, routing and triage refer to it); names can change.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "code") if obj is not None else readonly
+
+
+class SlaPolicyInline(admin.StackedInline):  # type: ignore[type-arg]
+    model = SlaPolicy
+    extra = 0
+    fieldsets = (
+        (None, {"fields": ("severity", *_HOURS)}),
+        (_("Working days (tourism)"), {"fields": _WORKING_DAYS, "classes": ("collapse",)}),
+    )
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+    company_path = "venue__company_id"
+    list_display = ("venue", "severity", "mode", "respond_hours", "resolve_hours", "remind_at_percent",
+                    "escalation_step_hours")
+    list_filter = ("severity", "mode", ("venue", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("venue__code", "venue__name")
+    list_select_related = ("venue",)
+    ordering = ("venue__code", "severity")
+    fieldsets = (
+        (None, {"fields": ("venue", "severity")}),
+        (_("Hours"), {"fields": _HOURS}),
+        (_("Working days (tourism)"), {
+            "fields": _WORKING_DAYS,
+            "description": _("Used when the counting is in working days: one limit per stage."),
+        }),
+    )
+
+
+class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        company = cleaned.get("company")
+        if company is not None:
+            for name in ("venue", "category"):
+                value = cleaned.get(name)
+                if value is not None and value.company_id != company.pk:
+                    self.add_error(name, _("Choose one of this company's."))
+        return cleaned
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+    form = RoutingRuleForm
+    list_display = ("__str__", "position", "venue", "category", "severity", "department_code", "role", "company")
+    list_editable = ("position",)
+    list_filter = (
+        "role", "severity", ("venue", admin.RelatedOnlyFieldListFilter),
+        ("category", admin.RelatedOnlyFieldListFilter), ("company", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("department_code", "category__code", "category__name_zh", "category__name_en", "venue__code")
+    list_select_related = ("company", "venue", "category")
+    ordering = ("company__name", "position", "pk")
+    fieldsets = (
+        (None, {"fields": ("company", "position")}),
+        (_("When"), {
+            "fields": ("venue", "category", "severity"),
+            "description": _("Empty matches anything; the most specific matching rule wins, then the lowest position."),
+        }),
+        (_("Then route to"), {"fields": ("department_code", "role")}),
+    )
+
+
+@admin.register(AuthorityLimit)
+class AuthorityLimitAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("role", "limit", "company")
+    list_filter = ("role", ("company", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("company",)
+    ordering = ("company__name", "role")
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """National facts, shared by every company of the installation."""
+
+    list_display = ("day", "is_working_day", "name")
+    list_filter = ("is_working_day",)
+    search_fields = ("name",)
+    date_hierarchy = "day"
+    ordering = ("day",)
+
+
+# --- the orgs admins, with the workflow's parts ----------------------------------------------
+
+admin.site.unregister(Venue)
+admin.site.unregister(Company)
+
+
+@admin.register(Venue)
+class VenueAdmin(orgs_admin.VenueAdmin):
+    inlines = (*orgs_admin.VenueAdmin.inlines, SlaPolicyInline)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """A new venue gets the shipped time limits for every severity not set in the form."""
+        super().save_related(request, form, formsets, change)
+        if not change:
+            sla_install_defaults(venue=form.instance)
+
+
+@admin.register(Company)
+class CompanyAdmin(orgs_admin.CompanyAdmin):
+    def save_model(self, request: HttpRequest, obj: Company, form: Any, change: bool) -> None:
+        """A new company starts with the shipped taxonomy, routing and authority limits."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            workflow_install_defaults(company=obj)

@@ -606,9 +606,12 @@ def evidence_add(*, complaint: Complaint, actor: User, name: str, stream: IO[byt
 def complaint_reveal_contact(*, complaint: Complaint, actor: User) -> ContactCard:
     """Show the customer's personal data unmasked. Allowed to UNMASK_ROLES at the venue; every
     reveal is a timeline event (who looked, when)."""
+    from amends.complaints.selectors import complaints_for_actor
+
     locked = _lock(complaint)
-    scope = scope_of(actor)
-    if scope.company_id != locked.company_id or not scope.has_role(locked.venue_id, *UNMASK_ROLES):
+    if not complaints_for_actor(actor=actor).filter(pk=locked.pk).exists():
+        raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
+    if not scope_of(actor).has_role(locked.venue_id, *UNMASK_ROLES):
         raise PermissionDenied(_("You may not see this customer's personal data."), code="unmask_not_allowed")
     event_append(complaint=locked, kind="personal_data_viewed", actor=actor, data={"customer": locked.customer_id})
     return contact_card(locked.customer, unmasked=True)

@@ -42,7 +42,6 @@ class ComplaintRecordAdmin(orgs_admin.ReadOnlyAdmin):
     """A read-only admin of records that belong to one complaint."""
 
     complaint_path = "complaint"
-    list_select_related: Any = ("complaint",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return visible_to(request, super().get_queryset(request), self.complaint_path)
@@ -63,8 +62,18 @@ class EventInline(orgs_admin.ReadOnlyInline):
 
 class RemedyInline(orgs_admin.ReadOnlyInline):
     model = RemedyProposal
-    fields = ("kind", "description", "amount", "status", "proposed_by", "proposed_at", "approval_role",
-              "decided_by", "decided_at", "executed_at")
+    fields = (
+        "kind",
+        "description",
+        "amount",
+        "status",
+        "proposed_by",
+        "proposed_at",
+        "approval_role",
+        "decided_by",
+        "decided_at",
+        "executed_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[RemedyProposal]:
         return super().get_queryset(request).select_related("proposed_by", "decided_by")
@@ -72,7 +81,16 @@ class RemedyInline(orgs_admin.ReadOnlyInline):
 
 class RevisitInline(orgs_admin.ReadOnlyInline):
     model = Revisit
-    fields = ("assignee", "due_at", "attempts", "done_at", "method", "reached", "satisfied", "notes")
+    fields = (
+        "assignee",
+        "due_at",
+        "attempts",
+        "done_at",
+        "method",
+        "reached",
+        "satisfied",
+        "notes",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Revisit]:
         return super().get_queryset(request).select_related("assignee")
@@ -84,11 +102,27 @@ class RevisitInline(orgs_admin.ReadOnlyInline):
 @admin.register(Complaint)
 class ComplaintAdmin(ComplaintRecordAdmin):
     complaint_path = "pk"
-    list_display = ("reference", "venue", "state", "severity", "category", "channel", "received_at", "owner",
-                    "assignee", "respond_due", "resolve_due")
+    list_display = (
+        "reference",
+        "venue",
+        "state",
+        "severity",
+        "category",
+        "channel",
+        "received_at",
+        "owner",
+        "assignee",
+        "respond_due",
+        "resolve_due",
+    )
     list_filter = (
-        "state", "severity", "channel", ("venue", admin.RelatedOnlyFieldListFilter),
-        ("category", admin.RelatedOnlyFieldListFilter), "legal_hold", "received_at",
+        "state",
+        "severity",
+        "channel",
+        ("venue", admin.RelatedOnlyFieldListFilter),
+        ("category", admin.RelatedOnlyFieldListFilter),
+        "legal_hold",
+        "received_at",
     )
     search_fields = ("reference",)
     list_select_related = ("venue", "category", "owner", "assignee")
@@ -97,23 +131,101 @@ class ComplaintAdmin(ComplaintRecordAdmin):
     inlines = (EventInline, RemedyInline, RevisitInline)
     fieldsets = (
         (None, {"fields": ("reference", "company", "venue", "state", "version")}),
-        (_("Intake"), {"fields": ("channel", "received_by", "received_at", "language", "customer", "member",
-                                  "booking_reference")}),
-        (_("What happened"), {"fields": ("occurred_at", "location", "people_involved", "description",
-                                         "consequence", "customer_request", "subject_staff",
-                                         "subject_department", "subject_text")}),
-        (_("Classification and routing"), {"fields": ("category", "severity", "psychology", "department",
-                                                      "route_role")}),
-        (_("Ownership"), {"fields": ("owner", "assignee", "assigned_at", "handlers", "escalation_level",
-                                     "escalated_to", "next_escalation_at")}),
-        (_("Investigation"), {"fields": ("investigation_report", "validity", "responsibility",
-                                         "responsible_department", "responsible_staff", "responsible_party",
-                                         "cause", "approval_role")}),
-        (_("Deadlines"), {"fields": ("clock_mode", "respond_due", "resolve_due", "stage", "stage_due",
-                                     "remind_at", "responded_at", "resolved_at", "closed_at", "paused_at",
-                                     "paused_seconds", "extension_count", "reopen_count")}),
-        (_("Merge and archive"), {"fields": ("merged_into", "follows", "retention_until", "legal_hold",
-                                             "anonymised_at")}),
+        (
+            _("Intake"),
+            {
+                "fields": (
+                    "channel",
+                    "received_by",
+                    "received_at",
+                    "language",
+                    "customer",
+                    "member",
+                    "booking_reference",
+                )
+            },
+        ),
+        (
+            _("What happened"),
+            {
+                "fields": (
+                    "occurred_at",
+                    "location",
+                    "people_involved",
+                    "description",
+                    "consequence",
+                    "customer_request",
+                    "subject_staff",
+                    "subject_department",
+                    "subject_text",
+                )
+            },
+        ),
+        (
+            _("Classification and routing"),
+            {"fields": ("category", "severity", "psychology", "department", "route_role")},
+        ),
+        (
+            _("Ownership"),
+            {
+                "fields": (
+                    "owner",
+                    "assignee",
+                    "assigned_at",
+                    "handlers",
+                    "escalation_level",
+                    "escalated_to",
+                    "next_escalation_at",
+                )
+            },
+        ),
+        (
+            _("Investigation"),
+            {
+                "fields": (
+                    "investigation_report",
+                    "validity",
+                    "responsibility",
+                    "responsible_department",
+                    "responsible_staff",
+                    "responsible_party",
+                    "cause",
+                    "approval_role",
+                )
+            },
+        ),
+        (
+            _("Deadlines"),
+            {
+                "fields": (
+                    "clock_mode",
+                    "respond_due",
+                    "resolve_due",
+                    "stage",
+                    "stage_due",
+                    "remind_at",
+                    "responded_at",
+                    "resolved_at",
+                    "closed_at",
+                    "paused_at",
+                    "paused_seconds",
+                    "extension_count",
+                    "reopen_count",
+                )
+            },
+        ),
+        (
+            _("Merge and archive"),
+            {
+                "fields": (
+                    "merged_into",
+                    "follows",
+                    "retention_until",
+                    "legal_hold",
+                    "anonymised_at",
+                )
+            },
+        ),
     )
 
 
@@ -129,20 +241,45 @@ class ComplaintEventAdmin(ComplaintRecordAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(ComplaintRecordAdmin):
-    list_display = ("original_name", "complaint", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_display = (
+        "original_name",
+        "complaint",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    )
     list_filter = ("content_type", "uploaded_at")
     search_fields = ("=complaint__reference", "original_name")
     list_select_related = ("complaint", "uploaded_by")
     ordering = ("-uploaded_at", "-pk")
     # Not the stored file's random name (token): files are served only through access-checked views.
-    fields = ("complaint", "original_name", "content_type", "size", "sha256", "description", "uploaded_by",
-              "uploaded_at")
+    fields = (
+        "complaint",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "description",
+        "uploaded_by",
+        "uploaded_at",
+    )
 
 
 @admin.register(RemedyProposal)
 class RemedyProposalAdmin(ComplaintRecordAdmin):
-    list_display = ("complaint", "kind", "amount", "status", "approval_role", "proposed_by", "proposed_at",
-                    "decided_by", "decided_at", "executed_at")
+    list_display = (
+        "complaint",
+        "kind",
+        "amount",
+        "status",
+        "approval_role",
+        "proposed_by",
+        "proposed_at",
+        "decided_by",
+        "decided_at",
+        "executed_at",
+    )
     list_filter = ("status", "kind", "proposed_at")
     search_fields = ("=complaint__reference",)
     list_select_related = ("complaint", "proposed_by", "decided_by")
@@ -151,7 +288,16 @@ class RemedyProposalAdmin(ComplaintRecordAdmin):
 
 @admin.register(Revisit)
 class RevisitAdmin(ComplaintRecordAdmin):
-    list_display = ("complaint", "assignee", "due_at", "attempts", "done_at", "method", "reached", "satisfied")
+    list_display = (
+        "complaint",
+        "assignee",
+        "due_at",
+        "attempts",
+        "done_at",
+        "method",
+        "reached",
+        "satisfied",
+    )
     list_filter = ("method", "reached", "satisfied", "due_at")
     search_fields = ("=complaint__reference",)
     list_select_related = ("complaint", "assignee")
@@ -163,6 +309,7 @@ class SurveyAdmin(ComplaintRecordAdmin):
     list_display = ("complaint", "invited_at", "answered_at", "satisfaction", "nps")
     list_filter = ("satisfaction", "invited_at", "answered_at")
     search_fields = ("=complaint__reference",)
+    list_select_related = ("complaint",)
     ordering = ("-invited_at", "-pk")
     # Not the token: it is the customer's key to answer the survey.
     fields = ("complaint", "invited_at", "answered_at", "satisfaction", "nps", "comment")
@@ -170,7 +317,14 @@ class SurveyAdmin(ComplaintRecordAdmin):
 
 @admin.register(Interview)
 class InterviewAdmin(ComplaintRecordAdmin):
-    list_display = ("complaint", "interviewee", "interviewee_role", "staff", "held_at", "recorded_by")
+    list_display = (
+        "complaint",
+        "interviewee",
+        "interviewee_role",
+        "staff",
+        "held_at",
+        "recorded_by",
+    )
     list_filter = ("interviewee_role", "held_at")
     search_fields = ("=complaint__reference",)
     list_select_related = ("complaint", "staff", "recorded_by")

@@ -37,8 +37,16 @@ class MemberInline(orgs_admin.ReadOnlyInline):
 
 @admin.register(Customer)
 class CustomerAdmin(orgs_admin.CompanyScoped, orgs_admin.ReadOnlyAdmin):
-    list_display = ("__str__", "masked_name", "masked_phone", "masked_email", "language", "company", "created_at",
-                    "anonymised_at")
+    list_display = (
+        "__str__",
+        "masked_name",
+        "masked_phone",
+        "masked_email",
+        "language",
+        "company",
+        "created_at",
+        "anonymised_at",
+    )
     list_filter = ("language", ("company", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("company",)
     # Encrypted columns cannot be searched; get_search_results adds exact blind-index lookups.
@@ -46,7 +54,15 @@ class CustomerAdmin(orgs_admin.CompanyScoped, orgs_admin.ReadOnlyAdmin):
     search_help_text = _("An exact phone number or e-mail address, or the customer number.")
     ordering = ("-created_at", "-pk")
     # Only these: never name, phone, email or the blind-index columns.
-    fields = ("company", "masked_name", "masked_phone", "masked_email", "language", "created_at", "anonymised_at")
+    fields = (
+        "company",
+        "masked_name",
+        "masked_phone",
+        "masked_email",
+        "language",
+        "created_at",
+        "anonymised_at",
+    )
     readonly_fields = fields
     inlines = (MemberInline,)
 
@@ -69,13 +85,22 @@ class CustomerAdmin(orgs_admin.CompanyScoped, orgs_admin.ReadOnlyAdmin):
         if not term:
             return queryset, False
         indexes: list[Any] = []
-        for normalise, index in ((pii.normalize_phone, phone_index), (pii.normalize_email, email_index)):
+        for normalise, index in (
+            (pii.normalize_phone, phone_index),
+            (pii.normalize_email, email_index),
+        ):
             try:
                 indexes.append(index(normalise(term)))
             except InvalidInput:
                 continue
-        found = queryset.filter(Q(phone_index__in=indexes) | Q(email_index__in=indexes)) if indexes else queryset.none()
-        if term.isdigit() and len(term) <= 18:  # a customer number (longer would overflow the column)
+        found = (
+            queryset.filter(Q(phone_index__in=indexes) | Q(email_index__in=indexes))
+            if indexes
+            else queryset.none()
+        )
+        if (
+            term.isdigit() and len(term) <= 18
+        ):  # a customer number (longer would overflow the column)
             found = found | queryset.filter(pk=int(term))
         return found, False
 
@@ -92,4 +117,5 @@ class MemberAdmin(orgs_admin.CompanyScoped, orgs_admin.ReadOnlyAdmin):
 
     @admin.display(description=_("customer"), ordering="customer_id")
     def customer_number(self, member: Member) -> str:
-        return f"#{member.customer_id}"  # as Customer.__str__, without loading (and decrypting) the row
+        # As Customer.__str__, without loading (and decrypting) the customer's row.
+        return f"#{member.customer_id}"

@@ -28,8 +28,17 @@ def masked_address(address: str) -> str:
 
 @admin.register(Outbox)
 class OutboxAdmin(orgs_admin.ReadOnlyAdmin):
-    list_display = ("created_at", "kind", "channel", "recipient", "reference", "status", "attempts",
-                    "available_at", "sent_at")
+    list_display = (
+        "created_at",
+        "kind",
+        "channel",
+        "recipient",
+        "reference",
+        "status",
+        "attempts",
+        "available_at",
+        "sent_at",
+    )
     list_filter = ("status", "kind", "channel", "language", "created_at")
     search_fields = ("=reference", "recipient_user__username", "recipient_user__display_name")
     list_select_related = ("recipient_user",)
@@ -37,8 +46,22 @@ class OutboxAdmin(orgs_admin.ReadOnlyAdmin):
     ordering = ("-created_at", "-pk")
     # Never recipient_address (nor dedupe_key, an internal detail).
     fields = (
-        "kind", "channel", "recipient_user", "masked_recipient_address", "language", "reference", "complaint_id",
-        "subject", "body", "context", "status", "attempts", "available_at", "last_error", "sent_at", "created_at",
+        "kind",
+        "channel",
+        "recipient_user",
+        "masked_recipient_address",
+        "language",
+        "reference",
+        "complaint_id",
+        "subject",
+        "body",
+        "context",
+        "status",
+        "attempts",
+        "available_at",
+        "last_error",
+        "sent_at",
+        "created_at",
     )
     readonly_fields = fields
 

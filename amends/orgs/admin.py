@@ -65,7 +65,9 @@ class CompanyScoped:
             return queryset.none()
         return queryset.filter(**{self.company_path: company_id})
 
-    def _limit_field(self, db_field: models.Field[Any, Any], request: HttpRequest, kwargs: dict[str, Any]) -> None:
+    def _limit_field(
+        self, db_field: models.Field[Any, Any], request: HttpRequest, kwargs: dict[str, Any]
+    ) -> None:
         related = db_field.remote_field.model._default_manager.all()  # type: ignore[union-attr]
         if related.model is Department:
             related = related.select_related("venue")  # its name shows the venue code
@@ -99,13 +101,13 @@ class ReadOnly:
         return False
 
 
-class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     """A ModelAdmin that only shows (no add, change or delete, no bulk actions)."""
 
     actions = None
 
 
-class ReadOnlyInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -114,7 +116,9 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]
 # --- role grants -----------------------------------------------------------------------------
 
 
-def grant_errors(*, company_id: int | None, venue: Venue | None, department: Department | None) -> dict[str, Any]:
+def grant_errors(
+    *, company_id: int | None, venue: Venue | None, department: Department | None
+) -> dict[str, Any]:
     """The checks of `orgs.services.role_grant`, as form errors (field → message)."""
     errors: dict[str, Any] = {}
     if venue is not None and venue.company_id != company_id:
@@ -124,20 +128,22 @@ def grant_errors(*, company_id: int | None, venue: Venue | None, department: Dep
     return errors
 
 
-class RoleGrantForm(forms.ModelForm):  # type: ignore[type-arg]
+class RoleGrantForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         user = cleaned.get("user")
         if user is not None:
             errors = grant_errors(
-                company_id=user.company_id, venue=cleaned.get("venue"), department=cleaned.get("department")
+                company_id=user.company_id,
+                venue=cleaned.get("venue"),
+                department=cleaned.get("department"),
             )
             for field, message in errors.items():
                 self.add_error(field, message)
         return cleaned
 
 
-class RoleGrantFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+class RoleGrantFormSet(BaseInlineFormSet):
     """The grants of one user: every venue and department must be of the user's company."""
 
     def clean(self) -> None:
@@ -154,7 +160,7 @@ class RoleGrantFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
                 form.add_error(field, message)
 
 
-class RoleGrantInline(CompanyScoped, admin.TabularInline):  # type: ignore[type-arg]
+class RoleGrantInline(CompanyScoped, admin.TabularInline):
     model = RoleGrant
     formset = RoleGrantFormSet
     fields = ("role", "venue", "department")
@@ -166,7 +172,7 @@ class RoleGrantInline(CompanyScoped, admin.TabularInline):  # type: ignore[type-
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleGrantAdmin(CompanyScoped, admin.ModelAdmin):
     company_path = "user__company_id"
     form = RoleGrantForm
     list_display = ("user", "role", "venue", "department")
@@ -181,7 +187,7 @@ class RoleGrantAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(CompanyScoped, DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(CompanyScoped, DjangoUserAdmin):
     """Django's user admin, plus company, display name, language and the user's role grants."""
 
     fieldsets = (
@@ -190,12 +196,27 @@ class UserAdmin(CompanyScoped, DjangoUserAdmin):  # type: ignore[type-arg]
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
-        (_("Company and language"), {"classes": ("wide",), "fields": ("company", "display_name", "language")}),
+        (
+            _("Company and language"),
+            {"classes": ("wide",), "fields": ("company", "display_name", "language")},
+        ),
     )
     inlines = (RoleGrantInline,)
-    list_display = ("username", "display_name", "company", "email", "language", "is_staff", "is_active")
+    list_display = (
+        "username",
+        "display_name",
+        "company",
+        "email",
+        "language",
+        "is_staff",
+        "is_active",
+    )
     list_filter = (
-        ("company", admin.RelatedOnlyFieldListFilter), "language", "is_staff", "is_superuser", "is_active",
+        ("company", admin.RelatedOnlyFieldListFilter),
+        "language",
+        "is_staff",
+        "is_superuser",
+        "is_active",
     )
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
     list_select_related = ("company",)
@@ -213,23 +234,31 @@ class UserAdmin(CompanyScoped, DjangoUserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Company)
-class CompanyAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class CompanyAdmin(CompanyScoped, admin.ModelAdmin):
     company_path = "pk"
     list_display = ("name", "code", "created_at")
     search_fields = ("name", "code")
     ordering = ("name",)
 
 
-class DepartmentInline(admin.TabularInline):  # type: ignore[type-arg]
+class DepartmentInline(admin.TabularInline):
     model = Department
     fields = ("code", "name")
     extra = 0
 
 
 @admin.register(Venue)
-class VenueAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class VenueAdmin(CompanyScoped, admin.ModelAdmin):
     list_display = (
-        "code", "name", "company", "kind", "timezone", "opens_at", "closes_at", "open_days", "revisit_days",
+        "code",
+        "name",
+        "company",
+        "kind",
+        "timezone",
+        "opens_at",
+        "closes_at",
+        "open_days",
+        "revisit_days",
         "is_active",
     )
     list_filter = ("kind", "open_days", "is_active", ("company", admin.RelatedOnlyFieldListFilter))
@@ -238,12 +267,17 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
     ordering = ("company__name", "code")
     fieldsets = (
         (None, {"fields": ("company", "code", "name", "kind", "is_active")}),
-        (_("Business clock"), {
-            "fields": ("timezone", "opens_at", "closes_at", "open_days", "revisit_days"),
-            "description": _("Opening hours and open days drive the deadlines of this venue's complaints."),
-        }),
+        (
+            _("Business clock"),
+            {
+                "fields": ("timezone", "opens_at", "closes_at", "open_days", "revisit_days"),
+                "description": _(
+                    "Opening hours and open days drive the deadlines of this venue's complaints."
+                ),
+            },
+        ),
     )
-    inlines: tuple[type[admin.options.InlineModelAdmin], ...] = (DepartmentInline,)  # type: ignore[type-arg]
+    inlines = (DepartmentInline,)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Venue | None = None) -> Any:
         # The code starts every complaint reference: it never changes once the venue exists.
@@ -261,7 +295,7 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Department)
-class DepartmentAdmin(CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class DepartmentAdmin(CompanyScoped, admin.ModelAdmin):
     company_path = "venue__company_id"
     list_display = ("name", "code", "venue")
     list_filter = (("venue", admin.RelatedOnlyFieldListFilter),)

@@ -12,12 +12,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from amends.orgs import admin as orgs_admin
 from amends.orgs.models import Company, Venue
-from amends.workflow.models import AuthorityLimit, CalendarOverride, Category, RoutingRule, SlaPolicy
+from amends.workflow.models import (
+    AuthorityLimit,
+    CalendarOverride,
+    Category,
+    RoutingRule,
+    SlaPolicy,
+)
 from amends.workflow.services import sla_install_defaults, workflow_install_defaults
 
 _HOURS = ("mode", "respond_hours", "resolve_hours", "remind_at_percent", "escalation_step_hours")
@@ -25,7 +32,7 @@ _WORKING_DAYS = ("assess_days", "plan_days", "execute_days", "follow_up_days")
 
 
 @admin.register(Category)
-class CategoryAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class CategoryAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
     list_display = ("code", "name_zh", "name_en", "is_active", "position", "company")
     list_display_links = ("code",)
     list_editable = ("name_zh", "name_en", "is_active", "position")
@@ -40,7 +47,7 @@ class CategoryAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore
         return (*readonly, "code") if obj is not None else readonly
 
 
-class SlaPolicyInline(admin.StackedInline):  # type: ignore[type-arg]
+class SlaPolicyInline(admin.StackedInline):
     model = SlaPolicy
     extra = 0
     fieldsets = (
@@ -50,10 +57,17 @@ class SlaPolicyInline(admin.StackedInline):  # type: ignore[type-arg]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class SlaPolicyAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
     company_path = "venue__company_id"
-    list_display = ("venue", "severity", "mode", "respond_hours", "resolve_hours", "remind_at_percent",
-                    "escalation_step_hours")
+    list_display = (
+        "venue",
+        "severity",
+        "mode",
+        "respond_hours",
+        "resolve_hours",
+        "remind_at_percent",
+        "escalation_step_hours",
+    )
     list_filter = ("severity", "mode", ("venue", admin.RelatedOnlyFieldListFilter))
     search_fields = ("venue__code", "venue__name")
     list_select_related = ("venue",)
@@ -61,14 +75,17 @@ class SlaPolicyAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignor
     fieldsets = (
         (None, {"fields": ("venue", "severity")}),
         (_("Hours"), {"fields": _HOURS}),
-        (_("Working days (tourism)"), {
-            "fields": _WORKING_DAYS,
-            "description": _("Used when the counting is in working days: one limit per stage."),
-        }),
+        (
+            _("Working days (tourism)"),
+            {
+                "fields": _WORKING_DAYS,
+                "description": _("Used when the counting is in working days: one limit per stage."),
+            },
+        ),
     )
 
 
-class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+class RoutingRuleForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         company = cleaned.get("company")
@@ -81,29 +98,53 @@ class RoutingRuleForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class RoutingRuleAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
     form = RoutingRuleForm
-    list_display = ("__str__", "position", "venue", "category", "severity", "department_code", "role", "company")
+    list_display = (
+        "__str__",
+        "position",
+        "venue",
+        "category",
+        "severity",
+        "department_code",
+        "role",
+        "company",
+    )
     list_editable = ("position",)
     list_filter = (
-        "role", "severity", ("venue", admin.RelatedOnlyFieldListFilter),
-        ("category", admin.RelatedOnlyFieldListFilter), ("company", admin.RelatedOnlyFieldListFilter),
+        "role",
+        "severity",
+        ("venue", admin.RelatedOnlyFieldListFilter),
+        ("category", admin.RelatedOnlyFieldListFilter),
+        ("company", admin.RelatedOnlyFieldListFilter),
     )
-    search_fields = ("department_code", "category__code", "category__name_zh", "category__name_en", "venue__code")
+    search_fields = (
+        "department_code",
+        "category__code",
+        "category__name_zh",
+        "category__name_en",
+        "venue__code",
+    )
     list_select_related = ("company", "venue", "category")
     ordering = ("company__name", "position", "pk")
     fieldsets = (
         (None, {"fields": ("company", "position")}),
-        (_("When"), {
-            "fields": ("venue", "category", "severity"),
-            "description": _("Empty matches anything; the most specific matching rule wins, then the lowest position."),
-        }),
+        (
+            _("When"),
+            {
+                "fields": ("venue", "category", "severity"),
+                "description": _(
+                    "Empty matches anything; the most specific matching rule wins, "
+                    "then the lowest position."
+                ),
+            },
+        ),
         (_("Then route to"), {"fields": ("department_code", "role")}),
     )
 
 
 @admin.register(AuthorityLimit)
-class AuthorityLimitAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuthorityLimitAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
     list_display = ("role", "limit", "company")
     list_filter = ("role", ("company", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("company",)
@@ -111,7 +152,7 @@ class AuthorityLimitAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):  # type: 
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CalendarOverrideAdmin(admin.ModelAdmin):
     """National facts, shared by every company of the installation."""
 
     list_display = ("day", "is_working_day", "name")
@@ -129,7 +170,8 @@ admin.site.unregister(Company)
 
 @admin.register(Venue)
 class VenueAdmin(orgs_admin.VenueAdmin):
-    inlines = (*orgs_admin.VenueAdmin.inlines, SlaPolicyInline)
+    def get_inlines(self, request: HttpRequest, obj: Venue | None) -> list[type[InlineModelAdmin]]:
+        return [*super().get_inlines(request, obj), SlaPolicyInline]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """A new venue gets the shipped time limits for every severity not set in the form."""

@@ -17,6 +17,7 @@ from amends.complaints.models import Complaint
 from amends.conftest import Cast, local
 from amends.core import clock
 from amends.members.models import Customer
+from amends.notifications.models import Outbox
 from amends.orgs.models import User
 from amends.orgs.roles import Role
 from amends.workflow.models import CalendarOverride
@@ -71,8 +72,12 @@ def get(client: Client, url: str, language: str = "en") -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_it_opens_every_configuration_page_for_a_superuser(cast: Cast, admin_client: Client, language: str) -> None:
-    CalendarOverride.objects.create(day=local(2027, 2, 20).date(), is_working_day=True, name="春节调休")
+def test_it_opens_every_configuration_page_for_a_superuser(
+    cast: Cast, admin_client: Client, language: str
+) -> None:
+    CalendarOverride.objects.create(
+        day=local(2027, 2, 20).date(), is_working_day=True, name="春节调休"
+    )
     for app, model in CONFIGURATION:
         for page in ("changelist", "add"):
             status, html = get(admin_client, reverse(f"admin:{app}_{model}_{page}"), language)
@@ -96,7 +101,9 @@ def test_it_speaks_chinese_to_a_chinese_admin(cast: Cast, admin_client: Client) 
     assert status == 200
     assert 'lang="zh-hans"' in html
     assert "站点管理" in html  # Django's own catalog
-    assert complaints in html and venues in html  # "投诉", "门店" once the project's catalog has them
+    assert (
+        complaints in html and venues in html
+    )  # "投诉", "门店" once the project's catalog has them
     status, html = get(admin_client, reverse("admin:complaints_complaint_changelist"), "zh-hans")
     assert status == 200 and complaints in html
     status, html = get(admin_client, reverse("admin:index"), "en")
@@ -108,7 +115,10 @@ def test_it_lists_every_record_of_a_complaint_read_only(cast: Cast, admin_client
     for app, model in RECORDS:
         status, _html = get(admin_client, reverse(f"admin:{app}_{model}_changelist"))
         assert status == 200, (app, model)
-        assert admin_client.get(reverse(f"admin:{app}_{model}_add")).status_code == 403, (app, model)
+        assert admin_client.get(reverse(f"admin:{app}_{model}_add")).status_code == 403, (
+            app,
+            model,
+        )
 
 
 def test_it_shows_a_complaint_but_refuses_to_change_it(cast: Cast, admin_client: Client) -> None:
@@ -121,7 +131,9 @@ def test_it_shows_a_complaint_but_refuses_to_change_it(cast: Cast, admin_client:
 
     response = admin_client.post(url, {"state": "closed", "description": "tampered"})
     assert response.status_code == 403
-    response = admin_client.post(reverse("admin:complaints_complaint_delete", args=[complaint.pk]), {"post": "yes"})
+    response = admin_client.post(
+        reverse("admin:complaints_complaint_delete", args=[complaint.pk]), {"post": "yes"}
+    )
     assert response.status_code == 403
     complaint.refresh_from_db()
     assert complaint.state != "closed"
@@ -154,13 +166,13 @@ def test_it_never_shows_the_customer_in_clear(cast: Cast, admin_client: Client) 
     assert "138****8000" in html  # the acknowledgement by text message, masked
 
 
-def complaint_messages(complaint: Complaint) -> list[object]:
-    from amends.notifications.models import Outbox
-
+def complaint_messages(complaint: Complaint) -> list[Outbox]:
     return list(Outbox.objects.filter(complaint_id=complaint.pk, recipient_user__isnull=True))
 
 
-def test_it_finds_a_customer_by_exact_phone_through_the_blind_index(cast: Cast, admin_client: Client) -> None:
+def test_it_finds_a_customer_by_exact_phone_through_the_blind_index(
+    cast: Cast, admin_client: Client
+) -> None:
     receive(cast)
     url = reverse("admin:members_customer_changelist")
     _status, html = get(admin_client, f"{url}?q=138 0013 8000")
@@ -190,7 +202,9 @@ def test_it_shows_staff_only_the_complaints_of_their_venue(cast: Cast, client: C
     cast.outsider.save()
     cast.outsider.user_permissions.add(
         Permission.objects.get(content_type__app_label="complaints", codename="view_complaint"),
-        Permission.objects.get(content_type__app_label="complaints", codename="view_complaintevent"),
+        Permission.objects.get(
+            content_type__app_label="complaints", codename="view_complaintevent"
+        ),
     )
     client.force_login(cast.outsider)
 
@@ -208,8 +222,11 @@ def test_it_shows_staff_only_the_complaints_of_their_venue(cast: Cast, client: C
     assert client.get(reverse("admin:orgs_venue_changelist")).status_code == 403
 
 
-def test_it_refuses_a_role_grant_at_another_companys_venue(cast: Cast, admin_client: Client) -> None:
+def test_it_refuses_a_role_grant_at_another_companys_venue(
+    cast: Cast, admin_client: Client
+) -> None:
     other_venue = cast.stranger.grants.exclude(venue=None).get().venue
+    assert other_venue is not None
     response = admin_client.post(
         reverse("admin:orgs_rolegrant_add"),
         {"user": cast.coach.pk, "role": Role.MANAGER, "venue": other_venue.pk, "department": ""},
@@ -230,16 +247,54 @@ def test_it_lists_complaints_in_a_fixed_number_of_queries(cast: Cast, admin_clie
     assert len(three) == len(one)
 
 
-def test_it_gives_a_new_venue_its_departments_and_time_limits(cast: Cast, admin_client: Client) -> None:
+def test_it_gives_a_new_venue_its_departments_and_time_limits(
+    cast: Cast, admin_client: Client
+) -> None:
     data = {
-        "company": cast.company.pk, "code": "GYM3", "name": "徐汇健身会所", "kind": "gym", "is_active": "on",
-        "timezone": "Asia/Shanghai", "opens_at": "06:00", "closes_at": "22:00", "open_days": "every_day",
+        "company": cast.company.pk,
+        "code": "GYM3",
+        "name": "徐汇健身会所",
+        "kind": "gym",
+        "is_active": "on",
+        "timezone": "Asia/Shanghai",
+        "opens_at": "06:00",
+        "closes_at": "22:00",
+        "open_days": "every_day",
         "revisit_days": "7",
-        "departments-TOTAL_FORMS": "0", "departments-INITIAL_FORMS": "0",
-        "sla_policies-TOTAL_FORMS": "0", "sla_policies-INITIAL_FORMS": "0",
+        "departments-TOTAL_FORMS": "0",
+        "departments-INITIAL_FORMS": "0",
+        "sla_policies-TOTAL_FORMS": "0",
+        "sla_policies-INITIAL_FORMS": "0",
     }
     response = admin_client.post(reverse("admin:orgs_venue_add"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     venue = cast.company.venues.get(code="GYM3")
-    assert set(venue.departments.values_list("code", flat=True)) >= {"customer_service", "maintenance"}
+    assert set(venue.departments.values_list("code", flat=True)) >= {
+        "customer_service",
+        "maintenance",
+    }
     assert venue.sla_policies.count() == 3
+
+
+def test_it_adds_a_member_of_staff_with_company_and_roles(cast: Cast, admin_client: Client) -> None:
+    response = admin_client.post(
+        reverse("admin:orgs_user_add"),
+        {
+            "username": "frontdesk2",
+            "password1": "a-Long-pass-2026",
+            "password2": "a-Long-pass-2026",
+            "usable_password": "true",
+            "company": cast.company.pk,
+            "display_name": "李娜",
+            "language": "zh-hans",
+            "grants-TOTAL_FORMS": "1",
+            "grants-INITIAL_FORMS": "0",
+            "grants-0-role": Role.FRONT_DESK,
+            "grants-0-venue": cast.gym2.pk,
+            "grants-0-department": cast.dept("front_office", cast.gym2).pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    user = User.objects.get(username="frontdesk2")
+    assert (user.company, user.display_name, user.language) == (cast.company, "李娜", "zh-hans")
+    assert user.grants.get().venue == cast.gym2

@@ -1,0 +1,50 @@
+"""The timeline is append-only and hash-chained: tampering in the database is detected."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from amends.complaints.models import ComplaintEvent
+from amends.complaints.tests.stories import drive
+from amends.complaints.timeline import verify_all, verify_complaint
+from amends.complaints.transitions import State
+
+S = State
+
+
+def test_it_chains_every_event_of_a_complaint(cast):
+    c = drive(cast, S.CLOSED)
+    events = list(ComplaintEvent.objects.filter(complaint=c).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert verify_complaint(c) is None
+    assert all(e.actor is not None for e in events if e.kind == "transition")
+
+
+def test_it_detects_a_row_edited_in_the_database(cast, capsys):
+    c = drive(cast, S.CLOSED)
+    untouched = drive(cast, S.INVESTIGATING)
+    event = ComplaintEvent.objects.get(complaint=c, kind="transition", data__to="approved")
+    with connection.cursor() as cursor:
+        table = ComplaintEvent._meta.db_table
+        cursor.execute(f"UPDATE {table} SET kind = 'note' WHERE id = %s", [event.pk])  # noqa: S608
+    checked, breaks = verify_all()
+    assert checked == 2
+    assert [(b.reference, b.seq) for b in breaks] == [(c.reference, event.seq)]
+    assert verify_complaint(untouched) is None
+    with pytest.raises(CommandError):
+        call_command("verify_timeline")
+    assert f"BROKEN {c.reference} at event {event.seq}" in capsys.readouterr().out
+
+
+def test_it_detects_a_deleted_event(cast):
+    c = drive(cast, S.INVESTIGATING)
+    ComplaintEvent.objects.filter(complaint=c, seq=2).delete()
+    found = verify_complaint(c)
+    assert found is not None and found.seq == 2
+
+
+def test_the_command_reports_an_intact_timeline(cast, capsys):
+    drive(cast, S.CLOSED)
+    call_command("verify_timeline")
+    assert "checked 1 complaints, 0 broken" in capsys.readouterr().out

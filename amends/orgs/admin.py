@@ -68,12 +68,19 @@ class CompanyScoped:
     def _limit_field(
         self, db_field: models.Field[Any, Any], request: HttpRequest, kwargs: dict[str, Any]
     ) -> None:
-        related = db_field.remote_field.model._default_manager.all()  # type: ignore[union-attr]
-        if related.model is Department:
-            related = related.select_related("venue")  # its name shows the venue code
-        if not request.user.is_superuser:
-            related = limit_to_company(related, getattr(request.user, "company_id", None))
-        kwargs.setdefault("queryset", related)
+        model = db_field.remote_field.model  # type: ignore[union-attr]
+        limit = not request.user.is_superuser
+        if "queryset" in kwargs or not (limit or model is Department):
+            return
+        # Start from what Django would offer (ordered as the related admin orders it).
+        queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)  # type: ignore[attr-defined]
+        if queryset is None:
+            queryset = model._default_manager.using(kwargs.get("using")).all()
+        if model is Department:
+            queryset = queryset.select_related("venue")  # its name shows the venue code
+        if limit:
+            queryset = limit_to_company(queryset, getattr(request.user, "company_id", None))
+        kwargs["queryset"] = queryset
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any

@@ -298,3 +298,16 @@ def test_it_adds_a_member_of_staff_with_company_and_roles(cast: Cast, admin_clie
     user = User.objects.get(username="frontdesk2")
     assert (user.company, user.display_name, user.language) == (cast.company, "李娜", "zh-hans")
     assert user.grants.get().venue == cast.gym2
+
+
+def test_it_shows_staff_only_their_own_companys_configuration(cast: Cast, client: Client) -> None:
+    cast.director.is_staff = True
+    cast.director.save()
+    cast.director.user_permissions.add(
+        Permission.objects.get(content_type__app_label="orgs", codename="view_venue")
+    )
+    client.force_login(cast.director)
+    status, html = get(client, reverse("admin:orgs_venue_changelist"))
+    assert status == 200
+    assert "GYM1" in html and "HTL1" in html
+    assert "OGYM" not in html

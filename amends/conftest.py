@@ -23,9 +23,9 @@ from amends.workflow.services import workflow_install_defaults
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def local(*args: int) -> datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An aware datetime in Beijing time: local(2026, 11, 20, 10, 0)."""
-    return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 @dataclass
@@ -52,7 +52,9 @@ class Cast:
     def category(self, code: str) -> Category:
         return Category.objects.get(company=self.company, code=code)
 
-    def receive(self, *, actor: User | None = None, venue: Venue | None = None, **fields: Any) -> Complaint:
+    def receive(
+        self, *, actor: User | None = None, venue: Venue | None = None, **fields: Any
+    ) -> Complaint:
         """A complaint as the front desk records it (overridable field by field)."""
         category = fields.pop("category", None)
         intake: dict[str, Any] = {
@@ -70,7 +72,12 @@ class Cast:
 
 
 def _staff(company: Company, username: str, *grants: tuple[str, Venue | None, str | None]) -> User:
-    user = staff_create(company=company, username=username, password="amends-test", display_name=username.title())
+    user = staff_create(
+        company=company,
+        username=username,
+        password="amends-test",  # noqa: S106
+        display_name=username.title(),
+    )
     for role, venue, dept_code in grants:
         department = Department.objects.get(venue=venue, code=dept_code) if dept_code else None
         role_grant(user=user, role=role, venue=venue, department=department)
@@ -87,7 +94,10 @@ def build_cast() -> Cast:
     other_gym = venue_create(company=other, code="OGYM", name="Other gym")
     workflow_install_defaults(company=other)
     return Cast(
-        company=company, gym=gym, gym2=gym2, hotel=hotel,
+        company=company,
+        gym=gym,
+        gym2=gym2,
+        hotel=hotel,
         desk=_staff(company, "desk", (Role.FRONT_DESK, gym, "front_office")),
         specialist=_staff(company, "specialist", (Role.SPECIALIST, gym, "customer_service")),
         specialist2=_staff(company, "specialist2", (Role.SPECIALIST, gym, "customer_service")),
@@ -97,10 +107,19 @@ def build_cast() -> Cast:
         coach=_staff(company, "coach", (Role.STAFF, gym, "courses")),
         director=_staff(company, "director", (Role.DIRECTOR, None, None)),
         auditor=_staff(company, "auditor", (Role.AUDITOR, None, None)),
-        outsider=_staff(company, "outsider", (Role.FRONT_DESK, gym2, "front_office"),
-                        (Role.SPECIALIST, gym2, "customer_service"), (Role.MANAGER, gym2, "customer_service")),
-        stranger=_staff(other, "stranger", (Role.MANAGER, other_gym, "customer_service"),
-                        (Role.DIRECTOR, None, None)),
+        outsider=_staff(
+            company,
+            "outsider",
+            (Role.FRONT_DESK, gym2, "front_office"),
+            (Role.SPECIALIST, gym2, "customer_service"),
+            (Role.MANAGER, gym2, "customer_service"),
+        ),
+        stranger=_staff(
+            other,
+            "stranger",
+            (Role.MANAGER, other_gym, "customer_service"),
+            (Role.DIRECTOR, None, None),
+        ),
     )
 
 

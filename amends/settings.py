@@ -26,11 +26,14 @@ if all(_from_env.values()):
     _secrets = _from_env
 elif AMENDS_ENV == "production":
     _missing = [name for name, value in _from_env.items() if not value]
-    raise ImproperlyConfigured(f"AMENDS_ENV=production needs these variables: {', '.join(_missing)}")
+    raise ImproperlyConfigured(
+        f"AMENDS_ENV=production needs these variables: {', '.join(_missing)}"
+    )
 else:
-    _secrets = {**local_secrets.load_or_create(VAR_DIR / "secrets.json"), **{
-        name: value for name, value in _from_env.items() if value
-    }}
+    _secrets = {
+        **local_secrets.load_or_create(VAR_DIR / "secrets.json"),
+        **{name: value for name, value in _from_env.items() if value},
+    }
 
 SECRET_KEY = _secrets["SECRET_KEY"]
 # Comma-separated Fernet keys: the first encrypts, all decrypt (MultiFernet), so keys can rotate.

@@ -62,7 +62,11 @@ def enter_stage(complaint: Complaint, stage: str, *, now: datetime) -> list[str]
     if complaint.clock_mode != ClockMode.WORKING_DAYS:
         return []
     vc, targets = policy_of(complaint)
-    days = {"plan": targets.plan_days, "execute": targets.execute_days, "follow_up": targets.follow_up_days}
+    days = {
+        "plan": targets.plan_days,
+        "execute": targets.execute_days,
+        "follow_up": targets.follow_up_days,
+    }
     if stage not in days:
         complaint.stage, complaint.stage_due = "", None
         return []
@@ -77,7 +81,10 @@ def restart_resolution(complaint: Complaint, *, now: datetime) -> list[str]:
     mode = ClockMode(targets.mode)
     if mode == ClockMode.WORKING_DAYS:
         deadline = vc.add(now, mode=mode, working_days=targets.plan_days + targets.execute_days)
-        complaint.stage, complaint.stage_due = "plan", vc.add(now, mode=mode, working_days=targets.plan_days).due
+        complaint.stage, complaint.stage_due = (
+            "plan",
+            vc.add(now, mode=mode, working_days=targets.plan_days).due,
+        )
     else:
         deadline = vc.add(now, mode=mode, hours=_hours(targets.resolve_hours))
     complaint.resolve_due = deadline.due
@@ -134,7 +141,9 @@ def active_due(complaint: Complaint) -> datetime | None:
     return complaint.stage_due or complaint.resolve_due
 
 
-def arm(complaint: Complaint, *, targets: SlaTargets | None = None, now: datetime | None = None) -> None:
+def arm(
+    complaint: Complaint, *, targets: SlaTargets | None = None, now: datetime | None = None
+) -> None:
     """Set when the tick should next remind the owner and escalate, from the active deadline.
 
     1. No running clock (closed, resolved with no stage, or waiting on the customer): nothing.
@@ -152,7 +161,11 @@ def arm(complaint: Complaint, *, targets: SlaTargets | None = None, now: datetim
         complaint.remind_at = None
         complaint.next_escalation_at = None
         return
-    begin = complaint.received_at if complaint.stage_due is None or due != complaint.stage_due else moment
+    begin = (
+        complaint.received_at
+        if complaint.stage_due is None or due != complaint.stage_due
+        else moment
+    )
     remind = begin + (due - begin) * (targets.remind_at_percent / 100)
     if due <= moment:
         complaint.remind_at = None

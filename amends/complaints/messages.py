@@ -8,6 +8,7 @@ message for phone and desk complaints, and by hand (a letter, a social-media rep
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import translation
@@ -47,31 +48,56 @@ def customer_route(complaint: Complaint) -> tuple[str, str]:
     return Outbox.Channel.MANUAL, ""
 
 
-def notify_customer(complaint: Complaint, *, kind: str, text: str = "", dedupe_key: str | None = None) -> None:
+def notify_customer(
+    complaint: Complaint, *, kind: str, text: str = "", dedupe_key: str | None = None
+) -> None:
     """Queue a message to the customer about `complaint` (inside the caller's transaction)."""
     channel, address = customer_route(complaint)
     language = complaint.language or complaint.customer.language
     with translation.override(language):
         subject, body = _customer_words(complaint, kind=kind, text=text)
     outbox_enqueue(
-        kind=kind, channel=channel, address=address, subject=subject, body=body, language=language,
-        complaint_id=complaint.pk, reference=complaint.reference, dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
+        address=address,
+        subject=subject,
+        body=body,
+        language=language,
+        complaint_id=complaint.pk,
+        reference=complaint.reference,
+        dedupe_key=dedupe_key,
         context={"venue": complaint.venue.code, "complaint_channel": complaint.channel},
     )
 
 
-def notify_staff(complaint: Complaint, *, user: User, kind: str, text: str = "", dedupe_key: str | None = None) -> None:
+def notify_staff(
+    complaint: Complaint, *, user: User, kind: str, text: str = "", dedupe_key: str | None = None
+) -> None:
     """Queue a console message (and an email when the user has an address) to a member of staff."""
     with translation.override(user.language):
         subject, body = _staff_words(complaint, kind=kind, text=text)
     outbox_enqueue(
-        kind=kind, channel=Outbox.Channel.IN_APP, recipient_user=user, subject=subject, body=body,
-        language=user.language, complaint_id=complaint.pk, reference=complaint.reference, dedupe_key=dedupe_key,
+        kind=kind,
+        channel=Outbox.Channel.IN_APP,
+        recipient_user=user,
+        subject=subject,
+        body=body,
+        language=user.language,
+        complaint_id=complaint.pk,
+        reference=complaint.reference,
+        dedupe_key=dedupe_key,
     )
     if user.email:
         outbox_enqueue(
-            kind=kind, channel=Outbox.Channel.EMAIL, recipient_user=user, address=user.email, subject=subject,
-            body=body, language=user.language, complaint_id=complaint.pk, reference=complaint.reference,
+            kind=kind,
+            channel=Outbox.Channel.EMAIL,
+            recipient_user=user,
+            address=user.email,
+            subject=subject,
+            body=body,
+            language=user.language,
+            complaint_id=complaint.pk,
+            reference=complaint.reference,
             dedupe_key=f"{dedupe_key}:email" if dedupe_key else None,
         )
 
@@ -81,15 +107,24 @@ def _customer_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str,
     if kind == Outbox.Kind.ACKNOWLEDGEMENT:
         return (
             _("We have received your complaint %(ref)s") % {"ref": ref},
-            _("Thank you for telling us. %(venue)s has recorded your complaint as %(ref)s. "
-              "We will reply by %(due)s.") % {"venue": venue, "ref": ref, "due": local(complaint, complaint.respond_due)},
+            _(
+                "Thank you for telling us. %(venue)s has recorded your complaint as %(ref)s. "
+                "We will reply by %(due)s."
+            )
+            % {"venue": venue, "ref": ref, "due": local(complaint, complaint.respond_due)},
         )
     if kind == Outbox.Kind.DEADLINE_EXTENDED:
         return (
             _("More time needed for your complaint %(ref)s") % {"ref": ref},
-            _("We need more time to resolve your complaint %(ref)s: %(reason)s. "
-              "We will come back to you by %(due)s.")
-            % {"ref": ref, "reason": text, "due": local(complaint, complaint.resolve_due or complaint.stage_due)},
+            _(
+                "We need more time to resolve your complaint %(ref)s: %(reason)s. "
+                "We will come back to you by %(due)s."
+            )
+            % {
+                "ref": ref,
+                "reason": text,
+                "due": local(complaint, complaint.resolve_due or complaint.stage_due),
+            },
         )
     if kind == Outbox.Kind.FEEDBACK:
         return (_("The outcome of your complaint %(ref)s") % {"ref": ref}, text)
@@ -98,16 +133,23 @@ def _customer_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str,
     if kind == Outbox.Kind.SURVEY_INVITATION:
         return (
             _("How did we do? (%(ref)s)") % {"ref": ref},
-            _("Your complaint %(ref)s is closed. Please tell us how satisfied you are (1–5) and how likely "
-              "you are to recommend %(venue)s (0–10). Survey code: %(code)s") % {"ref": ref, "venue": venue, "code": text},
+            _(
+                "Your complaint %(ref)s is closed. Please tell us how satisfied you are (1–5) "
+                "and how likely "
+                "you are to recommend %(venue)s (0–10). Survey code: %(code)s"
+            )
+            % {"ref": ref, "venue": venue, "code": text},
         )
     raise ValueError(f"no customer message for {kind}")
 
 
 def _staff_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, str]:
     ref = complaint.reference
-    due = local(complaint, complaint.respond_due if complaint.responded_at is None else complaint.resolve_due)
-    subjects = {
+    due = local(
+        complaint,
+        complaint.respond_due if complaint.responded_at is None else complaint.resolve_due,
+    )
+    subjects: dict[str, Any] = {
         Outbox.Kind.ASSIGNMENT: _("Complaint %(ref)s is assigned to you"),
         Outbox.Kind.URGENT_ALERT: _("URGENT complaint %(ref)s"),
         Outbox.Kind.REMINDER: _("Complaint %(ref)s is due soon"),
@@ -118,7 +160,10 @@ def _staff_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, st
     if kind not in subjects:
         raise ValueError(f"no staff message for {kind}")
     body = _("%(ref)s at %(venue)s: %(summary)s. Due: %(due)s.") % {
-        "ref": ref, "venue": complaint.venue.name, "summary": complaint.description[:140], "due": due,
+        "ref": ref,
+        "venue": complaint.venue.name,
+        "summary": complaint.description[:140],
+        "due": due,
     }
     if text:
         body = f"{body}\n{text}"

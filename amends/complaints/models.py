@@ -24,7 +24,12 @@ class ReferenceCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["venue", "day"], name="reference_counter_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "day"], name="reference_counter_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}:{self.day}:{self.last}"
 
 
 class Complaint(models.Model):
@@ -48,20 +53,34 @@ class Complaint(models.Model):
         SUBJECTIVE = "subjective", _("Subjective (attitude, negligence)")
         OBJECTIVE = "objective", _("Objective (equipment, pricing, outside parties)")
 
-    company = models.ForeignKey(Company, models.PROTECT, related_name="complaints", verbose_name=_("company"))
-    venue = models.ForeignKey(Venue, models.PROTECT, related_name="complaints", verbose_name=_("venue"))
+    company = models.ForeignKey(
+        Company, models.PROTECT, related_name="complaints", verbose_name=_("company")
+    )
+    venue = models.ForeignKey(
+        Venue, models.PROTECT, related_name="complaints", verbose_name=_("venue")
+    )
     reference = models.CharField(_("reference"), max_length=40, unique=True)
-    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED, db_index=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.RECEIVED, db_index=True
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
 
     # Intake: who, how, when.
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    received_by = models.ForeignKey(USER, models.PROTECT, related_name="received_complaints", verbose_name=_("received by"))
+    received_by = models.ForeignKey(
+        USER, models.PROTECT, related_name="received_complaints", verbose_name=_("received by")
+    )
     received_at = models.DateTimeField(_("received at"), db_index=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    customer = models.ForeignKey(Customer, models.PROTECT, related_name="complaints", verbose_name=_("customer"))
-    member = models.ForeignKey(Member, models.SET_NULL, null=True, blank=True, verbose_name=_("member"))
-    booking_reference = models.CharField(_("member / room / booking reference"), max_length=60, blank=True)
+    customer = models.ForeignKey(
+        Customer, models.PROTECT, related_name="complaints", verbose_name=_("customer")
+    )
+    member = models.ForeignKey(
+        Member, models.SET_NULL, null=True, blank=True, verbose_name=_("member")
+    )
+    booking_reference = models.CharField(
+        _("member / room / booking reference"), max_length=60, blank=True
+    )
 
     # The five elements, and what the customer asks for.
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
@@ -71,41 +90,81 @@ class Complaint(models.Model):
     consequence = models.TextField(_("consequence"), blank=True)
     customer_request = models.TextField(_("what the customer asks for"), blank=True)
     subject_staff = models.ForeignKey(
-        USER, models.SET_NULL, null=True, blank=True, related_name="complaints_about",
+        USER,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints_about",
         verbose_name=_("staff complained about"),
     )
     subject_department = models.ForeignKey(
-        Department, models.SET_NULL, null=True, blank=True, related_name="complaints_about",
+        Department,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints_about",
         verbose_name=_("department complained about"),
     )
     subject_text = models.CharField(_("complained about (as told)"), max_length=200, blank=True)
 
     # Classification and routing.
-    category = models.ForeignKey(Category, models.PROTECT, null=True, blank=True, verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, models.PROTECT, null=True, blank=True, verbose_name=_("category")
+    )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
-    psychology = models.CharField(_("complainant psychology"), max_length=30, choices=Psychology.choices, blank=True)
+    psychology = models.CharField(
+        _("complainant psychology"), max_length=30, choices=Psychology.choices, blank=True
+    )
     department = models.ForeignKey(
-        Department, models.PROTECT, null=True, blank=True, related_name="complaints", verbose_name=_("department")
+        Department,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("department"),
     )
     route_role = models.CharField(_("handled by role"), max_length=30, blank=True)
 
     # Ownership: the receiver owns it until the assignee accepts (first-contact ownership).
-    owner = models.ForeignKey(USER, models.PROTECT, related_name="owned_complaints", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        USER, models.PROTECT, related_name="owned_complaints", verbose_name=_("owner")
+    )
     assignee = models.ForeignKey(
-        USER, models.PROTECT, null=True, blank=True, related_name="assigned_complaints", verbose_name=_("assignee")
+        USER,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_complaints",
+        verbose_name=_("assignee"),
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
-    handlers = models.ManyToManyField(USER, related_name="handled_complaints", blank=True, verbose_name=_("handlers"))
+    handlers = models.ManyToManyField(  # type: ignore[var-annotated]
+        USER, related_name="handled_complaints", blank=True, verbose_name=_("handlers")
+    )
 
     # Investigation.
     investigation_report = models.TextField(_("investigation report"), blank=True)
-    validity = models.CharField(_("validity"), max_length=10, choices=Validity.choices, default=Validity.UNDECIDED)
-    responsibility = models.CharField(_("responsibility"), max_length=20, choices=Responsibility.choices, blank=True)
+    validity = models.CharField(
+        _("validity"), max_length=10, choices=Validity.choices, default=Validity.UNDECIDED
+    )
+    responsibility = models.CharField(
+        _("responsibility"), max_length=20, choices=Responsibility.choices, blank=True
+    )
     responsible_department = models.ForeignKey(
-        Department, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("responsible department")
+        Department,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible department"),
     )
     responsible_staff = models.ForeignKey(
-        USER, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("responsible staff")
+        USER,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible staff"),
     )
     responsible_party = models.CharField(_("responsible third party"), max_length=200, blank=True)
     cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices, blank=True)
@@ -114,7 +173,9 @@ class Complaint(models.Model):
     # Clocks (UTC). The active deadline is the response one until the first response, then the
     # stage deadline (working-days mode) or the resolution one.
     clock_mode = models.CharField(_("counting"), max_length=20, blank=True)
-    respond_due = models.DateTimeField(_("first response due"), null=True, blank=True, db_index=True)
+    respond_due = models.DateTimeField(
+        _("first response due"), null=True, blank=True, db_index=True
+    )
     resolve_due = models.DateTimeField(_("resolution due"), null=True, blank=True, db_index=True)
     stage = models.CharField(_("stage"), max_length=20, blank=True)
     stage_due = models.DateTimeField(_("stage due"), null=True, blank=True)
@@ -126,18 +187,34 @@ class Complaint(models.Model):
     remind_at = models.DateTimeField(_("reminder at"), null=True, blank=True, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_to = models.ForeignKey(
-        USER, models.SET_NULL, null=True, blank=True, related_name="escalated_complaints", verbose_name=_("escalated to")
+        USER,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalated_complaints",
+        verbose_name=_("escalated to"),
     )
-    next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True, db_index=True)
+    next_escalation_at = models.DateTimeField(
+        _("next escalation at"), null=True, blank=True, db_index=True
+    )
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
 
     # Merge, related complaints, archive.
     merged_into = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="merged_complaints", verbose_name=_("merged into")
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_complaints",
+        verbose_name=_("merged into"),
     )
     follows = models.ForeignKey(
-        "self", models.SET_NULL, null=True, blank=True, related_name="follow_ups",
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
         verbose_name=_("raised from the revisit of"),
     )
     retention_until = models.DateField(_("keep until"), null=True, blank=True, db_index=True)
@@ -178,10 +255,14 @@ class ComplaintEvent(models.Model):
     in the database breaks the chain and `amends verify-timeline` names the complaint.
     """
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="events", verbose_name=_("complaint"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="events", verbose_name=_("complaint")
+    )
     seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=40)
-    actor = models.ForeignKey(USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor"))
+    actor = models.ForeignKey(
+        USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
+    )
     at = models.DateTimeField(_("at"))
     data = models.JSONField(_("data"), default=dict)
     prev_hash = models.CharField(max_length=64)
@@ -191,21 +272,27 @@ class ComplaintEvent(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline")
         ordering = ["complaint", "seq"]
-        constraints = [models.UniqueConstraint(fields=["complaint", "seq"], name="event_seq_per_complaint")]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "seq"], name="event_seq_per_complaint")
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.seq} {self.kind}"
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    return f"evidence/{instance.complaint.venue.code}/{instance.complaint.reference}/{instance.token}{instance.extension}"
+    complaint = instance.complaint
+    folder = f"evidence/{complaint.venue.code}/{complaint.reference}"
+    return f"{folder}/{instance.token}{instance.extension}"
 
 
 class Evidence(models.Model):
     """A file attached to a complaint: photo, recording, document. Its type is decided from its
     content, never from the name the client sent; it is stored under a random name."""
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="evidence", verbose_name=_("complaint"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="evidence", verbose_name=_("complaint")
+    )
     token = models.CharField(max_length=32, unique=True, editable=False)
     file = models.FileField(_("file"), upload_to=evidence_path, max_length=300)
     original_name = models.CharField(_("file name"), max_length=200)
@@ -214,7 +301,9 @@ class Evidence(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("uploaded by"))
+    uploaded_by = models.ForeignKey(
+        USER, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
@@ -235,13 +324,19 @@ class Interview(models.Model):
         WITNESS = "witness", _("Witness / other customer")
         THIRD_PARTY = "third_party", _("Third party")
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="interviews", verbose_name=_("complaint"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="interviews", verbose_name=_("complaint")
+    )
     interviewee = models.CharField(_("interviewee"), max_length=200)
     interviewee_role = models.CharField(_("interviewee is"), max_length=20, choices=Role.choices)
-    staff = models.ForeignKey(USER, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("staff"))
+    staff = models.ForeignKey(
+        USER, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("staff")
+    )
     summary = models.TextField(_("summary"))
     held_at = models.DateTimeField(_("held at"))
-    recorded_by = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        USER, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
 
     class Meta:
         verbose_name = _("interview")
@@ -275,18 +370,29 @@ class RemedyProposal(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
         EXECUTED = "executed", _("Carried out")
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="remedies", verbose_name=_("complaint"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="remedies", verbose_name=_("complaint")
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     description = models.TextField(_("description"))
     amount = models.DecimalField(
-        _("cost (CNY)"), max_digits=12, decimal_places=2, default=Decimal("0"),
+        _("cost (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    proposed_by = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("proposed by"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    proposed_by = models.ForeignKey(
+        USER, models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
     proposed_at = models.DateTimeField(_("proposed at"))
     approval_role = models.CharField(_("needs approval by"), max_length=30, blank=True)
-    decided_by = models.ForeignKey(USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_comment = models.TextField(_("comment"), blank=True)
     executed_at = models.DateTimeField(_("carried out at"), null=True, blank=True)
@@ -295,7 +401,11 @@ class RemedyProposal(models.Model):
         verbose_name = _("remedy proposal")
         verbose_name_plural = _("remedy proposals")
         ordering = ["proposed_at", "pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="remedy_amount_not_negative")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="remedy_amount_not_negative"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ¥{self.amount}"
@@ -311,17 +421,24 @@ class CustomerConsent(models.Model):
         WRITTEN = "written", _("In writing / email")
         ONLINE = "online", _("Online")
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="consents", verbose_name=_("complaint"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="consents", verbose_name=_("complaint")
+    )
     accepted = models.BooleanField(_("accepted"))
     method = models.CharField(_("given by"), max_length=20, choices=Method.choices)
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        USER, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
         verbose_name = _("customer acceptance")
         verbose_name_plural = _("customer acceptances")
         ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.get_method_display()} {'✓' if self.accepted else '✗'}"
 
 
 class Consequence(models.Model):
@@ -333,16 +450,25 @@ class Consequence(models.Model):
         COACHING = "coaching", _("Coaching talk")
         OTHER = "other", _("Other")
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="consequences", verbose_name=_("complaint"))
-    staff = models.ForeignKey(USER, models.PROTECT, related_name="consequences", verbose_name=_("staff"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="consequences", verbose_name=_("complaint")
+    )
+    staff = models.ForeignKey(
+        USER, models.PROTECT, related_name="consequences", verbose_name=_("staff")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(USER, models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = models.ForeignKey(
+        USER, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
         verbose_name = _("consequence")
         verbose_name_plural = _("consequences")
+
+    def __str__(self) -> str:
+        return f"{self.staff_id}: {self.get_kind_display()}"
 
 
 class Revisit(models.Model):
@@ -354,8 +480,17 @@ class Revisit(models.Model):
         VISIT = "visit", _("Visit")
         ONLINE = "online", _("Online")
 
-    complaint = models.ForeignKey(Complaint, models.PROTECT, related_name="revisits", verbose_name=_("complaint"))
-    assignee = models.ForeignKey(USER, models.PROTECT, null=True, blank=True, related_name="revisits", verbose_name=_("assignee"))
+    complaint = models.ForeignKey(
+        Complaint, models.PROTECT, related_name="revisits", verbose_name=_("complaint")
+    )
+    assignee = models.ForeignKey(
+        USER,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisits",
+        verbose_name=_("assignee"),
+    )
     due_at = models.DateTimeField(_("due"), db_index=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -376,15 +511,23 @@ class Revisit(models.Model):
 class Survey(models.Model):
     """The satisfaction survey that awaits the customer's answer after closure."""
 
-    complaint = models.OneToOneField(Complaint, models.PROTECT, related_name="survey", verbose_name=_("complaint"))
+    complaint = models.OneToOneField(
+        Complaint, models.PROTECT, related_name="survey", verbose_name=_("complaint")
+    )
     token = models.CharField(max_length=43, unique=True, editable=False)
     invited_at = models.DateTimeField(_("invited at"))
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(
-        _("satisfaction (1–5)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+        _("satisfaction (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     nps = models.PositiveSmallIntegerField(
-        _("likely to recommend (0–10)"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(10)]
+        _("likely to recommend (0–10)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
     comment = models.TextField(_("comment"), blank=True)
 
@@ -393,10 +536,16 @@ class Survey(models.Model):
         verbose_name_plural = _("satisfaction surveys")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="survey_satisfaction_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(nps__isnull=True) | models.Q(nps__lte=10), name="survey_nps_range"
+                condition=models.Q(nps__isnull=True) | models.Q(nps__lte=10),
+                name="survey_nps_range",
             ),
         ]
+
+    def __str__(self) -> str:
+        nps = "-" if self.nps is None else self.nps
+        return f"{self.complaint_id}: {self.satisfaction or '-'} / {nps}"

@@ -17,7 +17,9 @@ from amends.orgs.selectors import users_with_role
 
 def _by_load(users: QuerySet[User]) -> QuerySet[User]:
     return users.annotate(
-        open_load=Count("assigned_complaints", filter=Q(assigned_complaints__state__in=list(OPEN_STATES))),
+        open_load=Count(
+            "assigned_complaints", filter=Q(assigned_complaints__state__in=list(OPEN_STATES))
+        ),
         last_assigned=Max("assigned_complaints__assigned_at"),
     ).order_by("open_load", F("last_assigned").asc(nulls_first=True), "pk")
 
@@ -28,7 +30,9 @@ def pick_assignee(
     """The least-loaded active holder of `role` at `venue`, preferring the routed department."""
     excluded = list(exclude)
     if department is not None:
-        team = users_with_role(venue=venue, roles=[role], department=department).exclude(pk__in=excluded)
+        team = users_with_role(venue=venue, roles=[role], department=department).exclude(
+            pk__in=excluded
+        )
         chosen = _by_load(team).first()
         if chosen is not None:
             return chosen

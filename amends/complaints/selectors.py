@@ -9,13 +9,12 @@ from django.db.models import Q, QuerySet
 
 from amends.complaints.models import Complaint, ComplaintEvent, Revisit
 from amends.complaints.transitions import ACTIONS, OPEN_STATES, Action
-from amends.core import clock
+from amends.core import clock, pii
 from amends.core.errors import NotFound
 from amends.members.selectors import ContactCard, contact_card
 from amends.members.services import phone_index
 from amends.orgs.models import User
 from amends.orgs.selectors import scope_of
-from amends.core import pii
 
 
 def visibility(actor: User) -> Q:
@@ -34,7 +33,10 @@ def visibility(actor: User) -> Q:
     if scope.spans_company:
         return company
     personal = (
-        Q(received_by_id=actor.pk) | Q(owner_id=actor.pk) | Q(assignee_id=actor.pk) | Q(escalated_to_id=actor.pk)
+        Q(received_by_id=actor.pk)
+        | Q(owner_id=actor.pk)
+        | Q(assignee_id=actor.pk)
+        | Q(escalated_to_id=actor.pk)
         | Q(pk__in=Revisit.objects.filter(assignee_id=actor.pk).values("complaint_id"))
     )
     reach = personal
@@ -49,10 +51,18 @@ def complaints_for_actor(*, actor: User) -> QuerySet[Complaint]:
     return Complaint.objects.filter(visibility(actor))
 
 
-def complaint_get_for_actor(*, actor: User, pk: int | None = None, reference: str | None = None) -> Complaint:
+def complaint_get_for_actor(
+    *, actor: User, pk: int | None = None, reference: str | None = None
+) -> Complaint:
     """One complaint the actor may see, else NotFound (never reveals that it exists)."""
-    complaints = complaints_for_actor(actor=actor).select_related("venue", "customer", "category", "department")
-    found = complaints.filter(pk=pk).first() if pk is not None else complaints.filter(reference=reference).first()
+    complaints = complaints_for_actor(actor=actor).select_related(
+        "venue", "customer", "category", "department"
+    )
+    found = (
+        complaints.filter(pk=pk).first()
+        if pk is not None
+        else complaints.filter(reference=reference).first()
+    )
     if found is None:
         raise NotFound("complaint not found", code="complaint_not_found")
     return found
@@ -73,16 +83,22 @@ def complaints_by_phone(*, actor: User, phone: str) -> QuerySet[Complaint]:
 def open_duplicates_for_phone(*, actor: User, phone: str, days: int = 30) -> QuerySet[Complaint]:
     """Open complaints from this phone received in the last `days` days (the intake warning)."""
     since = clock.now() - timedelta(days=days)
-    return complaints_by_phone(actor=actor, phone=phone).filter(state__in=list(OPEN_STATES), received_at__gte=since)
+    return complaints_by_phone(actor=actor, phone=phone).filter(
+        state__in=list(OPEN_STATES), received_at__gte=since
+    )
 
 
 def timeline_for_actor(*, actor: User, complaint: Complaint) -> QuerySet[ComplaintEvent]:
     complaint_get_for_actor(actor=actor, pk=complaint.pk)
-    return ComplaintEvent.objects.filter(complaint=complaint).select_related("actor").order_by("seq")
+    return (
+        ComplaintEvent.objects.filter(complaint=complaint).select_related("actor").order_by("seq")
+    )
 
 
 def actions_for_actor(*, actor: User, complaint: Complaint) -> list[Action]:
     """The actions this viewer may take now (what the console offers)."""
     from amends.complaints.services import may
 
-    return [a for a in ACTIONS.values() if complaint.state in a.sources and may(complaint, actor, a)]
+    return [
+        a for a in ACTIONS.values() if complaint.state in a.sources and may(complaint, actor, a)
+    ]

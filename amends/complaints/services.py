@@ -53,7 +53,13 @@ from amends.complaints.transitions import (
     action_for,
 )
 from amends.core import clock, uploads
-from amends.core.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, StaleVersion
+from amends.core.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+)
 from amends.members.models import Customer
 from amends.members.selectors import ContactCard, contact_card
 from amends.members.services import customer_find_or_create, member_link
@@ -117,7 +123,8 @@ def _authorize(complaint: Complaint, actor: User, action: Action) -> None:
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
     if not may(complaint, actor, action):
         raise PermissionDenied(
-            _("You may not do this: %(action)s.") % {"action": action.label}, code="action_not_allowed",
+            _("You may not do this: %(action)s.") % {"action": action.label},
+            code="action_not_allowed",
             action=action.name,
         )
 
@@ -135,8 +142,11 @@ def _authorize_action(complaint: Complaint, actor: User, name: str, reason: str 
     _authorize(complaint, actor, action)
     if complaint.state not in action.sources:
         raise InvalidTransition(
-            _("This cannot be done while the complaint is “%(state)s”.") % {"state": complaint.get_state_display()},
-            code="action_not_available", action=name, state=complaint.state,
+            _("This cannot be done while the complaint is “%(state)s”.")
+            % {"state": complaint.get_state_display()},
+            code="action_not_available",
+            action=name,
+            state=complaint.state,
         )
     _check(complaint, actor, action, reason)
     return action
@@ -149,10 +159,19 @@ def _save(complaint: Complaint) -> None:
 
 def _warn(complaint: Complaint, warnings: list[str]) -> None:
     if warnings:
-        event_append(complaint=complaint, kind="calendar_warning", actor=None, data={"warnings": warnings})
+        event_append(
+            complaint=complaint, kind="calendar_warning", actor=None, data={"warnings": warnings}
+        )
 
 
-def _gate(complaint: Complaint, *, to: str, actor: User, reason: str = "", data: dict[str, Any] | None = None) -> Complaint:
+def _gate(
+    complaint: Complaint,
+    *,
+    to: str,
+    actor: User,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> Complaint:
     """The one gate for state (DESIGN invariant 3), on an already locked complaint.
 
     1. Find the action that moves the current state to `to` — or raise InvalidTransition.
@@ -167,7 +186,8 @@ def _gate(complaint: Complaint, *, to: str, actor: User, reason: str = "", data:
         raise InvalidTransition(
             _("A complaint cannot go from “%(source)s” to “%(target)s”.")
             % {"source": S(source).label, "target": S(to).label},
-            source=source, target=to,
+            source=source,
+            target=to,
         )
     _authorize(complaint, actor, action)
     _check(complaint, actor, action, reason)
@@ -188,26 +208,37 @@ def _gate(complaint: Complaint, *, to: str, actor: User, reason: str = "", data:
         clocks.arm(complaint, now=now)
     _save(complaint)
     event_append(
-        complaint=complaint, kind="transition", actor=actor,
+        complaint=complaint,
+        kind="transition",
+        actor=actor,
         data={"action": action.name, "from": source, "to": to, "reason": reason, **(data or {})},
     )
     _warn(complaint, warnings)
     return complaint
 
 
-def _on_enter(complaint: Complaint, *, action: Action, actor: User, reason: str, now: datetime) -> list[str]:
+def _on_enter(
+    complaint: Complaint, *, action: Action, actor: User, reason: str, now: datetime
+) -> list[str]:
     """What entering the new state sets in motion (called by the gate only)."""
     to = complaint.state
     warnings: list[str] = []
     if to == S.ACKNOWLEDGED:
-        notify_customer(complaint, kind=Outbox.Kind.ACKNOWLEDGEMENT, dedupe_key=f"ack:{complaint.pk}")
+        notify_customer(
+            complaint, kind=Outbox.Kind.ACKNOWLEDGEMENT, dedupe_key=f"ack:{complaint.pk}"
+        )
     elif to == S.INVESTIGATING:
         if action.name == "accept":
             # First-contact ownership ends here: the assignee accepted the hand-off.
             previous = complaint.owner_id
-            complaint.owner_id = complaint.assignee_id
-            event_append(complaint=complaint, kind="handoff_accepted", actor=actor,
-                         data={"from_owner": previous, "to_owner": complaint.assignee_id})
+            assert complaint.assignee is not None  # "accept" needs an assignee
+            complaint.owner = complaint.assignee
+            event_append(
+                complaint=complaint,
+                kind="handoff_accepted",
+                actor=actor,
+                data={"from_owner": previous, "to_owner": complaint.assignee_id},
+            )
         elif action.name == "reopen":
             complaint.reopen_count += 1
             complaint.closed_at = None
@@ -237,7 +268,12 @@ def _on_enter(complaint: Complaint, *, action: Action, actor: User, reason: str,
 
 
 def complaint_transition(
-    *, complaint: Complaint, to: str, actor: User, reason: str = "", expected_version: int | None = None
+    *,
+    complaint: Complaint,
+    to: str,
+    actor: User,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> Complaint:
     """Move `complaint` to state `to` through the gate. Returns the updated complaint.
 
@@ -302,7 +338,9 @@ def _validate_intake(*, venue: Venue, intake: Intake, now: datetime) -> None:
         errors["psychology"] = _("Unknown value.")
     if intake.language not in ("zh-hans", "en"):
         errors["language"] = _("Unknown language.")
-    if intake.category is not None and (intake.category.company_id != venue.company_id or not intake.category.is_active):
+    if intake.category is not None and (
+        intake.category.company_id != venue.company_id or not intake.category.is_active
+    ):
         errors["category"] = _("This category is not in use here.")
     if intake.occurred_at is not None and intake.occurred_at > now + timedelta(minutes=5):
         errors["occurred_at"] = _("The time it happened cannot be in the future.")
@@ -312,12 +350,16 @@ def _validate_intake(*, venue: Venue, intake: Intake, now: datetime) -> None:
         errors["subject_department"] = _("This department belongs to another venue.")
     if errors:
         first = next(iter(errors.values()))
-        raise InvalidInput(first, code="invalid_intake", fields={k: str(v) for k, v in errors.items()})
+        raise InvalidInput(
+            first, code="invalid_intake", fields={k: str(v) for k, v in errors.items()}
+        )
 
 
 def _next_reference(venue: Venue, now: datetime) -> str:
     day = now.astimezone(ZoneInfo(venue.timezone)).date()
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(venue=venue, day=day)
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
+        venue=venue, day=day
+    )
     ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
     counter.refresh_from_db(fields=["last"])
     return f"{venue.code}-{day:%Y%m%d}-{counter.last:04d}"
@@ -338,37 +380,72 @@ def complaint_receive(
     """
     scope = scope_of(actor)
     if scope.company_id != venue.company_id or not scope.has_role(venue.pk, *INTAKE_ROLES):
-        raise PermissionDenied(_("You may not record complaints for this venue."), code="intake_not_allowed")
+        raise PermissionDenied(
+            _("You may not record complaints for this venue."), code="intake_not_allowed"
+        )
     now = clock.now()
     _validate_intake(venue=venue, intake=intake, now=now)
     customer, _created = customer_find_or_create(
-        company=venue.company, name=intake.customer_name, phone=intake.phone, email=intake.email,
+        company=venue.company,
+        name=intake.customer_name,
+        phone=intake.phone,
+        email=intake.email,
         language=intake.language,
     )
-    member = member_link(customer=customer, venue=venue, number=intake.member_number) if intake.member_number.strip() else None
+    member = (
+        member_link(customer=customer, venue=venue, number=intake.member_number)
+        if intake.member_number.strip()
+        else None
+    )
     department, role = route_for(
-        venue=venue, category_code=intake.category.code if intake.category else None, severity=intake.severity or None
+        venue=venue,
+        category_code=intake.category.code if intake.category else None,
+        severity=intake.severity or None,
     )
     complaint = Complaint(
-        company=venue.company, venue=venue, reference=_next_reference(venue, now), state=S.RECEIVED,
-        channel=intake.channel, received_by=actor, received_at=now, language=intake.language,
-        customer=customer, member=member, booking_reference=intake.booking_reference.strip(),
-        occurred_at=intake.occurred_at, location=intake.location.strip(),
-        people_involved=intake.people_involved.strip(), description=intake.description.strip(),
-        consequence=intake.consequence.strip(), customer_request=intake.customer_request.strip(),
-        subject_staff=intake.subject_staff, subject_department=intake.subject_department,
-        subject_text=intake.subject_text.strip(), category=intake.category, severity=intake.severity,
-        psychology=intake.psychology, department=department, route_role=role, owner=actor,
+        company=venue.company,
+        venue=venue,
+        reference=_next_reference(venue, now),
+        state=S.RECEIVED,
+        channel=intake.channel,
+        received_by=actor,
+        received_at=now,
+        language=intake.language,
+        customer=customer,
+        member=member,
+        booking_reference=intake.booking_reference.strip(),
+        occurred_at=intake.occurred_at,
+        location=intake.location.strip(),
+        people_involved=intake.people_involved.strip(),
+        description=intake.description.strip(),
+        consequence=intake.consequence.strip(),
+        customer_request=intake.customer_request.strip(),
+        subject_staff=intake.subject_staff,
+        subject_department=intake.subject_department,
+        subject_text=intake.subject_text.strip(),
+        category=intake.category,
+        severity=intake.severity,
+        psychology=intake.psychology,
+        department=department,
+        route_role=role,
+        owner=actor,
     )
     warnings = clocks.start(complaint, now=now)
     complaint.save()
     event_append(
-        complaint=complaint, kind="received", actor=actor,
+        complaint=complaint,
+        kind="received",
+        actor=actor,
         data={
-            "reference": complaint.reference, "channel": complaint.channel, "customer": customer.pk,
-            "category": intake.category.code if intake.category else "", "severity": intake.severity,
-            "department": department.code if department else "", "role": role,
-            "respond_due": complaint.respond_due, "resolve_due": complaint.resolve_due,
+            "reference": complaint.reference,
+            "channel": complaint.channel,
+            "customer": customer.pk,
+            "category": intake.category.code if intake.category else "",
+            "severity": intake.severity,
+            "department": department.code if department else "",
+            "role": role,
+            "respond_due": complaint.respond_due,
+            "resolve_due": complaint.resolve_due,
         },
     )
     _warn(complaint, warnings)
@@ -378,15 +455,24 @@ def complaint_receive(
         complaint = _gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
     if auto_assign:
         exclude = [intake.subject_staff.pk] if intake.subject_staff else []
-        assignee = routing.pick_assignee(venue=venue, role=role, department=department, exclude=exclude)
+        assignee = routing.pick_assignee(
+            venue=venue, role=role, department=department, exclude=exclude
+        )
         if assignee is not None:
-            complaint = _assign(complaint, actor=actor, assignee=assignee, reason=str(_("Routed automatically")))
+            complaint = _assign(
+                complaint, actor=actor, assignee=assignee, reason=str(_("Routed automatically"))
+            )
     return complaint
 
 
 def _alert_urgent(complaint: Complaint) -> None:
     for user in users_with_role(venue=complaint.venue, roles=[Role.MANAGER, Role.DIRECTOR]):
-        notify_staff(complaint, user=user, kind=Outbox.Kind.URGENT_ALERT, dedupe_key=f"urgent:{complaint.pk}:{user.pk}")
+        notify_staff(
+            complaint,
+            user=user,
+            kind=Outbox.Kind.URGENT_ALERT,
+            dedupe_key=f"urgent:{complaint.pk}:{user.pk}",
+        )
 
 
 # --- assignment -----------------------------------------------------------------------------
@@ -394,25 +480,50 @@ def _alert_urgent(complaint: Complaint) -> None:
 
 def _assign(complaint: Complaint, *, actor: User, assignee: User, reason: str) -> Complaint:
     roles = scope_of(assignee).roles_at(complaint.venue_id)
-    if not assignee.is_active or assignee.company_id != complaint.company_id or not roles & HANDLER_ROLES:
-        raise InvalidInput(_("This person cannot handle complaints here."), code="assignee_not_eligible")
+    if (
+        not assignee.is_active
+        or assignee.company_id != complaint.company_id
+        or not roles & HANDLER_ROLES
+    ):
+        raise InvalidInput(
+            _("This person cannot handle complaints here."), code="assignee_not_eligible"
+        )
     if complaint.subject_staff_id == assignee.pk:
-        raise InvalidInput(_("A complaint cannot be assigned to the person it is about."), code="assignee_is_subject")
+        raise InvalidInput(
+            _("A complaint cannot be assigned to the person it is about."),
+            code="assignee_is_subject",
+        )
     previous = complaint.assignee_id
     complaint.assignee = assignee
     complaint.assigned_at = clock.now()
-    complaint.escalated_to = None if complaint.escalated_to_id == assignee.pk else complaint.escalated_to
-    complaint = _gate(complaint, to=S.ASSIGNED, actor=actor, reason=reason,
-                      data={"assignee": assignee.pk, "previous_assignee": previous})
+    complaint.escalated_to = (
+        None if complaint.escalated_to_id == assignee.pk else complaint.escalated_to
+    )
+    complaint = _gate(
+        complaint,
+        to=S.ASSIGNED,
+        actor=actor,
+        reason=reason,
+        data={"assignee": assignee.pk, "previous_assignee": previous},
+    )
     complaint.handlers.add(assignee)
-    notify_staff(complaint, user=assignee, kind=Outbox.Kind.ASSIGNMENT,
-                 dedupe_key=f"assign:{complaint.pk}:{complaint.version}")
+    notify_staff(
+        complaint,
+        user=assignee,
+        kind=Outbox.Kind.ASSIGNMENT,
+        dedupe_key=f"assign:{complaint.pk}:{complaint.version}",
+    )
     return complaint
 
 
 @transaction.atomic
 def complaint_assign(
-    *, complaint: Complaint, actor: User, assignee: User, reason: str = "", expected_version: int | None = None
+    *,
+    complaint: Complaint,
+    actor: User,
+    assignee: User,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> Complaint:
     """Hand the complaint to `assignee` (or reassign it). The current owner stays accountable
     until the assignee accepts (`complaint_accept`)."""
@@ -422,7 +533,11 @@ def complaint_assign(
 
 @transaction.atomic
 def complaint_accept(
-    *, complaint: Complaint, actor: User, category: Category | None = None, severity: str = "",
+    *,
+    complaint: Complaint,
+    actor: User,
+    category: Category | None = None,
+    severity: str = "",
     expected_version: int | None = None,
 ) -> Complaint:
     """The assignee takes the complaint up: they become its owner and investigation starts.
@@ -438,11 +553,25 @@ def complaint_accept(
 
 def _record_changes(complaint: Complaint, actor: User, changes: dict[str, tuple[Any, Any]]) -> None:
     if changes:
-        event_append(complaint=complaint, kind="fields_changed", actor=actor,
-                     data={field: {"before": before, "after": after} for field, (before, after) in changes.items()})
+        event_append(
+            complaint=complaint,
+            kind="fields_changed",
+            actor=actor,
+            data={
+                field: {"before": before, "after": after}
+                for field, (before, after) in changes.items()
+            },
+        )
 
 
-def _classify(complaint: Complaint, *, actor: User, category: Category | None, severity: str, psychology: str | None) -> None:
+def _classify(
+    complaint: Complaint,
+    *,
+    actor: User,
+    category: Category | None,
+    severity: str,
+    psychology: str | None,
+) -> None:
     _authorize_action(complaint, actor, "classify")
     changes: dict[str, tuple[Any, Any]] = {}
     if category is not None and category.pk != complaint.category_id:
@@ -471,8 +600,13 @@ def _classify(complaint: Complaint, *, actor: User, category: Category | None, s
 
 @transaction.atomic
 def complaint_classify(
-    *, complaint: Complaint, actor: User, category: Category | None = None, severity: str = "",
-    psychology: str | None = None, expected_version: int | None = None,
+    *,
+    complaint: Complaint,
+    actor: User,
+    category: Category | None = None,
+    severity: str = "",
+    psychology: str | None = None,
+    expected_version: int | None = None,
 ) -> Complaint:
     """Set category, severity and complainant psychology. A new severity before the first
     response restarts the clocks from receipt under the new targets."""
@@ -508,18 +642,31 @@ def complaint_record_investigation(
         raise InvalidInput(_("Unknown responsibility."), code="invalid_responsibility")
     if cause is not None and cause not in Complaint.Cause.values:
         raise InvalidInput(_("Unknown cause."), code="invalid_cause")
-    if responsible_department not in (_UNSET, None) and responsible_department.venue_id != locked.venue_id:
-        raise InvalidInput(_("This department belongs to another venue."), code="foreign_department")
-    if responsible_staff not in (_UNSET, None) and responsible_staff.company_id != locked.company_id:
+    if (
+        isinstance(responsible_department, Department)
+        and responsible_department.venue_id != locked.venue_id
+    ):
+        raise InvalidInput(
+            _("This department belongs to another venue."), code="foreign_department"
+        )
+    if isinstance(responsible_staff, User) and responsible_staff.company_id != locked.company_id:
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")
     changes: dict[str, tuple[Any, Any]] = {}
-    plain = {"investigation_report": report, "validity": validity, "responsibility": responsibility,
-             "responsible_party": responsible_party, "cause": cause}
+    plain = {
+        "investigation_report": report,
+        "validity": validity,
+        "responsibility": responsibility,
+        "responsible_party": responsible_party,
+        "cause": cause,
+    }
     for field, value in plain.items():
         if value is not None and value.strip() != getattr(locked, field):
             changes[field] = (getattr(locked, field), value.strip())
             setattr(locked, field, value.strip())
-    for field, obj in (("responsible_department", responsible_department), ("responsible_staff", responsible_staff)):
+    for field, obj in (
+        ("responsible_department", responsible_department),
+        ("responsible_staff", responsible_staff),
+    ):
         if obj is not _UNSET and getattr(locked, f"{field}_id") != (obj.pk if obj else None):
             changes[field] = (getattr(locked, f"{field}_id"), obj.pk if obj else None)
             setattr(locked, field, obj)
@@ -529,7 +676,9 @@ def complaint_record_investigation(
     return locked
 
 
-def _locked_note(complaint: Complaint, *, actor: User, kind: str, data: dict[str, Any], action: str) -> Complaint:
+def _locked_note(
+    complaint: Complaint, *, actor: User, kind: str, data: dict[str, Any], action: str
+) -> Complaint:
     locked = _lock(complaint)
     _authorize_action(locked, actor, action)
     event_append(complaint=locked, kind=kind, actor=actor, data=data)
@@ -538,21 +687,36 @@ def _locked_note(complaint: Complaint, *, actor: User, kind: str, data: dict[str
 
 
 @transaction.atomic
-def complaint_add_note(*, complaint: Complaint, actor: User, text: str, call: bool = False) -> Complaint:
+def complaint_add_note(
+    *, complaint: Complaint, actor: User, text: str, call: bool = False
+) -> Complaint:
     """A note on the timeline; `call=True` records a call with the customer."""
     if not text.strip():
         raise InvalidInput(_("The note is empty."), code="empty_note")
-    return _locked_note(complaint, actor=actor, kind="call" if call else "note", data={"text": text.strip()},
-                        action="add_note")
+    return _locked_note(
+        complaint,
+        actor=actor,
+        kind="call" if call else "note",
+        data={"text": text.strip()},
+        action="add_note",
+    )
 
 
 @transaction.atomic
 def interview_record(
-    *, complaint: Complaint, actor: User, interviewee: str, interviewee_role: str, summary: str,
-    held_at: datetime | None = None, staff: User | None = None,
+    *,
+    complaint: Complaint,
+    actor: User,
+    interviewee: str,
+    interviewee_role: str,
+    summary: str,
+    held_at: datetime | None = None,
+    staff: User | None = None,
 ) -> Interview:
     if not interviewee.strip() or not summary.strip():
-        raise InvalidInput(_("Name the interviewee and summarise what they said."), code="incomplete_interview")
+        raise InvalidInput(
+            _("Name the interviewee and summarise what they said."), code="incomplete_interview"
+        )
     if interviewee_role not in Interview.Role.values:
         raise InvalidInput(_("Unknown value."), code="invalid_interviewee_role")
     locked = _lock(complaint)
@@ -560,19 +724,39 @@ def interview_record(
     if staff is not None and staff.company_id != locked.company_id:
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")
     interview = Interview.objects.create(
-        complaint=locked, interviewee=interviewee.strip(), interviewee_role=interviewee_role, staff=staff,
-        summary=summary.strip(), held_at=held_at or clock.now(), recorded_by=actor,
+        complaint=locked,
+        interviewee=interviewee.strip(),
+        interviewee_role=interviewee_role,
+        staff=staff,
+        summary=summary.strip(),
+        held_at=held_at or clock.now(),
+        recorded_by=actor,
     )
-    event_append(complaint=locked, kind="interview", actor=actor,
-                 data={"interview": interview.pk, "interviewee": interview.interviewee,
-                       "role": interviewee_role, "summary": interview.summary})
+    event_append(
+        complaint=locked,
+        kind="interview",
+        actor=actor,
+        data={
+            "interview": interview.pk,
+            "interviewee": interview.interviewee,
+            "role": interviewee_role,
+            "summary": interview.summary,
+        },
+    )
     _save(locked)
     return interview
 
 
 @transaction.atomic
-def evidence_add(*, complaint: Complaint, actor: User, name: str, stream: IO[bytes], size: int,
-                 description: str = "") -> Evidence:
+def evidence_add(
+    *,
+    complaint: Complaint,
+    actor: User,
+    name: str,
+    stream: IO[bytes],
+    size: int,
+    description: str = "",
+) -> Evidence:
     """Attach a file. Its type is sniffed from its first bytes (uploads.check_upload); it is
     stored under a random name; its SHA-256 is kept so the evidence can be shown unaltered."""
     locked = _lock(complaint)
@@ -585,16 +769,32 @@ def evidence_add(*, complaint: Complaint, actor: User, name: str, stream: IO[byt
         digest.update(chunk)
     stream.seek(0)
     evidence = Evidence(
-        complaint=locked, token=secrets.token_hex(16), original_name=uploads.safe_filename(name),
-        content_type=kind.content_type, extension=kind.extension, size=size, sha256=digest.hexdigest(),
-        description=description.strip()[:300], uploaded_by=actor, uploaded_at=clock.now(),
+        complaint=locked,
+        token=secrets.token_hex(16),
+        original_name=uploads.safe_filename(name),
+        content_type=kind.content_type,
+        extension=kind.extension,
+        size=size,
+        sha256=digest.hexdigest(),
+        description=description.strip()[:300],
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
     )
     evidence.file.save(evidence.token + kind.extension, File(stream), save=False)
     try:
         evidence.save()
-        event_append(complaint=locked, kind="evidence", actor=actor,
-                     data={"evidence": evidence.pk, "name": evidence.original_name, "type": kind.content_type,
-                           "size": size, "sha256": evidence.sha256})
+        event_append(
+            complaint=locked,
+            kind="evidence",
+            actor=actor,
+            data={
+                "evidence": evidence.pk,
+                "name": evidence.original_name,
+                "type": kind.content_type,
+                "size": size,
+                "sha256": evidence.sha256,
+            },
+        )
         _save(locked)
     except Exception:
         evidence.file.delete(save=False)
@@ -612,8 +812,15 @@ def complaint_reveal_contact(*, complaint: Complaint, actor: User) -> ContactCar
     if not complaints_for_actor(actor=actor).filter(pk=locked.pk).exists():
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
     if not scope_of(actor).has_role(locked.venue_id, *UNMASK_ROLES):
-        raise PermissionDenied(_("You may not see this customer's personal data."), code="unmask_not_allowed")
-    event_append(complaint=locked, kind="personal_data_viewed", actor=actor, data={"customer": locked.customer_id})
+        raise PermissionDenied(
+            _("You may not see this customer's personal data."), code="unmask_not_allowed"
+        )
+    event_append(
+        complaint=locked,
+        kind="personal_data_viewed",
+        actor=actor,
+        data={"customer": locked.customer_id},
+    )
     return contact_card(locked.customer, unmasked=True)
 
 
@@ -621,13 +828,17 @@ def complaint_reveal_contact(*, complaint: Complaint, actor: User) -> ContactCar
 
 
 @transaction.atomic
-def complaint_mark_invalid(*, complaint: Complaint, actor: User, reason: str = "", expected_version: int | None = None) -> Complaint:
+def complaint_mark_invalid(
+    *, complaint: Complaint, actor: User, reason: str = "", expected_version: int | None = None
+) -> Complaint:
     locked = _lock(complaint, expected_version=expected_version)
     return _gate(locked, to=S.INVALID, actor=actor, reason=reason.strip())
 
 
 @transaction.atomic
-def complaint_explain(*, complaint: Complaint, actor: User, message: str, expected_version: int | None = None) -> Complaint:
+def complaint_explain(
+    *, complaint: Complaint, actor: User, message: str, expected_version: int | None = None
+) -> Complaint:
     """Tell the customer, politely and with the facts, why the complaint is not founded."""
     locked = _lock(complaint, expected_version=expected_version)
     return _gate(locked, to=S.EXPLAINED, actor=actor, reason=message.strip())
@@ -642,13 +853,20 @@ def _amount(value: Decimal | str | int) -> Decimal:
     except (InvalidOperation, ValueError):
         raise InvalidInput(_("The amount must be a number."), code="invalid_amount") from None
     if amount < 0 or amount > Decimal("9999999999.99"):
-        raise InvalidInput(_("The amount must be between 0 and 9,999,999,999.99."), code="invalid_amount")
+        raise InvalidInput(
+            _("The amount must be between 0 and 9,999,999,999.99."), code="invalid_amount"
+        )
     return amount
 
 
 @transaction.atomic
 def remedy_propose(
-    *, complaint: Complaint, actor: User, kind: str, description: str, amount: Decimal | str | int = 0,
+    *,
+    complaint: Complaint,
+    actor: User,
+    kind: str,
+    description: str,
+    amount: Decimal | str | int = 0,
     expected_version: int | None = None,
 ) -> RemedyProposal:
     """Add a remedy proposal (CNY amount); the complaint moves to “remedy proposed”."""
@@ -660,11 +878,24 @@ def remedy_propose(
     locked = _lock(complaint, expected_version=expected_version)
     _authorize(locked, actor, ACTIONS["propose_remedy"])
     proposal = RemedyProposal.objects.create(
-        complaint=locked, kind=kind, description=description.strip(), amount=value, proposed_by=actor,
+        complaint=locked,
+        kind=kind,
+        description=description.strip(),
+        amount=value,
+        proposed_by=actor,
         proposed_at=clock.now(),
     )
-    event_append(complaint=locked, kind="remedy_proposed", actor=actor,
-                 data={"proposal": proposal.pk, "kind": kind, "amount": value, "description": proposal.description})
+    event_append(
+        complaint=locked,
+        kind="remedy_proposed",
+        actor=actor,
+        data={
+            "proposal": proposal.pk,
+            "kind": kind,
+            "amount": value,
+            "description": proposal.description,
+        },
+    )
     if locked.state == S.REMEDY_PROPOSED:
         _save(locked)
     else:
@@ -673,11 +904,15 @@ def remedy_propose(
 
 
 def _actor_authority(complaint: Complaint, actor: User) -> Decimal | None:
-    return authority_of(scope_of(actor).roles_at(complaint.venue_id), authority_limits(company=complaint.company))
+    return authority_of(
+        scope_of(actor).roles_at(complaint.venue_id), authority_limits(company=complaint.company)
+    )
 
 
 @transaction.atomic
-def remedy_submit(*, complaint: Complaint, actor: User, expected_version: int | None = None) -> Complaint:
+def remedy_submit(
+    *, complaint: Complaint, actor: User, expected_version: int | None = None
+) -> Complaint:
     """Submit the draft proposals. Those within the proposer's authority are approved at once;
     the others wait for the lowest role whose limit covers their amount."""
     locked = _lock(complaint, expected_version=expected_version)
@@ -688,9 +923,11 @@ def remedy_submit(*, complaint: Complaint, actor: User, expected_version: int | 
     limits = authority_limits(company=locked.company)
     own = _actor_authority(locked, actor)
     now = clock.now()
-    ladder = [Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR]
+    ladder: list[str] = [Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR]
     needed: list[str] = []
-    for proposal in RemedyProposal.objects.filter(complaint=locked, status=RemedyProposal.Status.DRAFT):
+    for proposal in RemedyProposal.objects.filter(
+        complaint=locked, status=RemedyProposal.Status.DRAFT
+    ):
         if covers(own, proposal.amount):
             proposal.status = RemedyProposal.Status.APPROVED
             proposal.decided_by, proposal.decided_at = actor, now
@@ -703,10 +940,16 @@ def remedy_submit(*, complaint: Complaint, actor: User, expected_version: int | 
     if not needed:
         return _gate(locked, to=S.APPROVED, actor=actor, data={"within_authority": True})
     locked.approval_role = max(needed, key=ladder.index)
-    locked = _gate(locked, to=S.APPROVAL_PENDING, actor=actor, data={"approval_role": locked.approval_role})
+    locked = _gate(
+        locked, to=S.APPROVAL_PENDING, actor=actor, data={"approval_role": locked.approval_role}
+    )
     for approver in users_with_role(venue=locked.venue, roles=[locked.approval_role]):
-        notify_staff(locked, user=approver, kind=Outbox.Kind.APPROVAL_REQUEST,
-                     dedupe_key=f"approval:{locked.pk}:{locked.version}:{approver.pk}")
+        notify_staff(
+            locked,
+            user=approver,
+            kind=Outbox.Kind.APPROVAL_REQUEST,
+            dedupe_key=f"approval:{locked.pk}:{locked.version}:{approver.pk}",
+        )
     return locked
 
 
@@ -726,19 +969,40 @@ def _decide(proposal: RemedyProposal, *, actor: User, approve: bool, comment: st
             code="authority_exceeded",
         )
     proposal.status = RemedyProposal.Status.APPROVED if approve else RemedyProposal.Status.REJECTED
-    proposal.decided_by, proposal.decided_at, proposal.decision_comment = actor, clock.now(), comment.strip()
+    proposal.decided_by, proposal.decided_at, proposal.decision_comment = (
+        actor,
+        clock.now(),
+        comment.strip(),
+    )
     proposal.save()
-    event_append(complaint=locked, kind="remedy_approved" if approve else "remedy_rejected", actor=actor,
-                 data={"proposal": proposal.pk, "amount": proposal.amount, "comment": proposal.decision_comment})
-    remaining = RemedyProposal.objects.filter(complaint=locked, status=RemedyProposal.Status.PENDING)
+    event_append(
+        complaint=locked,
+        kind="remedy_approved" if approve else "remedy_rejected",
+        actor=actor,
+        data={
+            "proposal": proposal.pk,
+            "amount": proposal.amount,
+            "comment": proposal.decision_comment,
+        },
+    )
+    remaining = RemedyProposal.objects.filter(
+        complaint=locked, status=RemedyProposal.Status.PENDING
+    )
     if remaining.exists():
         _save(locked)
         return locked
-    any_approved = RemedyProposal.objects.filter(complaint=locked, status=RemedyProposal.Status.APPROVED).exists()
+    any_approved = RemedyProposal.objects.filter(
+        complaint=locked, status=RemedyProposal.Status.APPROVED
+    ).exists()
     locked.approval_role = ""
     if any_approved:
         return _gate(locked, to=S.APPROVED, actor=actor, reason=comment.strip())
-    return _gate(locked, to=S.REJECTED, actor=actor, reason=comment.strip() or str(_("All proposals rejected")))
+    return _gate(
+        locked,
+        to=S.REJECTED,
+        actor=actor,
+        reason=comment.strip() or str(_("All proposals rejected")),
+    )
 
 
 @transaction.atomic
@@ -755,7 +1019,12 @@ def remedy_reject(*, proposal: RemedyProposal, actor: User, comment: str) -> Com
 
 @transaction.atomic
 def remedy_record_consent(
-    *, complaint: Complaint, actor: User, accepted: bool, method: str, note: str = "",
+    *,
+    complaint: Complaint,
+    actor: User,
+    accepted: bool,
+    method: str,
+    note: str = "",
     expected_version: int | None = None,
 ) -> Complaint:
     """Record the customer's answer to the approved remedy and how it was given."""
@@ -764,15 +1033,27 @@ def remedy_record_consent(
     if not accepted and not note.strip():
         raise InvalidInput(_("Note why the customer declined."), code="needs_reason")
     locked = _lock(complaint, expected_version=expected_version)
-    CustomerConsent.objects.create(complaint=locked, accepted=accepted, method=method, note=note.strip(),
-                                   recorded_by=actor, recorded_at=clock.now())
+    CustomerConsent.objects.create(
+        complaint=locked,
+        accepted=accepted,
+        method=method,
+        note=note.strip(),
+        recorded_by=actor,
+        recorded_at=clock.now(),
+    )
     if accepted:
-        return _gate(locked, to=S.CUSTOMER_ACCEPTED, actor=actor, reason=method, data={"note": note.strip()})
-    return _gate(locked, to=S.CUSTOMER_DECLINED, actor=actor, reason=note.strip(), data={"method": method})
+        return _gate(
+            locked, to=S.CUSTOMER_ACCEPTED, actor=actor, reason=method, data={"note": note.strip()}
+        )
+    return _gate(
+        locked, to=S.CUSTOMER_DECLINED, actor=actor, reason=note.strip(), data={"method": method}
+    )
 
 
 @transaction.atomic
-def remedy_execute(*, complaint: Complaint, actor: User, note: str, expected_version: int | None = None) -> Complaint:
+def remedy_execute(
+    *, complaint: Complaint, actor: User, note: str, expected_version: int | None = None
+) -> Complaint:
     """Record that the approved remedies were carried out."""
     locked = _lock(complaint, expected_version=expected_version)
     now = clock.now()
@@ -784,7 +1065,9 @@ def remedy_execute(*, complaint: Complaint, actor: User, note: str, expected_ver
 
 
 @transaction.atomic
-def consequence_record(*, complaint: Complaint, actor: User, staff: User, kind: str, note: str = "") -> Consequence:
+def consequence_record(
+    *, complaint: Complaint, actor: User, staff: User, kind: str, note: str = ""
+) -> Consequence:
     """Record a consequence (training, warning …) for a staff member found responsible."""
     if kind not in Consequence.Kind.values:
         raise InvalidInput(_("Unknown value."), code="invalid_consequence")
@@ -792,10 +1075,25 @@ def consequence_record(*, complaint: Complaint, actor: User, staff: User, kind: 
     _authorize_action(locked, actor, "record_consequence")
     if staff.company_id != locked.company_id:
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")
-    consequence = Consequence.objects.create(complaint=locked, staff=staff, kind=kind, note=note.strip(),
-                                             recorded_by=actor, recorded_at=clock.now())
-    event_append(complaint=locked, kind="consequence", actor=actor,
-                 data={"consequence": consequence.pk, "staff": staff.pk, "kind": kind, "note": consequence.note})
+    consequence = Consequence.objects.create(
+        complaint=locked,
+        staff=staff,
+        kind=kind,
+        note=note.strip(),
+        recorded_by=actor,
+        recorded_at=clock.now(),
+    )
+    event_append(
+        complaint=locked,
+        kind="consequence",
+        actor=actor,
+        data={
+            "consequence": consequence.pk,
+            "staff": staff.pk,
+            "kind": kind,
+            "note": consequence.note,
+        },
+    )
     _save(locked)
     return consequence
 
@@ -804,7 +1102,9 @@ def consequence_record(*, complaint: Complaint, actor: User, staff: User, kind: 
 
 
 @transaction.atomic
-def complaint_give_feedback(*, complaint: Complaint, actor: User, message: str, expected_version: int | None = None) -> Complaint:
+def complaint_give_feedback(
+    *, complaint: Complaint, actor: User, message: str, expected_version: int | None = None
+) -> Complaint:
     """Tell the customer the outcome, through the channel the complaint came in. A revisit is
     then scheduled by the venue's policy."""
     locked = _lock(complaint, expected_version=expected_version)
@@ -814,18 +1114,40 @@ def complaint_give_feedback(*, complaint: Complaint, actor: User, message: str, 
 def _revisit_schedule(complaint: Complaint, *, now: datetime) -> None:
     revisitor = routing.pick_revisitor(complaint)
     revisit = Revisit.objects.create(
-        complaint=complaint, assignee=revisitor, due_at=now + timedelta(days=complaint.venue.revisit_days)
+        complaint=complaint,
+        assignee=revisitor,
+        due_at=now + timedelta(days=complaint.venue.revisit_days),
     )
-    event_append(complaint=complaint, kind="revisit_scheduled", actor=None,
-                 data={"revisit": revisit.pk, "assignee": revisitor.pk if revisitor else None, "due": revisit.due_at})
+    event_append(
+        complaint=complaint,
+        kind="revisit_scheduled",
+        actor=None,
+        data={
+            "revisit": revisit.pk,
+            "assignee": revisitor.pk if revisitor else None,
+            "due": revisit.due_at,
+        },
+    )
     if revisitor is not None:
-        notify_staff(complaint, user=revisitor, kind=Outbox.Kind.REVISIT_ASSIGNED, dedupe_key=f"revisit:{revisit.pk}")
+        notify_staff(
+            complaint,
+            user=revisitor,
+            kind=Outbox.Kind.REVISIT_ASSIGNED,
+            dedupe_key=f"revisit:{revisit.pk}",
+        )
 
 
 @transaction.atomic
 def revisit_record(
-    *, revisit: Revisit, actor: User, reached: bool, method: str, satisfied: bool | None = None, notes: str = "",
-    new_issue: str = "", final: bool = False,
+    *,
+    revisit: Revisit,
+    actor: User,
+    reached: bool,
+    method: str,
+    satisfied: bool | None = None,
+    notes: str = "",
+    new_issue: str = "",
+    final: bool = False,
 ) -> Revisit:
     """Record a revisit call or visit.
 
@@ -843,47 +1165,84 @@ def revisit_record(
     _authorize(locked, actor, action)
     _check(locked, actor, action, "")
     if locked.state != S.FEEDBACK_GIVEN:
-        raise InvalidTransition(_("This complaint is not awaiting a revisit."), code="action_not_available")
+        raise InvalidTransition(
+            _("This complaint is not awaiting a revisit."), code="action_not_available"
+        )
     revisit.attempts += 1
     revisit.method = method
     revisit.notes = "\n".join(filter(None, [revisit.notes, notes.strip()]))
     if not reached and not final:
         revisit.save()
-        event_append(complaint=locked, kind="revisit_attempt", actor=actor,
-                     data={"revisit": revisit.pk, "method": method, "notes": notes.strip()})
+        event_append(
+            complaint=locked,
+            kind="revisit_attempt",
+            actor=actor,
+            data={"revisit": revisit.pk, "method": method, "notes": notes.strip()},
+        )
         _save(locked)
         return revisit
-    revisit.reached, revisit.satisfied, revisit.done_at = reached, (satisfied if reached else None), clock.now()
+    revisit.reached, revisit.satisfied, revisit.done_at = (
+        reached,
+        (satisfied if reached else None),
+        clock.now(),
+    )
     revisit.save()
-    _gate(locked, to=S.REVISIT_DONE, actor=actor,
-          data={"revisit": revisit.pk, "reached": reached, "satisfied": revisit.satisfied})
+    _gate(
+        locked,
+        to=S.REVISIT_DONE,
+        actor=actor,
+        data={"revisit": revisit.pk, "reached": reached, "satisfied": revisit.satisfied},
+    )
     if new_issue.strip():
         follow_up = complaint_receive(
-            actor=actor, venue=locked.venue,
-            intake=Intake(channel=Channel.STAFF, description=new_issue.strip(), customer_name=locked.customer.name,
-                          phone=locked.customer.phone, email=locked.customer.email, language=locked.language),
+            actor=actor,
+            venue=locked.venue,
+            intake=Intake(
+                channel=Channel.STAFF,
+                description=new_issue.strip(),
+                customer_name=locked.customer.name,
+                phone=locked.customer.phone,
+                email=locked.customer.email,
+                language=locked.language,
+            ),
         )
         Complaint.objects.filter(pk=follow_up.pk).update(follows=locked)
-        event_append(complaint=locked, kind="follow_up_opened", actor=actor, data={"reference": follow_up.reference})
+        event_append(
+            complaint=locked,
+            kind="follow_up_opened",
+            actor=actor,
+            data={"reference": follow_up.reference},
+        )
     return revisit
 
 
 def _survey_invite(complaint: Complaint, *, now: datetime) -> None:
     if Survey.objects.filter(complaint=complaint).exists():
         return
-    survey = Survey.objects.create(complaint=complaint, token=secrets.token_urlsafe(32), invited_at=now)
-    notify_customer(complaint, kind=Outbox.Kind.SURVEY_INVITATION, text=survey.token, dedupe_key=f"survey:{survey.pk}")
+    survey = Survey.objects.create(
+        complaint=complaint, token=secrets.token_urlsafe(32), invited_at=now
+    )
+    notify_customer(
+        complaint,
+        kind=Outbox.Kind.SURVEY_INVITATION,
+        text=survey.token,
+        dedupe_key=f"survey:{survey.pk}",
+    )
 
 
 @transaction.atomic
-def complaint_close(*, complaint: Complaint, actor: User, expected_version: int | None = None) -> Complaint:
+def complaint_close(
+    *, complaint: Complaint, actor: User, expected_version: int | None = None
+) -> Complaint:
     """Close with the full record; a survey awaits the customer and the retention date is set."""
     locked = _lock(complaint, expected_version=expected_version)
     return _gate(locked, to=S.CLOSED, actor=actor)
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None) -> Complaint:
+def complaint_reopen(
+    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+) -> Complaint:
     """The customer is not satisfied: back to investigation, with a fresh resolution clock."""
     locked = _lock(complaint, expected_version=expected_version)
     return _gate(locked, to=S.INVESTIGATING, actor=actor, reason=reason.strip())
@@ -903,8 +1262,12 @@ def survey_answer(*, token: str, satisfaction: int, nps: int, comment: str = "")
     survey.satisfaction, survey.nps, survey.comment = satisfaction, nps, comment.strip()[:2000]
     survey.answered_at = clock.now()
     survey.save()
-    event_append(complaint=locked, kind="survey_answered", actor=None,
-                 data={"satisfaction": satisfaction, "nps": nps, "comment": survey.comment})
+    event_append(
+        complaint=locked,
+        kind="survey_answered",
+        actor=None,
+        data={"satisfaction": satisfaction, "nps": nps, "comment": survey.comment},
+    )
     return survey
 
 
@@ -912,14 +1275,18 @@ def survey_answer(*, token: str, satisfaction: int, nps: int, comment: str = "")
 
 
 @transaction.atomic
-def complaint_decline(*, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None) -> Complaint:
+def complaint_decline(
+    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+) -> Complaint:
     """Decline a malicious or abusive complaint; the reason is required and kept."""
     locked = _lock(complaint, expected_version=expected_version)
     return _gate(locked, to=S.DECLINED, actor=actor, reason=reason.strip())
 
 
 @transaction.atomic
-def complaint_merge(*, duplicate: Complaint, into: Complaint, actor: User, reason: str) -> Complaint:
+def complaint_merge(
+    *, duplicate: Complaint, into: Complaint, actor: User, reason: str
+) -> Complaint:
     """Merge `duplicate` into `into`: the survivor carries on, the duplicate is closed as merged,
     and both timelines stay whole, each naming the other."""
     if duplicate.pk == into.pk:
@@ -931,12 +1298,18 @@ def complaint_merge(*, duplicate: Complaint, into: Complaint, actor: User, reaso
     if survivor.company_id != dup.company_id:
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
     if survivor.state not in OPEN_STATES:
-        raise InvalidTransition(_("Merge into a complaint that is still open."), code="merge_target_closed")
+        raise InvalidTransition(
+            _("Merge into a complaint that is still open."), code="merge_target_closed"
+        )
     _authorize(survivor, actor, ACTIONS["merge"])
     dup.merged_into = survivor
     _gate(dup, to=S.MERGED, actor=actor, reason=reason.strip(), data={"into": survivor.reference})
-    event_append(complaint=survivor, kind="merged_from", actor=actor,
-                 data={"duplicate": dup.reference, "reason": reason.strip()})
+    event_append(
+        complaint=survivor,
+        kind="merged_from",
+        actor=actor,
+        data={"duplicate": dup.reference, "reason": reason.strip()},
+    )
     _save(survivor)
     return survivor
 
@@ -955,27 +1328,50 @@ def _escalate(complaint: Complaint, *, actor: User | None, reason: str, now: dat
         now + clocks.escalation_step(complaint) if level < len(ESCALATION_LADDER) else None
     )
     _save(complaint)
-    event_append(complaint=complaint, kind="escalated", actor=actor,
-                 data={"level": level, "role": ESCALATION_LADDER[level - 1], "to": target.pk if target else None,
-                       "reason": reason, "automatic": actor is None})
+    event_append(
+        complaint=complaint,
+        kind="escalated",
+        actor=actor,
+        data={
+            "level": level,
+            "role": ESCALATION_LADDER[level - 1],
+            "to": target.pk if target else None,
+            "reason": reason,
+            "automatic": actor is None,
+        },
+    )
     if target is not None:
-        notify_staff(complaint, user=target, kind=Outbox.Kind.ESCALATION, text=reason,
-                     dedupe_key=f"escalate:{complaint.pk}:{level}:{complaint.reopen_count}")
+        notify_staff(
+            complaint,
+            user=target,
+            kind=Outbox.Kind.ESCALATION,
+            text=reason,
+            dedupe_key=f"escalate:{complaint.pk}:{level}:{complaint.reopen_count}",
+        )
     return True
 
 
 @transaction.atomic
-def complaint_escalate(*, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None) -> Complaint:
+def complaint_escalate(
+    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+) -> Complaint:
     locked = _lock(complaint, expected_version=expected_version)
     _authorize_action(locked, actor, "escalate", reason.strip())
     if not _escalate(locked, actor=actor, reason=reason.strip(), now=clock.now()):
-        raise InvalidTransition(_("This complaint is already at the top of the ladder."), code="ladder_top")
+        raise InvalidTransition(
+            _("This complaint is already at the top of the ladder."), code="ladder_top"
+        )
     return locked
 
 
 @transaction.atomic
 def complaint_extend_deadline(
-    *, complaint: Complaint, actor: User, until: datetime, reason: str, expected_version: int | None = None
+    *,
+    complaint: Complaint,
+    actor: User,
+    until: datetime,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Complaint:
     """Move the running deadline later. A reason is required and the customer is told."""
     locked = _lock(complaint, expected_version=expected_version)
@@ -985,7 +1381,9 @@ def complaint_extend_deadline(
     if current is None:
         raise InvalidTransition(_("No deadline is running."), code="no_deadline")
     if until <= current or until <= now:
-        raise InvalidInput(_("The new deadline must be later than the current one."), code="deadline_not_later")
+        raise InvalidInput(
+            _("The new deadline must be later than the current one."), code="deadline_not_later"
+        )
     if locked.responded_at is None:
         field = "respond_due"
     elif locked.stage_due is not None:
@@ -998,26 +1396,45 @@ def complaint_extend_deadline(
     locked.extension_count += 1
     clocks.arm(locked, now=now)
     _save(locked)
-    event_append(complaint=locked, kind="deadline_extended", actor=actor,
-                 data={"deadline": field, "before": current, "after": until, "reason": reason.strip()})
-    notify_customer(locked, kind=Outbox.Kind.DEADLINE_EXTENDED, text=reason.strip(),
-                    dedupe_key=f"extend:{locked.pk}:{locked.extension_count}")
+    event_append(
+        complaint=locked,
+        kind="deadline_extended",
+        actor=actor,
+        data={"deadline": field, "before": current, "after": until, "reason": reason.strip()},
+    )
+    notify_customer(
+        locked,
+        kind=Outbox.Kind.DEADLINE_EXTENDED,
+        text=reason.strip(),
+        dedupe_key=f"extend:{locked.pk}:{locked.extension_count}",
+    )
     return locked
 
 
 @transaction.atomic
-def complaint_set_legal_hold(*, complaint: Complaint, actor: User, hold: bool, reason: str) -> Complaint:
+def complaint_set_legal_hold(
+    *, complaint: Complaint, actor: User, hold: bool, reason: str
+) -> Complaint:
     """Put a complaint under legal hold (it is never purged) or release it."""
     scope = scope_of(actor)
     locked = _lock(complaint)
-    if scope.company_id != locked.company_id or not scope.has_role(locked.venue_id, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN):
-        raise PermissionDenied(_("You may not change the legal hold."), code="legal_hold_not_allowed")
+    if scope.company_id != locked.company_id or not scope.has_role(
+        locked.venue_id, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN
+    ):
+        raise PermissionDenied(
+            _("You may not change the legal hold."), code="legal_hold_not_allowed"
+        )
     if not reason.strip():
         raise InvalidInput(_("A reason is required."), code="needs_reason")
     if locked.legal_hold != hold:
         locked.legal_hold = hold
         _save(locked)
-        event_append(complaint=locked, kind="legal_hold", actor=actor, data={"hold": hold, "reason": reason.strip()})
+        event_append(
+            complaint=locked,
+            kind="legal_hold",
+            actor=actor,
+            data={"hold": hold, "reason": reason.strip()},
+        )
     return locked
 
 

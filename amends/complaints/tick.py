@@ -33,7 +33,10 @@ class TickReport:
     anonymised: int = 0
 
     def __str__(self) -> str:
-        return f"reminders={self.reminders} escalations={self.escalations} anonymised={self.anonymised}"
+        return (
+            f"reminders={self.reminders} escalations={self.escalations} "
+            f"anonymised={self.anonymised}"
+        )
 
 
 def _open_running() -> object:
@@ -53,7 +56,9 @@ def tick(*, now: datetime | None = None) -> TickReport:
         ).values_list("pk", flat=True):
             report.escalations += _escalate_overdue(pk, moment)
         for pk in Complaint.objects.filter(
-            state__in=list(TERMINAL_STATES), retention_until__lt=moment.date(), legal_hold=False,
+            state__in=list(TERMINAL_STATES),
+            retention_until__lt=moment.date(),
+            legal_hold=False,
             anonymised_at__isnull=True,
         ).values_list("pk", flat=True):
             report.anonymised += _anonymise(pk, moment)
@@ -68,19 +73,40 @@ def _remind(pk: int, now: datetime) -> int:
     due = clocks.active_due(complaint)
     complaint.remind_at = None
     _save(complaint)
-    event_append(complaint=complaint, kind="reminder", actor=None, data={"due": due, "owner": complaint.owner_id})
-    notify_staff(complaint, user=complaint.owner, kind=Outbox.Kind.REMINDER,
-                 dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}")
-    if complaint.assignee_id and complaint.assignee_id != complaint.owner_id and complaint.assignee is not None:
-        notify_staff(complaint, user=complaint.assignee, kind=Outbox.Kind.REMINDER,
-                     dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}:assignee")
+    event_append(
+        complaint=complaint,
+        kind="reminder",
+        actor=None,
+        data={"due": due, "owner": complaint.owner_id},
+    )
+    notify_staff(
+        complaint,
+        user=complaint.owner,
+        kind=Outbox.Kind.REMINDER,
+        dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}",
+    )
+    if (
+        complaint.assignee_id
+        and complaint.assignee_id != complaint.owner_id
+        and complaint.assignee is not None
+    ):
+        notify_staff(
+            complaint,
+            user=complaint.assignee,
+            kind=Outbox.Kind.REMINDER,
+            dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}:assignee",
+        )
     return 1
 
 
 @transaction.atomic
 def _escalate_overdue(pk: int, now: datetime) -> int:
     complaint = _lock(Complaint(pk=pk))
-    if complaint.next_escalation_at is None or complaint.next_escalation_at > now or complaint.paused_at is not None:
+    if (
+        complaint.next_escalation_at is None
+        or complaint.next_escalation_at > now
+        or complaint.paused_at is not None
+    ):
         return 0
     due = clocks.active_due(complaint)
     reason = f"overdue since {due.isoformat() if due else '?'}"
@@ -107,5 +133,10 @@ def _anonymise(pk: int, now: datetime) -> int:
         customer.save()
     complaint.anonymised_at = now
     _save(complaint)
-    event_append(complaint=complaint, kind="anonymised", actor=None, data={"customer_erased": not still_needed})
+    event_append(
+        complaint=complaint,
+        kind="anonymised",
+        actor=None,
+        data={"customer_erased": not still_needed},
+    )
     return 1

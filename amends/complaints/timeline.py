@@ -33,24 +33,47 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def event_hash(*, prev_hash: str, complaint_id: int, seq: int, kind: str, actor_id: int | None,
-               at: datetime, data: dict[str, Any]) -> str:
+def event_hash(
+    *,
+    prev_hash: str,
+    complaint_id: int,
+    seq: int,
+    kind: str,
+    actor_id: int | None,
+    at: datetime,
+    data: dict[str, Any],
+) -> str:
     payload = json.dumps(
         {
-            "complaint": complaint_id, "seq": seq, "kind": kind, "actor": actor_id,
-            "at": at.astimezone(UTC).isoformat(timespec="microseconds"), "data": data,
+            "complaint": complaint_id,
+            "seq": seq,
+            "kind": kind,
+            "actor": actor_id,
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "data": data,
         },
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     key = settings.AMENDS_TIMELINE_KEY.encode()
     return hmac.new(key, (prev_hash + payload).encode(), hashlib.sha256).hexdigest()
 
 
-def event_append(*, complaint: Complaint, kind: str, actor: User | None, data: dict[str, Any] | None = None,
-                 at: datetime | None = None) -> ComplaintEvent:
+def event_append(
+    *,
+    complaint: Complaint,
+    kind: str,
+    actor: User | None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> ComplaintEvent:
     """Append one event to `complaint`'s timeline. The caller holds the complaint's row lock."""
     last = (
-        ComplaintEvent.objects.filter(complaint=complaint).order_by("-seq").values("seq", "hash").first()
+        ComplaintEvent.objects.filter(complaint=complaint)
+        .order_by("-seq")
+        .values("seq", "hash")
+        .first()
     )
     seq = (last["seq"] + 1) if last else 1
     prev = last["hash"] if last else GENESIS
@@ -58,9 +81,22 @@ def event_append(*, complaint: Complaint, kind: str, actor: User | None, data: d
     clean = normalise(data or {})
     actor_id = actor.pk if actor is not None else None
     return ComplaintEvent.objects.create(
-        complaint=complaint, seq=seq, kind=kind, actor_id=actor_id, at=moment, data=clean, prev_hash=prev,
-        hash=event_hash(prev_hash=prev, complaint_id=complaint.pk, seq=seq, kind=kind, actor_id=actor_id,
-                        at=moment, data=clean),
+        complaint=complaint,
+        seq=seq,
+        kind=kind,
+        actor_id=actor_id,
+        at=moment,
+        data=clean,
+        prev_hash=prev,
+        hash=event_hash(
+            prev_hash=prev,
+            complaint_id=complaint.pk,
+            seq=seq,
+            kind=kind,
+            actor_id=actor_id,
+            at=moment,
+            data=clean,
+        ),
     )
 
 
@@ -80,11 +116,22 @@ def verify_complaint(complaint: Complaint) -> ChainBreak | None:
         if event.seq != expected_seq:
             return ChainBreak(complaint.pk, complaint.reference, expected_seq, "missing event")
         if event.prev_hash != prev:
-            return ChainBreak(complaint.pk, complaint.reference, event.seq, "previous hash does not match")
-        recomputed = event_hash(prev_hash=prev, complaint_id=complaint.pk, seq=event.seq, kind=event.kind,
-                                actor_id=event.actor_id, at=event.at, data=event.data)
+            return ChainBreak(
+                complaint.pk, complaint.reference, event.seq, "previous hash does not match"
+            )
+        recomputed = event_hash(
+            prev_hash=prev,
+            complaint_id=complaint.pk,
+            seq=event.seq,
+            kind=event.kind,
+            actor_id=event.actor_id,
+            at=event.at,
+            data=event.data,
+        )
         if not hmac.compare_digest(recomputed, event.hash):
-            return ChainBreak(complaint.pk, complaint.reference, event.seq, "content does not match its hash")
+            return ChainBreak(
+                complaint.pk, complaint.reference, event.seq, "content does not match its hash"
+            )
         prev = event.hash
         expected_seq += 1
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from amends.orgs.roles import Role
@@ -65,15 +66,21 @@ class Action:
     """
 
     name: str
-    label: str
+    label: str | Promise
     sources: frozenset[State]
     targets: frozenset[State]
     who: frozenset[str]
     needs: tuple[str, ...] = ()
 
 
-def _a(name: str, label: str, sources: set[State] | frozenset[State], targets: set[State],
-       who: set[str] | frozenset[str], needs: tuple[str, ...] = ()) -> Action:
+def _a(
+    name: str,
+    label: str | Promise,
+    sources: set[State] | frozenset[State],
+    targets: set[State],
+    who: set[str] | frozenset[str],
+    needs: tuple[str, ...] = (),
+) -> Action:
     return Action(name, label, frozenset(sources), frozenset(targets), frozenset(who), needs)
 
 
@@ -82,59 +89,200 @@ REOPENABLE = {S.FEEDBACK_GIVEN, S.REVISIT_DONE, S.EXPLAINED, S.CLOSED}
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
-        _a("acknowledge", _("Acknowledge"), {S.RECEIVED}, {S.ACKNOWLEDGED},
-           {"receiver", R.FRONT_DESK, R.SPECIALIST, *SUPERVISORS}),
-        _a("assign", _("Assign"), {S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING}, {S.ASSIGNED},
-           {"receiver", "owner", R.SPECIALIST, *SUPERVISORS}, ("assignee",)),
-        _a("accept", _("Accept and start investigating"), {S.ASSIGNED}, {S.INVESTIGATING},
-           {"assignee", *SUPERVISORS}, ("classified",)),
-        _a("mark_invalid", _("Find invalid"), {S.INVESTIGATING}, {S.INVALID},
-           HANDLING, ("report", "validity_invalid")),
-        _a("explain", _("Explain to the customer"), {S.INVALID}, {S.EXPLAINED},
-           HANDLING | {R.SPECIALIST}, ("message",)),
-        _a("propose_remedy", _("Propose a remedy"),
-           {S.INVESTIGATING, S.REMEDY_PROPOSED, S.REJECTED, S.CUSTOMER_DECLINED}, {S.REMEDY_PROPOSED},
-           HANDLING, ("report", "validity_valid", "responsibility", "open_proposal")),
-        _a("submit_remedy", _("Submit the remedy"), {S.REMEDY_PROPOSED}, {S.APPROVAL_PENDING, S.APPROVED},
-           HANDLING, ("submitted_proposal",)),
-        _a("approve", _("Approve"), {S.APPROVAL_PENDING}, {S.APPROVED},
-           {R.SPECIALIST, *SUPERVISORS}),
-        _a("reject", _("Reject"), {S.APPROVAL_PENDING}, {S.REJECTED},
-           {R.SPECIALIST, *SUPERVISORS}, ("reason",)),
-        _a("record_acceptance", _("Record the customer's acceptance"), {S.APPROVED}, {S.CUSTOMER_ACCEPTED},
-           CUSTOMER_FACING, ("consent",)),
-        _a("record_refusal", _("Record the customer's refusal"), {S.APPROVED}, {S.CUSTOMER_DECLINED},
-           CUSTOMER_FACING, ("reason",)),
-        _a("execute", _("Mark the remedy carried out"), {S.CUSTOMER_ACCEPTED}, {S.REMEDY_EXECUTED},
-           HANDLING | {R.SPECIALIST, R.MAINTENANCE, R.COURSE_SUPERVISOR}, ("message",)),
-        _a("give_feedback", _("Give feedback"), {S.REMEDY_EXECUTED}, {S.FEEDBACK_GIVEN},
-           HANDLING | {R.SPECIALIST}, ("message",)),
-        _a("record_revisit", _("Record the revisit"), {S.FEEDBACK_GIVEN}, {S.REVISIT_DONE},
-           {"revisitor", R.SPECIALIST, *SUPERVISORS}, ("not_subject",)),
-        _a("close", _("Close"), {S.EXPLAINED, S.REVISIT_DONE}, {S.CLOSED},
-           HANDLING | {R.SPECIALIST}),
-        _a("reopen", _("Reopen"), REOPENABLE, {S.INVESTIGATING},
-           {"owner", R.SPECIALIST, *SUPERVISORS}, ("reason",)),
-        _a("back_to_investigation", _("Back to investigation"), {S.REJECTED, S.CUSTOMER_DECLINED},
-           {S.INVESTIGATING}, HANDLING, ("reason",)),
+        _a(
+            "acknowledge",
+            _("Acknowledge"),
+            {S.RECEIVED},
+            {S.ACKNOWLEDGED},
+            {"receiver", R.FRONT_DESK, R.SPECIALIST, *SUPERVISORS},
+        ),
+        _a(
+            "assign",
+            _("Assign"),
+            {S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING},
+            {S.ASSIGNED},
+            {"receiver", "owner", R.SPECIALIST, *SUPERVISORS},
+            ("assignee",),
+        ),
+        _a(
+            "accept",
+            _("Accept and start investigating"),
+            {S.ASSIGNED},
+            {S.INVESTIGATING},
+            {"assignee", *SUPERVISORS},
+            ("classified",),
+        ),
+        _a(
+            "mark_invalid",
+            _("Find invalid"),
+            {S.INVESTIGATING},
+            {S.INVALID},
+            HANDLING,
+            ("report", "validity_invalid"),
+        ),
+        _a(
+            "explain",
+            _("Explain to the customer"),
+            {S.INVALID},
+            {S.EXPLAINED},
+            HANDLING | {R.SPECIALIST},
+            ("message",),
+        ),
+        _a(
+            "propose_remedy",
+            _("Propose a remedy"),
+            {S.INVESTIGATING, S.REMEDY_PROPOSED, S.REJECTED, S.CUSTOMER_DECLINED},
+            {S.REMEDY_PROPOSED},
+            HANDLING,
+            ("report", "validity_valid", "responsibility", "open_proposal"),
+        ),
+        _a(
+            "submit_remedy",
+            _("Submit the remedy"),
+            {S.REMEDY_PROPOSED},
+            {S.APPROVAL_PENDING, S.APPROVED},
+            HANDLING,
+            ("submitted_proposal",),
+        ),
+        _a(
+            "approve",
+            _("Approve"),
+            {S.APPROVAL_PENDING},
+            {S.APPROVED},
+            {R.SPECIALIST, *SUPERVISORS},
+        ),
+        _a(
+            "reject",
+            _("Reject"),
+            {S.APPROVAL_PENDING},
+            {S.REJECTED},
+            {R.SPECIALIST, *SUPERVISORS},
+            ("reason",),
+        ),
+        _a(
+            "record_acceptance",
+            _("Record the customer's acceptance"),
+            {S.APPROVED},
+            {S.CUSTOMER_ACCEPTED},
+            CUSTOMER_FACING,
+            ("consent",),
+        ),
+        _a(
+            "record_refusal",
+            _("Record the customer's refusal"),
+            {S.APPROVED},
+            {S.CUSTOMER_DECLINED},
+            CUSTOMER_FACING,
+            ("reason",),
+        ),
+        _a(
+            "execute",
+            _("Mark the remedy carried out"),
+            {S.CUSTOMER_ACCEPTED},
+            {S.REMEDY_EXECUTED},
+            HANDLING | {R.SPECIALIST, R.MAINTENANCE, R.COURSE_SUPERVISOR},
+            ("message",),
+        ),
+        _a(
+            "give_feedback",
+            _("Give feedback"),
+            {S.REMEDY_EXECUTED},
+            {S.FEEDBACK_GIVEN},
+            HANDLING | {R.SPECIALIST},
+            ("message",),
+        ),
+        _a(
+            "record_revisit",
+            _("Record the revisit"),
+            {S.FEEDBACK_GIVEN},
+            {S.REVISIT_DONE},
+            {"revisitor", R.SPECIALIST, *SUPERVISORS},
+            ("not_subject",),
+        ),
+        _a(
+            "close",
+            _("Close"),
+            {S.EXPLAINED, S.REVISIT_DONE},
+            {S.CLOSED},
+            HANDLING | {R.SPECIALIST},
+        ),
+        _a(
+            "reopen",
+            _("Reopen"),
+            REOPENABLE,
+            {S.INVESTIGATING},
+            {"owner", R.SPECIALIST, *SUPERVISORS},
+            ("reason",),
+        ),
+        _a(
+            "back_to_investigation",
+            _("Back to investigation"),
+            {S.REJECTED, S.CUSTOMER_DECLINED},
+            {S.INVESTIGATING},
+            HANDLING,
+            ("reason",),
+        ),
         _a("decline", _("Decline as abusive"), OPEN_STATES, {S.DECLINED}, SUPERVISORS, ("reason",)),
-        _a("merge", _("Merge into another complaint"), OPEN_STATES, {S.MERGED},
-           {R.SPECIALIST, *SUPERVISORS}, ("reason",)),
+        _a(
+            "merge",
+            _("Merge into another complaint"),
+            OPEN_STATES,
+            {S.MERGED},
+            {R.SPECIALIST, *SUPERVISORS},
+            ("reason",),
+        ),
         # Actions that leave the state as it is.
-        _a("escalate", _("Escalate"), OPEN_STATES, set(), {"owner", "assignee", R.SPECIALIST, *SUPERVISORS},
-           ("reason",)),
-        _a("extend_deadline", _("Extend the deadline"), OPEN_STATES - {S.RECEIVED}, set(),
-           HANDLING, ("reason",)),
-        _a("investigate", _("Record investigation"), {S.INVESTIGATING, S.REMEDY_PROPOSED, S.REJECTED,
-           S.CUSTOMER_DECLINED}, set(), HANDLING | {R.SPECIALIST}),
-        _a("add_note", _("Add a note"), OPEN_STATES, set(),
-           CUSTOMER_FACING | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR}),
-        _a("add_evidence", _("Add evidence"), OPEN_STATES, set(),
-           CUSTOMER_FACING | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR}),
-        _a("classify", _("Classify"), OPEN_STATES - {S.FEEDBACK_GIVEN, S.REVISIT_DONE}, set(),
-           {"receiver", "owner", "assignee", R.SPECIALIST, *SUPERVISORS}),
-        _a("record_consequence", _("Record a consequence for staff"), OPEN_STATES | {S.CLOSED}, set(),
-           SUPERVISORS),
+        _a(
+            "escalate",
+            _("Escalate"),
+            OPEN_STATES,
+            set(),
+            {"owner", "assignee", R.SPECIALIST, *SUPERVISORS},
+            ("reason",),
+        ),
+        _a(
+            "extend_deadline",
+            _("Extend the deadline"),
+            OPEN_STATES - {S.RECEIVED},
+            set(),
+            HANDLING,
+            ("reason",),
+        ),
+        _a(
+            "investigate",
+            _("Record investigation"),
+            {S.INVESTIGATING, S.REMEDY_PROPOSED, S.REJECTED, S.CUSTOMER_DECLINED},
+            set(),
+            HANDLING | {R.SPECIALIST},
+        ),
+        _a(
+            "add_note",
+            _("Add a note"),
+            OPEN_STATES,
+            set(),
+            CUSTOMER_FACING | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR},
+        ),
+        _a(
+            "add_evidence",
+            _("Add evidence"),
+            OPEN_STATES,
+            set(),
+            CUSTOMER_FACING | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR},
+        ),
+        _a(
+            "classify",
+            _("Classify"),
+            OPEN_STATES - {S.FEEDBACK_GIVEN, S.REVISIT_DONE},
+            set(),
+            {"receiver", "owner", "assignee", R.SPECIALIST, *SUPERVISORS},
+        ),
+        _a(
+            "record_consequence",
+            _("Record a consequence for staff"),
+            OPEN_STATES | {S.CLOSED},
+            set(),
+            SUPERVISORS,
+        ),
     )
 }
 

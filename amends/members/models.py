@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amends.core import clock
 from amends.core.fields import EncryptedTextField
 from amends.orgs.models import Company, Venue
 
@@ -15,14 +16,20 @@ class Customer(models.Model):
     normalised value), so "every complaint from +8613800138000" is an indexed equality lookup.
     """
 
-    company = models.ForeignKey(Company, models.PROTECT, related_name="customers", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, models.PROTECT, related_name="customers", verbose_name=_("company")
+    )
     name = EncryptedTextField(_("name"), blank=True, default="")
     phone = EncryptedTextField(_("phone"), blank=True, default="")
     email = EncryptedTextField(_("email"), blank=True, default="")
-    phone_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
-    email_index = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    phone_index = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    email_index = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     class Meta:
@@ -36,8 +43,12 @@ class Customer(models.Model):
 class Member(models.Model):
     """A customer's membership at a club (card number, level, expiry)."""
 
-    customer = models.ForeignKey(Customer, models.PROTECT, related_name="memberships", verbose_name=_("customer"))
-    venue = models.ForeignKey(Venue, models.PROTECT, related_name="members", verbose_name=_("venue"))
+    customer = models.ForeignKey(
+        Customer, models.PROTECT, related_name="memberships", verbose_name=_("customer")
+    )
+    venue = models.ForeignKey(
+        Venue, models.PROTECT, related_name="members", verbose_name=_("venue")
+    )
     number = models.CharField(_("membership number"), max_length=40)
     level = models.CharField(_("level"), max_length=40, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
@@ -45,7 +56,9 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
-        constraints = [models.UniqueConstraint(fields=["venue", "number"], name="member_number_per_venue")]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "number"], name="member_number_per_venue")
+        ]
 
     def __str__(self) -> str:
         return f"{self.venue.code}:{self.number}"

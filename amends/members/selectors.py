@@ -24,7 +24,9 @@ def contact_card(customer: Customer, *, unmasked: bool) -> ContactCard:
     if unmasked:
         return ContactCard(customer.name, customer.phone, customer.email, masked=False)
     return ContactCard(
-        pii.mask_name(customer.name), pii.mask_phone(customer.phone), pii.mask_email(customer.email),
+        pii.mask_name(customer.name),
+        pii.mask_phone(customer.phone),
+        pii.mask_email(customer.email),
         masked=True,
     )
 

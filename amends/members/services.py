@@ -40,8 +40,13 @@ def customer_find_or_create(
         customer = Customer.objects.filter(company=company, email_index=email_index(mail)).first()
     if customer is None:
         customer = Customer.objects.create(
-            company=company, name=name, phone=e164, email=mail,
-            phone_index=phone_index(e164), email_index=email_index(mail), language=language,
+            company=company,
+            name=name,
+            phone=e164,
+            email=mail,
+            phone_index=phone_index(e164),
+            email_index=email_index(mail),
+            language=language,
         )
         return customer, True
     changed = []
@@ -68,5 +73,7 @@ def member_link(*, customer: Customer, venue: Venue, number: str, level: str = "
         venue=venue, number=number.strip(), defaults={"customer": customer, "level": level}
     )
     if member.customer_id != customer.pk:
-        raise InvalidInput("this membership number belongs to another customer", code="member_taken")
+        raise InvalidInput(
+            "this membership number belongs to another customer", code="member_taken"
+        )
     return member

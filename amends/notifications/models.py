@@ -45,8 +45,12 @@ class Outbox(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True,
-        related_name="notifications", verbose_name=_("staff recipient"),
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("staff recipient"),
     )
     recipient_address = EncryptedTextField(_("address"), blank=True, default="")
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
@@ -56,7 +60,9 @@ class Outbox(models.Model):
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     context = models.JSONField(_("context"), default=dict, blank=True)
     dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     available_at = models.DateTimeField(_("available at"))
     last_error = models.TextField(_("last error"), blank=True)

@@ -37,10 +37,19 @@ def outbox_enqueue(
     try:
         with transaction.atomic():
             return Outbox.objects.create(
-                kind=kind, channel=channel, subject=subject[:300], body=body, language=language,
-                recipient_user=recipient_user, recipient_address=address, complaint_id=complaint_id,
-                reference=reference, context=context or {}, dedupe_key=dedupe_key,
-                available_at=now, created_at=now,
+                kind=kind,
+                channel=channel,
+                subject=subject[:300],
+                body=body,
+                language=language,
+                recipient_user=recipient_user,
+                recipient_address=address,
+                complaint_id=complaint_id,
+                reference=reference,
+                context=context or {},
+                dedupe_key=dedupe_key,
+                available_at=now,
+                created_at=now,
             )
     except IntegrityError:
         if dedupe_key:  # a concurrent writer queued the same message first

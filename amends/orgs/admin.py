@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from amends.orgs.models import Company, Department, RoleGrant, User, Venue
-from amends.orgs.services import DEFAULT_DEPARTMENTS
+from amends.orgs.services import department_install_defaults, role_grant_errors
 
 # --- building blocks -------------------------------------------------------------------------
 
@@ -123,24 +123,12 @@ class ReadOnlyInline(ReadOnly, admin.TabularInline):
 # --- role grants -----------------------------------------------------------------------------
 
 
-def grant_errors(
-    *, company_id: int | None, venue: Venue | None, department: Department | None
-) -> dict[str, Any]:
-    """The checks of `orgs.services.role_grant`, as form errors (field → message)."""
-    errors: dict[str, Any] = {}
-    if venue is not None and venue.company_id != company_id:
-        errors["venue"] = _("This venue belongs to another company.")
-    if department is not None and (venue is None or department.venue_id != venue.pk):
-        errors["department"] = _("Choose a department of the chosen venue.")
-    return errors
-
-
 class RoleGrantForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
         user = cleaned.get("user")
         if user is not None:
-            errors = grant_errors(
+            errors = role_grant_errors(
                 company_id=user.company_id,
                 venue=cleaned.get("venue"),
                 department=cleaned.get("department"),
@@ -158,7 +146,7 @@ class RoleGrantFormSet(BaseInlineFormSet):
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
-            errors = grant_errors(
+            errors = role_grant_errors(
                 company_id=self.instance.company_id,
                 venue=form.cleaned_data.get("venue"),
                 department=form.cleaned_data.get("department"),
@@ -296,9 +284,7 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):
         the form already created departments with those codes (as `venue_create` does)."""
         super().save_related(request, form, formsets, change)
         if not change:
-            venue = form.instance
-            for code, name in DEFAULT_DEPARTMENTS:
-                Department.objects.get_or_create(venue=venue, code=code, defaults={"name": name})
+            department_install_defaults(venue=form.instance)
 
 
 @admin.register(Department)

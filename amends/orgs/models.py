@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amends.core import clock
 from amends.orgs.roles import Role
 
 code_validator = RegexValidator(
@@ -26,7 +27,7 @@ class Company(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
 
     class Meta:
         verbose_name = _("company")
@@ -57,7 +58,9 @@ class Venue(models.Model):
         EVERY_DAY = "every_day", _("Every day, holidays included")
         WORKING_DAYS = "working_days", _("National working days (with make-up workdays)")
 
-    company = models.ForeignKey(Company, models.PROTECT, related_name="venues", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, models.PROTECT, related_name="venues", verbose_name=_("company")
+    )
     code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.GYM)
@@ -70,7 +73,9 @@ class Venue(models.Model):
         _("open days"), max_length=20, choices=OpenDays.choices, default=OpenDays.EVERY_DAY
     )
     revisit_days = models.PositiveSmallIntegerField(
-        _("revisit within (days)"), default=7, help_text=_("Days after feedback by which the revisit is due.")
+        _("revisit within (days)"),
+        default=7,
+        help_text=_("Days after feedback by which the revisit is due."),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -92,7 +97,9 @@ class Venue(models.Model):
 class Department(models.Model):
     """A team of a venue that can own complaints: customer service, maintenance, courses …"""
 
-    venue = models.ForeignKey(Venue, models.PROTECT, related_name="departments", verbose_name=_("venue"))
+    venue = models.ForeignKey(
+        Venue, models.PROTECT, related_name="departments", verbose_name=_("venue")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
 
@@ -100,7 +107,9 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["venue", "code"]
-        constraints = [models.UniqueConstraint(fields=["venue", "code"], name="department_code_per_venue")]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "code"], name="department_code_per_venue")
+        ]
 
     def __str__(self) -> str:
         return f"{self.venue.code} · {self.name}"
@@ -114,10 +123,17 @@ class User(AbstractUser):
         EN = "en", "English"
 
     company = models.ForeignKey(
-        Company, models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("company")
+        Company,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("company"),
     )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
-    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
 
     class Meta:
         verbose_name = _("staff user")
@@ -134,11 +150,21 @@ class RoleGrant(models.Model):
     user = models.ForeignKey(User, models.CASCADE, related_name="grants", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     venue = models.ForeignKey(
-        Venue, models.CASCADE, null=True, blank=True, related_name="grants", verbose_name=_("venue"),
+        Venue,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("venue"),
         help_text=_("Empty: every venue of the company."),
     )
     department = models.ForeignKey(
-        Department, models.CASCADE, null=True, blank=True, related_name="grants", verbose_name=_("department")
+        Department,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("department"),
     )
 
     class Meta:

@@ -30,7 +30,9 @@ VENUE_WIDE_ROLES = frozenset(
 )
 
 # Roles allowed to see a customer's personal data unmasked (each view is an audited event).
-UNMASK_ROLES = frozenset({Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR})
+UNMASK_ROLES = frozenset(
+    {Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR}
+)
 
 # Roles that handle complaints (can be assigned, investigate, propose remedies).
 HANDLER_ROLES = frozenset(

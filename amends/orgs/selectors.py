@@ -90,7 +90,9 @@ def venues_for_actor(*, actor: User) -> QuerySet[Venue]:
     return venues.filter(pk__in=scope.venue_roles.keys())
 
 
-def users_with_role(*, venue: Venue, roles: Iterable[str], department: Department | None = None) -> QuerySet[User]:
+def users_with_role(
+    *, venue: Venue, roles: Iterable[str], department: Department | None = None
+) -> QuerySet[User]:
     """Active staff holding one of `roles` at `venue` (directly or company-wide)."""
     from django.db.models import Q
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from amends.core.errors import InvalidInput
 from amends.orgs.models import Company, Department, RoleGrant, User, Venue
@@ -44,15 +46,28 @@ def venue_create(
 ) -> Venue:
     """Create a venue and, by default, its standard departments."""
     venue = Venue(
-        company=company, code=code, name=name, kind=kind, timezone=timezone,
-        opens_at=opens_at, closes_at=closes_at, open_days=open_days, revisit_days=revisit_days,
+        company=company,
+        code=code,
+        name=name,
+        kind=kind,
+        timezone=timezone,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        open_days=open_days,
+        revisit_days=revisit_days,
     )
     venue.full_clean()
     venue.save()
     if with_default_departments:
-        for dept_code, dept_name in DEFAULT_DEPARTMENTS:
-            Department.objects.create(venue=venue, code=dept_code, name=dept_name)
+        department_install_defaults(venue=venue)
     return venue
+
+
+@transaction.atomic
+def department_install_defaults(*, venue: Venue) -> None:
+    """Give `venue` the standard departments the default routing names (idempotent)."""
+    for dept_code, dept_name in DEFAULT_DEPARTMENTS:
+        Department.objects.get_or_create(venue=venue, code=dept_code, defaults={"name": dept_name})
 
 
 @transaction.atomic
@@ -70,8 +85,12 @@ def staff_create(
     if User.objects.filter(username=username).exists():
         raise InvalidInput(f"username {username!r} is taken", code="username_taken")
     user = User(
-        company=company, username=username, display_name=display_name, email=email,
-        language=language, is_staff=is_staff,
+        company=company,
+        username=username,
+        display_name=display_name,
+        email=email,
+        language=language,
+        is_staff=is_staff,
     )
     if password is None:
         user.set_unusable_password()
@@ -81,6 +100,19 @@ def staff_create(
     return user
 
 
+def role_grant_errors(
+    *, company_id: int | None, venue: Venue | None, department: Department | None
+) -> dict[str, Any]:
+    """What is wrong with granting a role at `venue`/`department` to a user of `company_id`
+    (field → message); empty when the grant is sound. Used by `role_grant` and the admin."""
+    errors: dict[str, Any] = {}
+    if venue is not None and venue.company_id != company_id:
+        errors["venue"] = _("This venue belongs to another company.")
+    if department is not None and (venue is None or department.venue_id != venue.pk):
+        errors["department"] = _("Choose a department of the chosen venue.")
+    return errors
+
+
 @transaction.atomic
 def role_grant(
     *, user: User, role: str, venue: Venue | None = None, department: Department | None = None
@@ -88,10 +120,13 @@ def role_grant(
     """Give `user` a role at `venue` (None: every venue of their company), idempotently."""
     if role not in Role.values:
         raise InvalidInput(f"unknown role {role!r}", code="unknown_role")
-    if venue is not None and venue.company_id != user.company_id:
-        raise InvalidInput("the venue belongs to another company", code="foreign_venue")
-    if department is not None and (venue is None or department.venue_id != venue.pk):
-        raise InvalidInput("the department belongs to another venue", code="foreign_department")
-    grant, _ = RoleGrant.objects.get_or_create(user=user, role=role, venue=venue, department=department)
+    errors = role_grant_errors(company_id=user.company_id, venue=venue, department=department)
+    if "venue" in errors:
+        raise InvalidInput(errors["venue"], code="foreign_venue")
+    if errors:
+        raise InvalidInput(errors["department"], code="foreign_department")
+    grant, _ = RoleGrant.objects.get_or_create(
+        user=user, role=role, venue=venue, department=department
+    )
     forget_scope(user)
     return grant

@@ -16,7 +16,9 @@ from amends.workflow.taxonomy import Severity
 class Category(models.Model):
     """A complaint category of a company's taxonomy. The code is stable; names can change."""
 
-    company = models.ForeignKey(Company, models.CASCADE, related_name="categories", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, models.CASCADE, related_name="categories", verbose_name=_("company")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
@@ -27,7 +29,9 @@ class Category(models.Model):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         ordering = ["company", "position", "code"]
-        constraints = [models.UniqueConstraint(fields=["company", "code"], name="category_code_per_company")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="category_code_per_company")
+        ]
 
     def __str__(self) -> str:
         return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
@@ -40,10 +44,14 @@ class SlaPolicy(models.Model):
     (tourism) counts whole working days per stage: assess, plan, execute, follow up.
     """
 
-    venue = models.ForeignKey(Venue, models.CASCADE, related_name="sla_policies", verbose_name=_("venue"))
+    venue = models.ForeignKey(
+        Venue, models.CASCADE, related_name="sla_policies", verbose_name=_("venue")
+    )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     mode = models.CharField(
-        _("counting"), max_length=20, default=ClockMode.CLOCK,
+        _("counting"),
+        max_length=20,
+        default=ClockMode.CLOCK,
         choices=[
             (ClockMode.CLOCK, _("Clock hours")),
             (ClockMode.BUSINESS, _("Business hours")),
@@ -51,25 +59,38 @@ class SlaPolicy(models.Model):
         ],
     )
     respond_hours = models.DecimalField(
-        _("first response within (hours)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+        _("first response within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
     )
     resolve_hours = models.DecimalField(
-        _("resolution within (hours)"), max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0.25"))]
+        _("resolution within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
     )
     remind_at_percent = models.PositiveSmallIntegerField(_("remind at (% of the time)"), default=75)
     escalation_step_hours = models.DecimalField(
-        _("hours between escalation steps"), max_digits=6, decimal_places=2, default=Decimal("24"),
+        _("hours between escalation steps"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("24"),
         validators=[MinValueValidator(Decimal("0.25"))],
     )
     assess_days = models.PositiveSmallIntegerField(_("assess within (working days)"), default=1)
     plan_days = models.PositiveSmallIntegerField(_("plan within (working days)"), default=2)
     execute_days = models.PositiveSmallIntegerField(_("execute within (working days)"), default=3)
-    follow_up_days = models.PositiveSmallIntegerField(_("follow up within (working days)"), default=1)
+    follow_up_days = models.PositiveSmallIntegerField(
+        _("follow up within (working days)"), default=1
+    )
 
     class Meta:
         verbose_name = _("time-limit policy")
         verbose_name_plural = _("time-limit policies")
-        constraints = [models.UniqueConstraint(fields=["venue", "severity"], name="sla_policy_per_severity")]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "severity"], name="sla_policy_per_severity")
+        ]
 
     def __str__(self) -> str:
         return f"{self.venue.code} · {self.get_severity_display()}"
@@ -82,9 +103,13 @@ class RoutingRule(models.Model):
     the lowest `position`.
     """
 
-    company = models.ForeignKey(Company, models.CASCADE, related_name="routing_rules", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, models.CASCADE, related_name="routing_rules", verbose_name=_("company")
+    )
     venue = models.ForeignKey(Venue, models.CASCADE, null=True, blank=True, verbose_name=_("venue"))
-    category = models.ForeignKey(Category, models.CASCADE, null=True, blank=True, verbose_name=_("category"))
+    category = models.ForeignKey(
+        Category, models.CASCADE, null=True, blank=True, verbose_name=_("category")
+    )
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
     department_code = models.SlugField(_("department code"), max_length=40)
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
@@ -96,23 +121,33 @@ class RoutingRule(models.Model):
         ordering = ["company", "position", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.category or '*'} / {self.severity or '*'} → {self.department_code} · {self.get_role_display()}"
+        match = f"{self.category or '*'} / {self.severity or '*'}"
+        return f"{match} → {self.department_code} · {self.get_role_display()}"
 
 
 class AuthorityLimit(models.Model):
     """The most a role may grant in remedies without approval (CNY). Empty: unlimited."""
 
-    company = models.ForeignKey(Company, models.CASCADE, related_name="authority_limits", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company, models.CASCADE, related_name="authority_limits", verbose_name=_("company")
+    )
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     limit = models.DecimalField(
-        _("limit (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(Decimal("0"))], help_text=_("Leave empty for no limit."),
+        _("limit (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Leave empty for no limit."),
     )
 
     class Meta:
         verbose_name = _("authority limit")
         verbose_name_plural = _("authority limits")
-        constraints = [models.UniqueConstraint(fields=["company", "role"], name="authority_limit_per_role")]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "role"], name="authority_limit_per_role")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.limit if self.limit is not None else '∞'}"

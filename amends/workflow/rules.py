@@ -45,7 +45,9 @@ def default_sla(*, severity: str, venue_kind: str) -> SlaTargets:
     respond = DEFAULT_RESPOND_HOURS[Severity(severity)]
     mode = ClockMode.WORKING_DAYS if venue_kind == "tourism" else ClockMode.CLOCK
     return SlaTargets(
-        mode=mode, respond_hours=respond, resolve_hours=DEFAULT_RESOLVE_HOURS,
+        mode=mode,
+        respond_hours=respond,
+        resolve_hours=DEFAULT_RESOLVE_HOURS,
         escalation_step_hours=respond,
     )
 
@@ -90,12 +92,14 @@ def match_route(
     3. With no matching rule, fall back to the shipped defaults by category.
     """
     candidates = [
-        rule for rule in rules
+        rule
+        for rule in rules
         if (rule.venue_id is None or rule.venue_id == venue_id)
         and (rule.category_code is None or rule.category_code == category_code)
         and (rule.severity is None or rule.severity == severity)
     ]
     if candidates:
+
         def specificity(rule: RuleRow) -> tuple[int, int]:
             filled = sum(x is not None for x in (rule.venue_id, rule.category_code, rule.severity))
             return (-filled, rule.position)
@@ -119,7 +123,9 @@ DEFAULT_AUTHORITY_LIMITS: dict[str, Decimal | None] = {
 }
 
 
-def authority_of(roles: frozenset[str] | set[str], limits: Mapping[str, Decimal | None]) -> Decimal | None:
+def authority_of(
+    roles: frozenset[str] | set[str], limits: Mapping[str, Decimal | None]
+) -> Decimal | None:
     """The largest amount any of `roles` may grant (None: unlimited; Decimal 0 if none apply)."""
     best: Decimal | None = Decimal("-1")
     for role in roles:

@@ -7,7 +7,13 @@ from zoneinfo import ZoneInfo
 
 from amends.orgs.models import Company, Department, Venue
 from amends.workflow.calendar import Calendar, OpenDays, VenueClock
-from amends.workflow.models import AuthorityLimit, CalendarOverride, Category, RoutingRule, SlaPolicy
+from amends.workflow.models import (
+    AuthorityLimit,
+    CalendarOverride,
+    Category,
+    RoutingRule,
+    SlaPolicy,
+)
 from amends.workflow.rules import (
     DEFAULT_AUTHORITY_LIMITS,
     Route,
@@ -57,7 +63,9 @@ def authority_limits(*, company: Company) -> dict[str, Decimal | None]:
     return limits
 
 
-def route_for(*, venue: Venue, category_code: str | None, severity: str | None) -> tuple[Department | None, str]:
+def route_for(
+    *, venue: Venue, category_code: str | None, severity: str | None
+) -> tuple[Department | None, str]:
     """The department (of this venue) and role that own a complaint of this kind."""
     rows = [
         RuleRow(
@@ -67,7 +75,9 @@ def route_for(*, venue: Venue, category_code: str | None, severity: str | None) 
             route=Route(rule.department_code, rule.role),
             position=rule.position,
         )
-        for rule in RoutingRule.objects.filter(company_id=venue.company_id).select_related("category")
+        for rule in RoutingRule.objects.filter(company_id=venue.company_id).select_related(
+            "category"
+        )
     ]
     route = match_route(rows, venue_id=venue.pk, category_code=category_code, severity=severity)
     department = Department.objects.filter(venue=venue, code=route.department_code).first()

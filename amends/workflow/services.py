@@ -15,7 +15,8 @@ def taxonomy_install_defaults(*, company: Company) -> None:
     """Create TAXONOMY.md's categories for `company`; existing codes are left as they are."""
     for position, (code, name_zh, name_en) in enumerate(DEFAULT_CATEGORIES):
         Category.objects.get_or_create(
-            company=company, code=code,
+            company=company,
+            code=code,
             defaults={"name_zh": name_zh, "name_en": name_en, "position": position},
         )
 
@@ -25,7 +26,8 @@ def sla_install_defaults(*, venue: Venue) -> None:
     for severity in Severity.values:
         targets = default_sla(severity=severity, venue_kind=venue.kind)
         SlaPolicy.objects.get_or_create(
-            venue=venue, severity=severity,
+            venue=venue,
+            severity=severity,
             defaults={
                 "mode": targets.mode,
                 "respond_hours": targets.respond_hours,
@@ -45,8 +47,11 @@ def workflow_install_defaults(*, company: Company) -> None:
         for position, (code, route) in enumerate(DEFAULT_ROUTES):
             category = Category.objects.get(company=company, code=code) if code else None
             RoutingRule.objects.create(
-                company=company, category=category, department_code=route.department_code,
-                role=route.role, position=(position + 1) * 10,
+                company=company,
+                category=category,
+                department_code=route.department_code,
+                role=route.role,
+                position=(position + 1) * 10,
             )
     for venue in company.venues.all():
         sla_install_defaults(venue=venue)

@@ -13,10 +13,28 @@ from amends.conftest import Cast
 S = State
 
 PATH_VALID = [
-    S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING, S.REMEDY_PROPOSED, S.APPROVAL_PENDING,
-    S.APPROVED, S.CUSTOMER_ACCEPTED, S.REMEDY_EXECUTED, S.FEEDBACK_GIVEN, S.REVISIT_DONE, S.CLOSED,
+    S.RECEIVED,
+    S.ACKNOWLEDGED,
+    S.ASSIGNED,
+    S.INVESTIGATING,
+    S.REMEDY_PROPOSED,
+    S.APPROVAL_PENDING,
+    S.APPROVED,
+    S.CUSTOMER_ACCEPTED,
+    S.REMEDY_EXECUTED,
+    S.FEEDBACK_GIVEN,
+    S.REVISIT_DONE,
+    S.CLOSED,
 ]
-PATH_INVALID = [S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING, S.INVALID, S.EXPLAINED, S.CLOSED]
+PATH_INVALID = [
+    S.RECEIVED,
+    S.ACKNOWLEDGED,
+    S.ASSIGNED,
+    S.INVESTIGATING,
+    S.INVALID,
+    S.EXPLAINED,
+    S.CLOSED,
+]
 
 
 def received(cast: Cast, **fields: Any) -> Complaint:
@@ -30,12 +48,22 @@ def received(cast: Cast, **fields: Any) -> Complaint:
     }
     intake.update(fields)
     return services.complaint_receive(
-        actor=cast.desk, venue=cast.gym, intake=services.Intake(**intake), acknowledge=False, auto_assign=False
+        actor=cast.desk,
+        venue=cast.gym,
+        intake=services.Intake(**intake),
+        acknowledge=False,
+        auto_assign=False,
     )
 
 
-def drive(cast: Cast, to: str, *, amount: Decimal | int = 500, complaint: Complaint | None = None,
-          **fields: Any) -> Complaint:
+def drive(
+    cast: Cast,
+    to: str,
+    *,
+    amount: Decimal | int = 500,
+    complaint: Complaint | None = None,
+    **fields: Any,
+) -> Complaint:
     """A complaint received by `desk`, handled by `specialist`, brought to state `to`.
 
     The remedy path proposes `amount` (¥500 by default: above the specialist's ¥200, so the
@@ -58,16 +86,29 @@ def _step(cast: Cast, c: Complaint, step: str, amount: Decimal) -> Complaint:
         return services.complaint_accept(complaint=c, actor=sp)
     if step == S.INVALID:
         c = services.complaint_record_investigation(
-            complaint=c, actor=sp, report="监控显示会员自己操作不当。", validity="invalid", responsibility="customer"
+            complaint=c,
+            actor=sp,
+            report="监控显示会员自己操作不当。",
+            validity="invalid",
+            responsibility="customer",
         )
         return services.complaint_mark_invalid(complaint=c, actor=sp)
     if step == S.EXPLAINED:
-        return services.complaint_explain(complaint=c, actor=sp, message="经查看监控，系操作不当，已为您讲解正确用法。")
+        return services.complaint_explain(
+            complaint=c, actor=sp, message="经查看监控，系操作不当，已为您讲解正确用法。"
+        )
     if step == S.REMEDY_PROPOSED:
         c = services.complaint_record_investigation(
-            complaint=c, actor=sp, report="教练确实迟到。", validity="valid", responsibility="staff", cause="subjective"
+            complaint=c,
+            actor=sp,
+            report="教练确实迟到。",
+            validity="valid",
+            responsibility="staff",
+            cause="subjective",
         )
-        services.remedy_propose(complaint=c, actor=sp, kind="refund", description="退还一节课费用", amount=amount)
+        services.remedy_propose(
+            complaint=c, actor=sp, kind="refund", description="退还一节课费用", amount=amount
+        )
         return Complaint.objects.get(pk=c.pk)
     if step == S.APPROVAL_PENDING:
         return services.remedy_submit(complaint=c, actor=sp)
@@ -79,14 +120,18 @@ def _step(cast: Cast, c: Complaint, step: str, amount: Decimal) -> Complaint:
             return c
         return services.remedy_submit(complaint=c, actor=sp)
     if step == S.CUSTOMER_ACCEPTED:
-        return services.remedy_record_consent(complaint=c, actor=cast.desk, accepted=True, method="signature")
+        return services.remedy_record_consent(
+            complaint=c, actor=cast.desk, accepted=True, method="signature"
+        )
     if step == S.REMEDY_EXECUTED:
         return services.remedy_execute(complaint=c, actor=sp, note="已退款")
     if step == S.FEEDBACK_GIVEN:
         return services.complaint_give_feedback(complaint=c, actor=sp, message="已退款并向您致歉。")
     if step == S.REVISIT_DONE:
         revisit = c.revisits.get(done_at__isnull=True)
-        services.revisit_record(revisit=revisit, actor=revisit.assignee, reached=True, satisfied=True, method="phone")
+        services.revisit_record(
+            revisit=revisit, actor=revisit.assignee, reached=True, satisfied=True, method="phone"
+        )
         return Complaint.objects.get(pk=c.pk)
     if step == S.CLOSED:
         return services.complaint_close(complaint=c, actor=sp)

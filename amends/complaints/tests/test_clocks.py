@@ -9,9 +9,9 @@ from amends.complaints import services
 from amends.complaints.models import ComplaintEvent
 from amends.complaints.tests.stories import drive
 from amends.complaints.transitions import State
+from amends.conftest import local
 from amends.core import clock
 from amends.core.errors import InvalidInput
-from amends.conftest import local
 from amends.notifications.models import Outbox
 from amends.orgs.services import venue_create
 from amends.workflow.models import CalendarOverride
@@ -34,8 +34,11 @@ def at_scenic(cast, venue, when, **fields):
 
 @pytest.mark.parametrize(
     ("severity", "respond"),
-    [("urgent", local(2026, 11, 20, 14, 0)), ("important", local(2026, 11, 20, 22, 0)),
-     ("general", local(2026, 11, 21, 10, 0))],
+    [
+        ("urgent", local(2026, 11, 20, 14, 0)),
+        ("important", local(2026, 11, 20, 22, 0)),
+        ("general", local(2026, 11, 21, 10, 0)),
+    ],
 )
 def test_it_sets_the_gyms_clock_hour_deadlines_by_severity(cast, severity, respond):
     with clock.travel(local(2026, 11, 20, 10, 0)):
@@ -60,22 +63,39 @@ def test_it_skips_the_national_day_holiday(cast, scenic):
 
 
 def test_it_runs_one_clock_per_tourism_stage(cast, scenic):
-    c = at_scenic(cast, scenic, local(2025, 9, 26, 9, 0), category=cast.category("service_quality"),
-                  severity="general")
+    c = at_scenic(
+        cast,
+        scenic,
+        local(2025, 9, 26, 9, 0),
+        category=cast.category("service_quality"),
+        severity="general",
+    )
     assert (c.stage, c.stage_due) == ("assess", local(2025, 9, 28, 9, 0))
     c = services.complaint_assign(complaint=c, actor=cast.director, assignee=cast.director)
     with clock.travel(local(2025, 9, 26, 11, 0)):
         c = services.complaint_accept(complaint=c, actor=cast.director)
-        c = services.complaint_record_investigation(complaint=c, actor=cast.director, report="导游未按约定行程",
-                                                    validity="valid", responsibility="staff")
-        services.remedy_propose(complaint=c, actor=cast.director, kind="refund", description="退还差价", amount=100)
+        c = services.complaint_record_investigation(
+            complaint=c,
+            actor=cast.director,
+            report="导游未按约定行程",
+            validity="valid",
+            responsibility="staff",
+        )
+        services.remedy_propose(
+            complaint=c, actor=cast.director, kind="refund", description="退还差价", amount=100
+        )
     c.refresh_from_db()
-    assert (c.stage, c.stage_due) == ("plan", local(2025, 9, 29, 11, 0))  # two working days: Sun 28th, Mon 29th
+    assert (c.stage, c.stage_due) == (
+        "plan",
+        local(2025, 9, 29, 11, 0),
+    )  # two working days: Sun 28th, Mon 29th
     with clock.travel(local(2025, 9, 29, 9, 0)):
         c = services.remedy_submit(complaint=c, actor=cast.director)
     assert c.stage == "execute"
     with clock.travel(local(2025, 9, 29, 10, 0)):
-        c = services.remedy_record_consent(complaint=c, actor=cast.director, accepted=True, method="online")
+        c = services.remedy_record_consent(
+            complaint=c, actor=cast.director, accepted=True, method="online"
+        )
         c = services.remedy_execute(complaint=c, actor=cast.director, note="已退款")
     assert (c.stage, c.stage_due) == ("follow_up", local(2025, 9, 30, 10, 0))
 
@@ -84,7 +104,9 @@ def test_it_warns_when_a_deadline_falls_in_a_year_the_calendar_does_not_know(cas
     c = at_scenic(cast, scenic, local(2027, 3, 1, 10, 0))
     warning = ComplaintEvent.objects.get(complaint=c, kind="calendar_warning")
     assert warning.data == {"warnings": ["calendar_unknown:2027"]}
-    CalendarOverride.objects.create(day=local(2027, 3, 2, 0, 0).date(), is_working_day=False, name="test holiday")
+    CalendarOverride.objects.create(
+        day=local(2027, 3, 2, 0, 0).date(), is_working_day=False, name="test holiday"
+    )
     c = at_scenic(cast, scenic, local(2027, 3, 1, 10, 0))
     assert not ComplaintEvent.objects.filter(complaint=c, kind="calendar_warning").exists()
     assert c.respond_due == local(2027, 3, 3, 10, 0)
@@ -96,7 +118,9 @@ def test_it_does_not_count_time_waiting_on_the_customer(cast):
     assert c.paused_at is not None and c.remind_at is None and c.next_escalation_at is None
     assert c.resolve_due == local(2026, 11, 23, 10, 0)
     with clock.travel(local(2026, 11, 22, 10, 0)):
-        c = services.remedy_record_consent(complaint=c, actor=cast.desk, accepted=True, method="phone")
+        c = services.remedy_record_consent(
+            complaint=c, actor=cast.desk, accepted=True, method="phone"
+        )
     assert c.paused_at is None and c.paused_seconds == 48 * 3600
     assert c.resolve_due == local(2026, 11, 25, 10, 0)
 
@@ -116,12 +140,17 @@ def test_it_extends_a_deadline_only_with_a_reason_and_tells_the_customer(cast):
         c = drive(cast, S.INVESTIGATING)
         later = c.resolve_due + timedelta(days=2)
         with pytest.raises(InvalidInput) as refused:
-            services.complaint_extend_deadline(complaint=c, actor=cast.specialist, until=later, reason="")
+            services.complaint_extend_deadline(
+                complaint=c, actor=cast.specialist, until=later, reason=""
+            )
         assert refused.value.code == "needs_reason"
         with pytest.raises(InvalidInput):
-            services.complaint_extend_deadline(complaint=c, actor=cast.specialist, until=c.resolve_due,
-                                               reason="需要厂家检测")
-        c = services.complaint_extend_deadline(complaint=c, actor=cast.specialist, until=later, reason="需要厂家检测")
+            services.complaint_extend_deadline(
+                complaint=c, actor=cast.specialist, until=c.resolve_due, reason="需要厂家检测"
+            )
+        c = services.complaint_extend_deadline(
+            complaint=c, actor=cast.specialist, until=later, reason="需要厂家检测"
+        )
     assert c.resolve_due == later and c.extension_count == 1
     told = Outbox.objects.get(complaint_id=c.pk, kind="deadline_extended")
     assert "需要厂家检测" in told.body and told.channel == "sms"

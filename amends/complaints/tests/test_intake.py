@@ -4,9 +4,9 @@ import pytest
 
 from amends.complaints import services
 from amends.complaints.models import Complaint, ComplaintEvent
+from amends.conftest import local
 from amends.core import clock
 from amends.core.errors import InvalidInput, PermissionDenied
-from amends.conftest import local
 from amends.members.models import Customer
 from amends.notifications.models import Outbox
 
@@ -19,7 +19,10 @@ def test_it_gives_each_complaint_a_readable_reference_by_the_venues_local_day(ca
         third = cast.receive()
     hotel = cast.receive(venue=cast.hotel, actor=cast.director)
     assert [first.reference, second.reference, third.reference] == [
-        "GYM1-20261120-0001", "GYM1-20261120-0002", "GYM1-20261121-0001"]
+        "GYM1-20261120-0001",
+        "GYM1-20261120-0002",
+        "GYM1-20261121-0001",
+    ]
     assert hotel.reference.startswith("HTL1-")
 
 
@@ -33,7 +36,9 @@ def test_it_tells_the_customer_the_reference_and_when_they_will_hear_back(cast):
 
 
 def test_it_answers_in_english_to_an_english_complaint(cast):
-    c = cast.receive(language="en", description="The treadmill belt slipped and I fell.", channel="email")
+    c = cast.receive(
+        language="en", description="The treadmill belt slipped and I fell.", channel="email"
+    )
     ack = Outbox.objects.get(complaint_id=c.pk, kind="acknowledgement")
     assert ack.channel == "email" and "We have received your complaint" in ack.subject
 

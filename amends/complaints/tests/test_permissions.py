@@ -9,8 +9,19 @@ from amends.complaints.transitions import ACTIONS, ALLOWED, State
 from amends.core.errors import NotFound, PermissionDenied
 
 S = State
-CAST = ["desk", "specialist", "specialist2", "manager", "maintenance", "courses", "coach", "director", "auditor",
-        "outsider", "stranger"]
+CAST = [
+    "desk",
+    "specialist",
+    "specialist2",
+    "manager",
+    "maintenance",
+    "courses",
+    "coach",
+    "director",
+    "auditor",
+    "outsider",
+    "stranger",
+]
 
 # On a complaint received by desk (still its owner) and assigned to specialist.
 EXPECTED = {
@@ -25,7 +36,15 @@ EXPECTED = {
     "reject": {"specialist", "specialist2", "manager", "director"},
     "record_acceptance": {"desk", "specialist", "specialist2", "manager", "director"},
     "record_refusal": {"desk", "specialist", "specialist2", "manager", "director"},
-    "execute": {"desk", "specialist", "specialist2", "manager", "maintenance", "courses", "director"},
+    "execute": {
+        "desk",
+        "specialist",
+        "specialist2",
+        "manager",
+        "maintenance",
+        "courses",
+        "director",
+    },
     "give_feedback": {"desk", "specialist", "specialist2", "manager", "director"},
     "record_revisit": {"specialist", "specialist2", "manager", "director"},
     "close": {"desk", "specialist", "specialist2", "manager", "director"},
@@ -36,8 +55,24 @@ EXPECTED = {
     "escalate": {"desk", "specialist", "specialist2", "manager", "director"},
     "extend_deadline": {"desk", "specialist", "manager", "director"},
     "investigate": {"desk", "specialist", "specialist2", "manager", "director"},
-    "add_note": {"desk", "specialist", "specialist2", "manager", "maintenance", "courses", "director"},
-    "add_evidence": {"desk", "specialist", "specialist2", "manager", "maintenance", "courses", "director"},
+    "add_note": {
+        "desk",
+        "specialist",
+        "specialist2",
+        "manager",
+        "maintenance",
+        "courses",
+        "director",
+    },
+    "add_evidence": {
+        "desk",
+        "specialist",
+        "specialist2",
+        "manager",
+        "maintenance",
+        "courses",
+        "director",
+    },
     "classify": {"desk", "specialist", "specialist2", "manager", "director"},
     "record_consequence": {"manager", "director"},
 }
@@ -60,7 +95,14 @@ def test_it_never_lets_the_auditor_coach_or_another_venue_act(cast):
 def test_it_offers_only_actions_that_fit_the_current_state(cast):
     c = drive(cast, S.INVESTIGATING)
     offered = {a.name for a in selectors.actions_for_actor(actor=cast.specialist, complaint=c)}
-    assert {"mark_invalid", "propose_remedy", "investigate", "add_note", "assign", "escalate"} <= offered
+    assert {
+        "mark_invalid",
+        "propose_remedy",
+        "investigate",
+        "add_note",
+        "assign",
+        "escalate",
+    } <= offered
     assert not offered & {"acknowledge", "accept", "close", "approve", "give_feedback"}
 
 
@@ -69,8 +111,11 @@ def test_every_allowed_state_change_has_a_path_in_the_table():
     assert (S.CLOSED, S.INVESTIGATING) in ALLOWED
     assert (S.CLOSED, S.RECEIVED) not in ALLOWED
     assert (S.MERGED, S.INVESTIGATING) not in ALLOWED
-    assert all(source not in (S.CLOSED, S.DECLINED, S.MERGED) or target == S.INVESTIGATING
-               for source, target in ALLOWED if source != target)
+    assert all(
+        source not in (S.CLOSED, S.DECLINED, S.MERGED) or target == S.INVESTIGATING
+        for source, target in ALLOWED
+        if source != target
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,15 +130,21 @@ def test_every_allowed_state_change_has_a_path_in_the_table():
         (S.INVESTIGATING, S.DECLINED, "specialist", "director"),
     ],
 )
-def test_it_refuses_the_wrong_role_at_the_gate_and_changes_nothing(cast, state, to, refused, allowed):
+def test_it_refuses_the_wrong_role_at_the_gate_and_changes_nothing(
+    cast, state, to, refused, allowed
+):
     c = drive(cast, state)
     before = (c.version, ComplaintEvent.objects.filter(complaint=c).count())
     reason = "客户不满意" if to in (S.INVESTIGATING, S.DECLINED, S.EXPLAINED) else ""
     with pytest.raises(PermissionDenied):
-        services.complaint_transition(complaint=c, to=to, actor=getattr(cast, refused), reason=reason)
+        services.complaint_transition(
+            complaint=c, to=to, actor=getattr(cast, refused), reason=reason
+        )
     c.refresh_from_db()
     assert (c.version, ComplaintEvent.objects.filter(complaint=c).count()) == before
-    c = services.complaint_transition(complaint=c, to=to, actor=getattr(cast, allowed), reason=reason)
+    c = services.complaint_transition(
+        complaint=c, to=to, actor=getattr(cast, allowed), reason=reason
+    )
     assert c.state == to
 
 

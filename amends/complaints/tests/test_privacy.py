@@ -37,7 +37,10 @@ def test_it_finds_every_complaint_from_a_phone_without_decrypting_the_table(cast
     found = set(selectors.complaints_by_phone(actor=cast.specialist, phone="13800138000"))
     assert found == {first, second}
     assert first.customer == second.customer != other.customer
-    assert set(selectors.open_duplicates_for_phone(actor=cast.desk, phone="+8613800138000")) == {first, second}
+    assert set(selectors.open_duplicates_for_phone(actor=cast.desk, phone="+8613800138000")) == {
+        first,
+        second,
+    }
 
 
 def test_it_masks_the_customer_and_audits_every_reveal(cast):

@@ -23,7 +23,9 @@ def test_it_approves_a_remedy_within_the_proposers_authority_at_once(cast):
     c = services.remedy_submit(complaint=c, actor=cast.specialist)
     assert c.state == S.APPROVED
     assert c.remedies.get().decided_by == cast.specialist
-    assert ComplaintEvent.objects.filter(complaint=c, kind="transition", data__within_authority=True).exists()
+    assert ComplaintEvent.objects.filter(
+        complaint=c, kind="transition", data__within_authority=True
+    ).exists()
 
 
 def test_it_sends_a_larger_remedy_to_the_manager_for_approval(cast):
@@ -55,11 +57,18 @@ def test_it_follows_the_companys_own_authority_limits(cast):
 
 def test_it_approves_the_part_within_authority_and_asks_for_the_rest(cast):
     c = drive(cast, S.REMEDY_PROPOSED, amount=500)
-    services.remedy_propose(complaint=c, actor=cast.specialist, kind="apology", description="当面道歉", amount=0)
+    services.remedy_propose(
+        complaint=c, actor=cast.specialist, kind="apology", description="当面道歉", amount=0
+    )
     c = services.remedy_submit(complaint=c, actor=cast.specialist)
     assert c.state == S.APPROVAL_PENDING
-    assert dict(c.remedies.values_list("kind", "status")) == {"refund": "pending", "apology": "approved"}
-    c = services.remedy_reject(proposal=pending(c), actor=cast.manager, comment="金额过高，改为赠课")
+    assert dict(c.remedies.values_list("kind", "status")) == {
+        "refund": "pending",
+        "apology": "approved",
+    }
+    c = services.remedy_reject(
+        proposal=pending(c), actor=cast.manager, comment="金额过高，改为赠课"
+    )
     assert c.state == S.APPROVED
 
 
@@ -69,7 +78,9 @@ def test_it_rejects_only_with_a_reason_and_lets_the_handler_propose_again(cast):
         services.remedy_reject(proposal=pending(c), actor=cast.manager, comment="")
     c = services.remedy_reject(proposal=pending(c), actor=cast.manager, comment="金额过高")
     assert c.state == S.REJECTED
-    services.remedy_propose(complaint=c, actor=cast.specialist, kind="voucher", description="赠送两节课", amount=150)
+    services.remedy_propose(
+        complaint=c, actor=cast.specialist, kind="voucher", description="赠送两节课", amount=150
+    )
     c = services.remedy_submit(complaint=c, actor=cast.specialist)
     assert c.state == S.APPROVED
 
@@ -78,12 +89,15 @@ def test_it_records_how_the_customer_answered(cast):
     c = drive(cast, S.APPROVED)
     with pytest.raises(InvalidInput):
         services.remedy_record_consent(complaint=c, actor=cast.desk, accepted=False, method="phone")
-    c = services.remedy_record_consent(complaint=c, actor=cast.desk, accepted=False, method="phone",
-                                       note="客户要求全额退款")
+    c = services.remedy_record_consent(
+        complaint=c, actor=cast.desk, accepted=False, method="phone", note="客户要求全额退款"
+    )
     assert c.state == S.CUSTOMER_DECLINED
     consent = c.consents.get()
     assert (consent.accepted, consent.method, consent.recorded_by) == (False, "phone", cast.desk)
-    c = services.complaint_transition(complaint=c, to=S.INVESTIGATING, actor=cast.specialist, reason="重新核实")
+    c = services.complaint_transition(
+        complaint=c, to=S.INVESTIGATING, actor=cast.specialist, reason="重新核实"
+    )
     assert c.state == S.INVESTIGATING
 
 

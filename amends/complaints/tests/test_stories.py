@@ -8,9 +8,9 @@ from amends.complaints import services
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import State
+from amends.conftest import local
 from amends.core import clock
 from amends.core.errors import InvalidInput, InvalidTransition, PermissionDenied, StaleVersion
-from amends.conftest import local
 from amends.notifications.models import Outbox
 
 S = State
@@ -27,14 +27,35 @@ def test_it_walks_a_valid_complaint_through_every_step_to_closure(cast):
     assert c.retention_until == c.closed_at.date().replace(year=c.closed_at.year + 3)
     assert c.survey.answered_at is None
     transitions = list(
-        ComplaintEvent.objects.filter(complaint=c, kind="transition").values_list("data__to", flat=True)
+        ComplaintEvent.objects.filter(complaint=c, kind="transition").values_list(
+            "data__to", flat=True
+        )
     )
-    assert transitions == [s.value for s in (
-        S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING, S.REMEDY_PROPOSED, S.APPROVAL_PENDING, S.APPROVED,
-        S.CUSTOMER_ACCEPTED, S.REMEDY_EXECUTED, S.FEEDBACK_GIVEN, S.REVISIT_DONE, S.CLOSED)]
+    assert transitions == [
+        s.value
+        for s in (
+            S.ACKNOWLEDGED,
+            S.ASSIGNED,
+            S.INVESTIGATING,
+            S.REMEDY_PROPOSED,
+            S.APPROVAL_PENDING,
+            S.APPROVED,
+            S.CUSTOMER_ACCEPTED,
+            S.REMEDY_EXECUTED,
+            S.FEEDBACK_GIVEN,
+            S.REVISIT_DONE,
+            S.CLOSED,
+        )
+    ]
     kinds = set(Outbox.objects.filter(complaint_id=c.pk).values_list("kind", flat=True))
-    assert {"acknowledgement", "assignment", "approval_request", "feedback", "revisit_assigned",
-            "survey_invitation"} <= kinds
+    assert {
+        "acknowledgement",
+        "assignment",
+        "approval_request",
+        "feedback",
+        "revisit_assigned",
+        "survey_invitation",
+    } <= kinds
 
 
 def test_it_explains_an_invalid_complaint_and_closes_it_without_compensation(cast):
@@ -51,7 +72,9 @@ def test_it_explains_an_invalid_complaint_and_closes_it_without_compensation(cas
 def test_it_keeps_the_receiver_accountable_until_the_assignee_accepts(cast):
     c = drive(cast, S.ASSIGNED)
     assert c.owner == cast.desk and c.assignee == cast.specialist
-    c = services.complaint_assign(complaint=c, actor=cast.manager, assignee=cast.specialist2, reason="专员休假")
+    c = services.complaint_assign(
+        complaint=c, actor=cast.manager, assignee=cast.specialist2, reason="专员休假"
+    )
     assert c.owner == cast.desk
     with pytest.raises(PermissionDenied):
         services.complaint_accept(complaint=c, actor=cast.specialist)
@@ -69,9 +92,16 @@ def test_it_reopens_a_closed_complaint_when_the_customer_is_unhappy(cast):
         services.complaint_reopen(complaint=c, actor=cast.specialist, reason=" ")
     assert refused.value.code == "needs_reason"
     with clock.travel(local(2026, 12, 1, 9, 0)):
-        c = services.complaint_reopen(complaint=c, actor=cast.specialist, reason="客户对退款金额不满意")
+        c = services.complaint_reopen(
+            complaint=c, actor=cast.specialist, reason="客户对退款金额不满意"
+        )
     assert c.state == S.INVESTIGATING
-    assert c.reopen_count == 1 and c.closed_at is None and c.retention_until is None and c.resolved_at is None
+    assert (
+        c.reopen_count == 1
+        and c.closed_at is None
+        and c.retention_until is None
+        and c.resolved_at is None
+    )
     assert c.resolve_due == local(2026, 12, 4, 9, 0)
     assert c.escalation_level == 0
 
@@ -88,11 +118,16 @@ def test_it_merges_a_duplicate_and_keeps_both_trails(cast):
     first = drive(cast, S.INVESTIGATING)
     second = received(cast, channel="phone")
     before = events(second)
-    survivor = services.complaint_merge(duplicate=second, into=first, actor=cast.specialist, reason="同一客户同一事项")
+    survivor = services.complaint_merge(
+        duplicate=second, into=first, actor=cast.specialist, reason="同一客户同一事项"
+    )
     second.refresh_from_db()
     assert second.state == S.MERGED and second.merged_into == survivor
     assert events(second)[: len(before)] == before
-    assert ComplaintEvent.objects.get(complaint=survivor, kind="merged_from").data["duplicate"] == second.reference
+    assert (
+        ComplaintEvent.objects.get(complaint=survivor, kind="merged_from").data["duplicate"]
+        == second.reference
+    )
     third = received(cast)
     closed = drive(cast, S.CLOSED)
     with pytest.raises(InvalidTransition):
@@ -107,7 +142,9 @@ def test_it_declines_an_abusive_complaint_only_with_a_reason_and_authority(cast)
         services.complaint_decline(complaint=c, actor=cast.specialist, reason="恶意投诉")
     with pytest.raises(InvalidInput):
         services.complaint_decline(complaint=c, actor=cast.manager, reason="")
-    c = services.complaint_decline(complaint=c, actor=cast.manager, reason="第三次以退款要挟，录音为证")
+    c = services.complaint_decline(
+        complaint=c, actor=cast.manager, reason="第三次以退款要挟，录音为证"
+    )
     assert c.state == S.DECLINED and c.retention_until
 
 
@@ -144,18 +181,28 @@ def test_it_sends_the_revisit_to_someone_not_involved(cast):
     assert revisit.due_at == c.resolved_at + (revisit.due_at - c.resolved_at)
     assert (revisit.due_at - c.resolved_at).days == 7
     with pytest.raises(PermissionDenied):
-        services.revisit_record(revisit=revisit, actor=cast.maintenance, reached=True, method="phone")
+        services.revisit_record(
+            revisit=revisit, actor=cast.maintenance, reached=True, method="phone"
+        )
 
 
 def test_it_counts_unanswered_revisit_calls_and_opens_a_new_complaint_from_a_new_issue(cast):
     c = drive(cast, S.FEEDBACK_GIVEN)
     revisit = c.revisits.get()
-    services.revisit_record(revisit=revisit, actor=revisit.assignee, reached=False, method="phone", notes="无人接听")
+    services.revisit_record(
+        revisit=revisit, actor=revisit.assignee, reached=False, method="phone", notes="无人接听"
+    )
     revisit.refresh_from_db()
     assert revisit.attempts == 1 and revisit.done_at is None
     assert Complaint.objects.get(pk=c.pk).state == S.FEEDBACK_GIVEN
-    services.revisit_record(revisit=revisit, actor=revisit.assignee, reached=True, satisfied=False, method="phone",
-                            new_issue="淋浴间热水不稳定")
+    services.revisit_record(
+        revisit=revisit,
+        actor=revisit.assignee,
+        reached=True,
+        satisfied=False,
+        method="phone",
+        new_issue="淋浴间热水不稳定",
+    )
     follow_up = Complaint.objects.get(follows=c)
     assert follow_up.customer == c.customer and follow_up.channel == "staff"
     assert Complaint.objects.get(pk=c.pk).state == S.REVISIT_DONE
@@ -173,41 +220,71 @@ def test_it_records_the_survey_answer_once_and_validates_it(cast):
 
 def test_it_records_investigation_edits_with_before_and_after(cast):
     c = drive(cast, S.INVESTIGATING)
-    services.complaint_record_investigation(complaint=c, actor=cast.specialist, report="初步调查", validity="valid")
-    services.complaint_record_investigation(complaint=c, actor=cast.specialist, report="调查完毕：教练迟到")
+    services.complaint_record_investigation(
+        complaint=c, actor=cast.specialist, report="初步调查", validity="valid"
+    )
+    services.complaint_record_investigation(
+        complaint=c, actor=cast.specialist, report="调查完毕：教练迟到"
+    )
     edits = ComplaintEvent.objects.filter(complaint=c, kind="fields_changed").order_by("seq")
     assert edits[0].data["validity"] == {"before": "undecided", "after": "valid"}
-    assert edits[1].data == {"investigation_report": {"before": "初步调查", "after": "调查完毕：教练迟到"}}
-    services.interview_record(complaint=c, actor=cast.specialist, interviewee="王教练", interviewee_role="staff",
-                              summary="承认迟到", staff=cast.coach)
+    assert edits[1].data == {
+        "investigation_report": {"before": "初步调查", "after": "调查完毕：教练迟到"}
+    }
+    services.interview_record(
+        complaint=c,
+        actor=cast.specialist,
+        interviewee="王教练",
+        interviewee_role="staff",
+        summary="承认迟到",
+        staff=cast.coach,
+    )
     assert ComplaintEvent.objects.filter(complaint=c, kind="interview").exists()
 
 
 def test_it_records_a_consequence_for_the_responsible_coach(cast):
     c = drive(cast, S.REMEDY_EXECUTED)
     with pytest.raises(PermissionDenied):
-        services.consequence_record(complaint=c, actor=cast.specialist, staff=cast.coach, kind="training")
-    services.consequence_record(complaint=c, actor=cast.manager, staff=cast.coach, kind="warning", note="书面警告")
+        services.consequence_record(
+            complaint=c, actor=cast.specialist, staff=cast.coach, kind="training"
+        )
+    services.consequence_record(
+        complaint=c, actor=cast.manager, staff=cast.coach, kind="warning", note="书面警告"
+    )
     assert cast.coach.consequences.get().kind == "warning"
     assert c.remedies.get().status == "executed"
 
 
 def test_it_alerts_managers_and_the_director_of_an_urgent_complaint(cast):
     c = cast.receive(category="safety_security", severity="urgent")
-    alerted = set(Outbox.objects.filter(complaint_id=c.pk, kind="urgent_alert", channel="in_app")
-                  .values_list("recipient_user__username", flat=True))
+    alerted = set(
+        Outbox.objects.filter(complaint_id=c.pk, kind="urgent_alert", channel="in_app").values_list(
+            "recipient_user__username", flat=True
+        )
+    )
     assert alerted == {"manager", "director"}
 
 
 def test_it_refuses_a_negative_amount_and_writes_nothing(cast):
     c = drive(cast, S.INVESTIGATING)
-    services.complaint_record_investigation(complaint=c, actor=cast.specialist, report="r", validity="valid",
-                                            responsibility="department")
+    services.complaint_record_investigation(
+        complaint=c,
+        actor=cast.specialist,
+        report="r",
+        validity="valid",
+        responsibility="department",
+    )
     with pytest.raises(InvalidInput) as refused:
-        services.remedy_propose(complaint=c, actor=cast.specialist, kind="refund", description="x", amount="-5")
+        services.remedy_propose(
+            complaint=c, actor=cast.specialist, kind="refund", description="x", amount="-5"
+        )
     assert refused.value.code == "invalid_amount"
     assert not c.remedies.exists()
     with pytest.raises(InvalidInput):
-        services.remedy_propose(complaint=c, actor=cast.specialist, kind="refund", description="x", amount="abc")
-    services.remedy_propose(complaint=c, actor=cast.specialist, kind="refund", description="x", amount=Decimal("10.5"))
+        services.remedy_propose(
+            complaint=c, actor=cast.specialist, kind="refund", description="x", amount="abc"
+        )
+    services.remedy_propose(
+        complaint=c, actor=cast.specialist, kind="refund", description="x", amount=Decimal("10.5")
+    )
     assert c.remedies.get().amount == Decimal("10.50")

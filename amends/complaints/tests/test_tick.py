@@ -12,8 +12,8 @@ from amends.complaints.models import ComplaintEvent
 from amends.complaints.tests.stories import drive
 from amends.complaints.tick import tick
 from amends.complaints.transitions import State
-from amends.core import clock
 from amends.conftest import local
+from amends.core import clock
 from amends.members.models import Customer
 from amends.notifications.models import Outbox
 
@@ -34,8 +34,11 @@ def test_it_reminds_the_owner_at_three_quarters_of_the_time_once(cast):
     assert tick(now=local(2026, 11, 20, 12, 59)).reminders == 0
     assert tick(now=local(2026, 11, 20, 13, 0)).reminders == 1
     assert tick(now=local(2026, 11, 20, 13, 5)).reminders == 0
-    reminded = set(Outbox.objects.filter(complaint_id=c.pk, kind="reminder", channel="in_app")
-                   .values_list("recipient_user__username", flat=True))
+    reminded = set(
+        Outbox.objects.filter(complaint_id=c.pk, kind="reminder", channel="in_app").values_list(
+            "recipient_user__username", flat=True
+        )
+    )
     assert reminded == {"desk", "maintenance"}
     assert kinds(c, "reminder").count() == 1
 
@@ -52,10 +55,15 @@ def test_it_escalates_an_overdue_complaint_up_the_ladder_one_step_at_a_time(cast
     c.refresh_from_db()
     assert (c.escalation_level, c.escalated_to) == (2, cast.director)
     assert tick(now=local(2026, 11, 25, 9, 0)).escalations == 0
-    steps = [(e.data["level"], e.data["role"], e.actor) for e in kinds(c, "escalated").order_by("seq")]
+    steps = [
+        (e.data["level"], e.data["role"], e.actor) for e in kinds(c, "escalated").order_by("seq")
+    ]
     assert steps == [(1, "manager", None), (2, "director", None)]
-    escalated_to = set(Outbox.objects.filter(complaint_id=c.pk, kind="escalation", channel="in_app")
-                       .values_list("recipient_user__username", flat=True))
+    escalated_to = set(
+        Outbox.objects.filter(complaint_id=c.pk, kind="escalation", channel="in_app").values_list(
+            "recipient_user__username", flat=True
+        )
+    )
     assert escalated_to == {"manager", "director"}
 
 
@@ -78,7 +86,9 @@ def test_it_anonymises_the_customer_after_retention_unless_on_legal_hold(cast):
     with clock.travel(local(2026, 11, 20, 10, 0)):
         kept = drive(cast, S.CLOSED, phone="13911112222", customer_name="赵四")
         purged = drive(cast, S.CLOSED)
-    services.complaint_set_legal_hold(complaint=kept, actor=cast.auditor, hold=True, reason="诉讼中")
+    services.complaint_set_legal_hold(
+        complaint=kept, actor=cast.auditor, hold=True, reason="诉讼中"
+    )
     assert tick(now=local(2029, 11, 20, 12, 0)).anonymised == 0
     assert tick(now=local(2029, 11, 21, 12, 0)).anonymised == 1
     purged.customer.refresh_from_db()

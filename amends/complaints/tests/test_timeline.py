@@ -1,5 +1,7 @@
 """The timeline is append-only and hash-chained: tampering in the database is detected."""
 
+from itertools import pairwise
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -16,7 +18,7 @@ def test_it_chains_every_event_of_a_complaint(cast):
     c = drive(cast, S.CLOSED)
     events = list(ComplaintEvent.objects.filter(complaint=c).order_by("seq"))
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(events))
     assert verify_complaint(c) is None
     assert all(e.actor is not None for e in events if e.kind == "transition")
 

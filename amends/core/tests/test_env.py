@@ -22,7 +22,11 @@ def test_it_reads_typed_values(monkeypatch):
         ("X_BOOL", "perhaps", lambda: env_bool("X_BOOL")),
         ("X_INT", "ten", lambda: env_int("X_INT", 1)),
         ("X_INT", "0", lambda: env_int("X_INT", 1, minimum=1)),
-        ("X_CHOICE", "mysql", lambda: env_choice("X_CHOICE", ("embedded", "production"), "embedded")),
+        (
+            "X_CHOICE",
+            "mysql",
+            lambda: env_choice("X_CHOICE", ("embedded", "production"), "embedded"),
+        ),
     ],
 )
 def test_it_names_the_variable_of_a_bad_value(monkeypatch, name, value, read):
@@ -37,7 +41,11 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path):
 
     env = {"AMENDS_ENV": "production", "AMENDS_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-c", "import amends.settings"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", "import amends.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "AMENDS_ENV=production needs these variables" in result.stderr
@@ -50,6 +58,10 @@ def test_a_malformed_database_url_stops_start_up(tmp_path):
 
     env = {"DATABASE_URL": "mysql//nope", "AMENDS_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-c", "import amends.settings"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-c", "import amends.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr

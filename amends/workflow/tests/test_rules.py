@@ -20,10 +20,19 @@ def test_it_ships_the_specs_time_limits():
     assert default_sla(severity="urgent", venue_kind="gym").respond_hours == Decimal("4")
     assert default_sla(severity="important", venue_kind="gym").respond_hours == Decimal("12")
     general = default_sla(severity="general", venue_kind="hotel")
-    assert (general.mode, general.respond_hours, general.resolve_hours) == ("clock", Decimal("24"), Decimal("72"))
+    assert (general.mode, general.respond_hours, general.resolve_hours) == (
+        "clock",
+        Decimal("24"),
+        Decimal("72"),
+    )
     tourism = default_sla(severity="general", venue_kind="tourism")
     assert tourism.mode == "working_days"
-    assert (tourism.assess_days, tourism.plan_days, tourism.execute_days, tourism.follow_up_days) == (1, 2, 3, 1)
+    assert (
+        tourism.assess_days,
+        tourism.plan_days,
+        tourism.execute_days,
+        tourism.follow_up_days,
+    ) == (1, 2, 3, 1)
 
 
 def test_it_finds_the_lowest_role_whose_limit_covers_an_amount():
@@ -50,19 +59,27 @@ def test_it_routes_by_the_most_specific_rule_then_position():
         RuleRow(7, "facility_equipment", None, Route("front_office", "specialist"), 90),
         RuleRow(None, None, None, Route("customer_service", "specialist"), 1),
     ]
-    assert match_route(rules, venue_id=1, category_code="facility_equipment", severity="general") == Route(
-        "maintenance", "maintenance")
-    assert match_route(rules, venue_id=1, category_code="facility_equipment", severity="urgent") == Route(
-        "maintenance", "manager")
-    assert match_route(rules, venue_id=7, category_code="facility_equipment", severity="general") == Route(
-        "front_office", "specialist")
+    assert match_route(
+        rules, venue_id=1, category_code="facility_equipment", severity="general"
+    ) == Route("maintenance", "maintenance")
+    assert match_route(
+        rules, venue_id=1, category_code="facility_equipment", severity="urgent"
+    ) == Route("maintenance", "manager")
+    assert match_route(
+        rules, venue_id=7, category_code="facility_equipment", severity="general"
+    ) == Route("front_office", "specialist")
     assert match_route(rules, venue_id=1, category_code="noise", severity=None) == Route(
-        "customer_service", "specialist")
+        "customer_service", "specialist"
+    )
 
 
 def test_it_falls_back_to_the_specs_default_routes_without_rules():
     assert match_route([], venue_id=1, category_code="class_schedule", severity=None) == Route(
-        "courses", "course_supervisor")
+        "courses", "course_supervisor"
+    )
     assert match_route([], venue_id=1, category_code="service_quality", severity=None) == Route(
-        "customer_service", "manager")
-    assert match_route([], venue_id=1, category_code=None, severity=None) == Route("customer_service", "specialist")
+        "customer_service", "manager"
+    )
+    assert match_route([], venue_id=1, category_code=None, severity=None) == Route(
+        "customer_service", "specialist"
+    )

@@ -13,10 +13,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--no-jobs", action="store_true", help="Do not run the tick in this process.")
+        parser.add_argument(
+            "--no-jobs", action="store_true", help="Do not run the tick in this process."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
+        from waitress import serve  # type: ignore[import-untyped]
 
         from amends.wsgi import application
 
@@ -24,10 +26,17 @@ class Command(BaseCommand):
         if not options["no_jobs"]:
             runner = TickRunner(settings.AMENDS_TICK_SECONDS)
             runner.start()
-        self.stdout.write(f"amends is serving on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+        self.stdout.write(
+            f"amends is serving on http://{options['host']}:{options['port']}/  (Ctrl-C stops)"
+        )
         try:
-            serve(application, host=options["host"], port=options["port"], threads=options["threads"],
-                  ident="amends")
+            serve(
+                application,
+                host=options["host"],
+                port=options["port"],
+                threads=options["threads"],
+                ident="amends",
+            )
         finally:
             if runner is not None:
                 runner.stop()

@@ -77,3 +77,19 @@ def member_link(*, customer: Customer, venue: Venue, number: str, level: str = "
             "this membership number belongs to another customer", code="member_taken"
         )
     return member
+
+
+def customers_reencrypt(*, batch: int = 500) -> int:
+    """Re-encrypt every customer's personal fields with the first key of AMENDS_FIELD_KEYS
+    (run after putting a new key first). Rows are read (decrypted with any key) and written
+    back (encrypted with the first). Returns the number of customers rewritten."""
+    count = 0
+    pks = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), batch):
+        with transaction.atomic():
+            rows = list(
+                Customer.objects.select_for_update().filter(pk__in=pks[start : start + batch])
+            )
+            Customer.objects.bulk_update(rows, ["name", "phone", "email"])
+            count += len(rows)
+    return count

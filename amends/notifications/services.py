@@ -55,3 +55,17 @@ def outbox_enqueue(
         if dedupe_key:  # a concurrent writer queued the same message first
             return None
         raise
+
+
+def outbox_reencrypt(*, batch: int = 500) -> int:
+    """Re-encrypt every outbox address with the first key of AMENDS_FIELD_KEYS."""
+    count = 0
+    pks = list(Outbox.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), batch):
+        with transaction.atomic():
+            rows = list(
+                Outbox.objects.select_for_update().filter(pk__in=pks[start : start + batch])
+            )
+            Outbox.objects.bulk_update(rows, ["recipient_address"])
+            count += len(rows)
+    return count

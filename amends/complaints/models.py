@@ -239,13 +239,6 @@ class Complaint(models.Model):
 
         return self.state in OPEN_STATES
 
-    @property
-    def active_due(self) -> object:
-        """The deadline now running: response, else stage (working days), else resolution."""
-        if self.responded_at is None:
-            return self.respond_due
-        return self.stage_due or (self.resolve_due if self.resolved_at is None else None)
-
 
 class ComplaintEvent(models.Model):
     """One entry of a complaint's append-only timeline (处理记录).

@@ -57,8 +57,11 @@ def pick_revisitor(complaint: Complaint) -> User | None:
 
 
 def escalation_target(complaint: Complaint, level: int) -> User | None:
-    """Who stands at `level` (1: manager, 2: director) of the ladder for this complaint."""
+    """Who stands at `level` (1: manager, 2: director) of the ladder for this complaint: the
+    least loaded holder of that role, preferring someone other than the owner (escalating to
+    yourself helps nobody) and never the person complained about."""
     role = ESCALATION_LADDER[min(level, len(ESCALATION_LADDER)) - 1]
     exclude = [complaint.subject_staff_id] if complaint.subject_staff_id else []
     holders = users_with_role(venue=complaint.venue, roles=[role]).exclude(pk__in=exclude)
-    return holders.first()
+    others = holders.exclude(pk=complaint.owner_id)
+    return _by_load(others).first() or _by_load(holders).first()

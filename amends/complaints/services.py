@@ -60,7 +60,6 @@ from amends.core.errors import (
     PermissionDenied,
     StaleVersion,
 )
-from amends.members.models import Customer
 from amends.members.selectors import ContactCard, contact_card
 from amends.members.services import customer_find_or_create, member_link
 from amends.notifications.models import Outbox
@@ -1436,7 +1435,3 @@ def complaint_set_legal_hold(
             data={"hold": hold, "reason": reason.strip()},
         )
     return locked
-
-
-def customer_of(complaint: Complaint) -> Customer:
-    return complaint.customer

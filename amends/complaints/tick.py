@@ -39,10 +39,6 @@ class TickReport:
         )
 
 
-def _open_running() -> object:
-    return Complaint.objects.filter(state__in=list(OPEN_STATES), paused_at__isnull=True)
-
-
 def tick(*, now: datetime | None = None) -> TickReport:
     moment = now or clock.now()
     report = TickReport()

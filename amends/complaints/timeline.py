@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Max
 
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.core import clock
@@ -147,7 +146,3 @@ def verify_all() -> tuple[int, list[ChainBreak]]:
         if found is not None:
             breaks.append(found)
     return checked, breaks
-
-
-def last_seq(complaint: Complaint) -> int:
-    return ComplaintEvent.objects.filter(complaint=complaint).aggregate(m=Max("seq"))["m"] or 0

@@ -137,6 +137,7 @@ TIME_ZONE = env_str("AMENDS_TIME_ZONE", "Asia/Shanghai")
 # --- files --------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing directory
 MEDIA_ROOT = Path(env_str("AMENDS_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 AMENDS_MAX_UPLOAD_MB = env_int("AMENDS_MAX_UPLOAD_MB", 20, minimum=1)

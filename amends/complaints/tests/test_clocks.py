@@ -154,3 +154,32 @@ def test_it_extends_a_deadline_only_with_a_reason_and_tells_the_customer(cast):
     assert c.resolve_due == later and c.extension_count == 1
     told = Outbox.objects.get(complaint_id=c.pk, kind="deadline_extended")
     assert "需要厂家检测" in told.body and told.channel == "sms"
+
+
+def test_it_counts_business_hours_on_the_venues_open_days(cast):
+    from datetime import time
+    from decimal import Decimal
+
+    from amends.workflow.models import SlaPolicy
+
+    office = venue_create(
+        company=cast.company,
+        code="PROP1",
+        name="物业服务中心",
+        kind="property",
+        opens_at=time(9, 0),
+        closes_at=time(18, 0),
+        open_days="working_days",
+    )
+    SlaPolicy.objects.create(
+        venue=office,
+        severity="general",
+        mode="business",
+        respond_hours=Decimal("4"),
+        resolve_hours=Decimal("18"),
+    )
+    with clock.travel(local(2026, 11, 20, 17, 0)):  # a Friday, one hour before closing
+        c = cast.receive(actor=cast.director, venue=office, severity="general")
+    assert c.clock_mode == "business"
+    assert c.respond_due == local(2026, 11, 23, 12, 0)  # 1 h on Friday, 3 h on Monday
+    assert c.resolve_due == local(2026, 11, 24, 17, 0)  # 1 h + 9 h + 8 h

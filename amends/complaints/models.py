@@ -457,8 +457,8 @@ class Consequence(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
-        verbose_name = _("consequence")
-        verbose_name_plural = _("consequences")
+        verbose_name = _("staff consequence")
+        verbose_name_plural = _("staff consequences")
 
     def __str__(self) -> str:
         return f"{self.staff_id}: {self.get_kind_display()}"

@@ -70,7 +70,9 @@ class SlaPolicy(models.Model):
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.25"))],
     )
-    remind_at_percent = models.PositiveSmallIntegerField(_("remind at (% of the time)"), default=75)
+    remind_at_percent = models.PositiveSmallIntegerField(
+        _("remind at (percent of the time limit)"), default=75
+    )
     escalation_step_hours = models.DecimalField(
         _("hours between escalation steps"),
         max_digits=6,

@@ -453,13 +453,17 @@ def complaint_receive(
     if acknowledge:
         complaint = _gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
     if auto_assign:
+        if complaint.state == S.RECEIVED:
+            # The customer is told before the hand-off: acknowledgement is only possible from
+            # "received", so an automatic assignment always acknowledges first.
+            complaint = _gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
         exclude = [intake.subject_staff.pk] if intake.subject_staff else []
         assignee = routing.pick_assignee(
             venue=venue, role=role, department=department, exclude=exclude
         )
         if assignee is not None:
             complaint = _assign(
-                complaint, actor=actor, assignee=assignee, reason=str(_("Routed automatically"))
+                complaint, actor=actor, assignee=assignee, reason="", automatic=True
             )
     return complaint
 
@@ -477,7 +481,9 @@ def _alert_urgent(complaint: Complaint) -> None:
 # --- assignment -----------------------------------------------------------------------------
 
 
-def _assign(complaint: Complaint, *, actor: User, assignee: User, reason: str) -> Complaint:
+def _assign(
+    complaint: Complaint, *, actor: User, assignee: User, reason: str, automatic: bool = False
+) -> Complaint:
     roles = scope_of(assignee).roles_at(complaint.venue_id)
     if (
         not assignee.is_active
@@ -503,7 +509,7 @@ def _assign(complaint: Complaint, *, actor: User, assignee: User, reason: str) -
         to=S.ASSIGNED,
         actor=actor,
         reason=reason,
-        data={"assignee": assignee.pk, "previous_assignee": previous},
+        data={"assignee": assignee.pk, "previous_assignee": previous, "automatic": automatic},
     )
     complaint.handlers.add(assignee)
     notify_staff(
@@ -930,7 +936,7 @@ def remedy_submit(
         if covers(own, proposal.amount):
             proposal.status = RemedyProposal.Status.APPROVED
             proposal.decided_by, proposal.decided_at = actor, now
-            proposal.decision_comment = str(_("Within the proposer's authority"))
+            proposal.decision_comment = ""  # the event records that it was within authority
         else:
             proposal.status = RemedyProposal.Status.PENDING
             proposal.approval_role = approver_role(proposal.amount, limits)
@@ -1000,7 +1006,7 @@ def _decide(proposal: RemedyProposal, *, actor: User, approve: bool, comment: st
         locked,
         to=S.REJECTED,
         actor=actor,
-        reason=comment.strip() or str(_("All proposals rejected")),
+        reason=comment.strip(),
     )
 
 
@@ -1323,8 +1329,12 @@ def _escalate(complaint: Complaint, *, actor: User | None, reason: str, now: dat
     target = routing.escalation_target(complaint, level)
     complaint.escalation_level = level
     complaint.escalated_to = target
+    # The next step comes one escalation step from now, but never before the running deadline:
+    # a complaint escalated by hand before it is due is not overdue yet.
+    due = clocks.active_due(complaint)
+    step = now + clocks.escalation_step(complaint)
     complaint.next_escalation_at = (
-        now + clocks.escalation_step(complaint) if level < len(ESCALATION_LADDER) else None
+        (max(step, due) if due is not None else step) if level < len(ESCALATION_LADDER) else None
     )
     _save(complaint)
     event_append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -69,3 +70,10 @@ def outbox_reencrypt(*, batch: int = 500) -> int:
             Outbox.objects.bulk_update(rows, ["recipient_address"])
             count += len(rows)
     return count
+
+
+def outbox_cancel(*, ids: Iterable[int], reason: str) -> int:
+    """Make pending messages never to be sent (e.g. the demo's messages to made-up people).
+    Sent messages are left as they are. Returns how many were cancelled."""
+    pending = Outbox.objects.filter(pk__in=list(ids), status=Outbox.Status.PENDING)
+    return pending.update(status=Outbox.Status.CANCELLED, last_error=reason[:500])

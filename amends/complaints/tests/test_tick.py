@@ -128,3 +128,27 @@ def test_it_is_safe_to_run_twice_at_once(cast):
     assert sum(r.escalations for r in reports) == 1
     assert kinds(c, "escalated").count() == 1
     assert kinds(c, "reminder").count() == 1
+
+
+def test_a_manual_escalation_waits_for_the_deadline_before_the_next_step(cast):
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        c = cast.receive(category="service_quality", severity="general")  # respond by 21 Nov 10:00
+        c = services.complaint_escalate(complaint=c, actor=cast.desk, reason="客户要求经理出面")
+    assert c.next_escalation_at == local(2026, 11, 21, 10, 0)
+    assert tick(now=local(2026, 11, 20, 23, 0)).escalations == 0
+    assert tick(now=local(2026, 11, 21, 10, 0)).escalations == 1
+
+
+def test_automatic_assignment_always_acknowledges_first(cast):
+    from amends.complaints.services import Intake, complaint_receive
+
+    c = complaint_receive(
+        actor=cast.desk,
+        venue=cast.gym,
+        acknowledge=False,
+        intake=Intake(channel="phone", description="储物柜坏了", phone="13800138000"),
+    )
+    assert c.state == S.ASSIGNED
+    assert Outbox.objects.filter(complaint_id=c.pk, kind="acknowledgement").count() == 1
+    assigned = ComplaintEvent.objects.get(complaint=c, kind="transition", data__action="assign")
+    assert assigned.data["automatic"] is True and assigned.data["reason"] == ""

@@ -4,8 +4,9 @@ last six months, built through the real services as if it had happened.
 How the history is made:
 1. Plan every complaint first: when it came in (more lately than long ago), where, in which
    language and through which channel, who complains, and its fate — the state it ends in.
-   The youngest complaints end in the open states, from "received" to "revisit done"; the
-   older ones are closed, found invalid and explained, declined as abusive or merged.
+   Recent complaints end in the open states, from "received" to "revisit done", at an age
+   that fits how far along they are; the older ones are closed (after a remedy, or found
+   invalid and explained), declined as abusive, or merged into the one they duplicate.
 2. Each complaint is a story: a generator that calls one service, then yields how long until
    its next step. A scheduler runs all stories in the order of their simulated time, each step
    under `clock.travel(...)`, so workloads, routing and deadlines see the world as it was then.
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 
 from amends.cli import demo_data as data
 from amends.complaints import clocks, routing, services
@@ -41,8 +42,10 @@ from amends.complaints.tick import tick
 from amends.complaints.transitions import OPEN_STATES, State
 from amends.core import clock
 from amends.core.errors import DomainError
+from amends.notifications.models import Outbox
+from amends.notifications.services import outbox_cancel
 from amends.orgs.models import Company, Department, User, Venue
-from amends.orgs.roles import Role
+from amends.orgs.roles import ESCALATION_LADDER, Role
 from amends.orgs.selectors import scope_of
 from amends.orgs.services import company_create, role_grant, staff_create, venue_create
 from amends.workflow.models import Category
@@ -75,7 +78,15 @@ OPEN_FATES: tuple[tuple[str, int, float], ...] = (
     (S.FEEDBACK_GIVEN, 6, 90),
     (S.REVISIT_DONE, 4, 150),
 )
-CLOSED, CLOSED_INVALID = "closed", "closed_invalid"
+NOMINAL_HOURS = {state: hours for state, _share, hours in OPEN_FATES}
+# Fates that end closed; not state values, because the story goes on after "closed" (the survey,
+# perhaps a reopen).
+CLOSED, CLOSED_INVALID = "closed_valid", "closed_invalid"
+# When complaints come in through each channel (local hours; online ones 07:30-22:00, when
+# someone is there to record them).
+CHANNEL_HOURS = {"front_desk": (7, 21.5), "staff": (7, 21.5), "phone": (9, 21), "letter": (10, 17)}
+# Staff act between 07:00 and 22:00 (the clubs open 06:00-22:00); the tick runs around the clock.
+WORK_HOURS = (7.0, 22.0)
 INVALID_FATES = {CLOSED_INVALID, S.INVALID, S.EXPLAINED}
 
 CHANNEL_WEIGHTS = {
@@ -127,6 +138,17 @@ def _png(rgb: tuple[int, int, int]) -> bytes:
     )
 
 
+def at_work(moment: datetime, rng: random.Random) -> datetime:
+    """`moment`, or early the next morning when it falls outside working hours."""
+    local = moment.astimezone(SHANGHAI)
+    start, end = WORK_HOURS
+    if start <= local.hour + local.minute / 60 < end:
+        return moment
+    day = local.date() + timedelta(days=1) if local.hour >= end else local.date()
+    minutes = int((start + rng.uniform(0, 2)) * 60)
+    return datetime.combine(day, time(minutes // 60, minutes % 60), SHANGHAI)
+
+
 # --- the cast -------------------------------------------------------------------------------
 
 
@@ -153,7 +175,6 @@ class World:
     director: User
     categories: dict[str, Category]
     until: datetime
-    logins: list[tuple[str, str]]
 
 
 def build_company() -> World:
@@ -166,7 +187,6 @@ def build_company() -> World:
     workflow_install_defaults(company=company)
     teams = {vcode: Team(venue) for vcode, venue in venues.items()}
     director: User | None = None
-    logins: list[tuple[str, str]] = []
     for person in data.STAFF:
         user = staff_create(
             company=company,
@@ -187,8 +207,6 @@ def build_company() -> World:
         if person.role == Role.ADMIN:
             # The one direct write of the demo: Django's own admin needs a superuser.
             User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
-        if person.login:
-            logins.append((person.username, person.role))
         if person.role == Role.DIRECTOR:
             director = user
         if person.venue:
@@ -205,7 +223,6 @@ def build_company() -> World:
         director=director,
         categories=categories,
         until=clock.now(),
-        logins=logins,
     )
 
 
@@ -236,6 +253,7 @@ class Plan:
     flags: set[str] = field(default_factory=set)
     pace: float = 1.0
     seed: int = 0
+    member: str = ""
     original_plan: Plan | None = None  # merged fate: the complaint this one duplicates
     original: Story | None = None
 
@@ -253,6 +271,7 @@ class Planner:
     def __init__(self, world: World, rng: random.Random) -> None:
         self.world, self.rng = world, rng
         self.customers: dict[str, list[Customer]] = {"zh": [], "en": []}
+        self.members = 0
         self.decks: dict[tuple[str, str, str], list[data.Text]] = {}
 
     # 1. When: more complaints lately than six months ago, at hours that fit the channel.
@@ -263,17 +282,26 @@ class Planner:
             if rng.random() < (2 - age / HISTORY_DAYS) / 2:
                 break
         local = (until - timedelta(days=age)).astimezone(SHANGHAI)
-        low, high = {
-            "front_desk": (7, 21.5),
-            "staff": (7, 21.5),
-            "phone": (9, 21),
-            "letter": (10, 17),
-        }.get(channel, (7.5, 23.5))
+        low, high = CHANNEL_HOURS.get(channel, (7.5, 22))
         minutes = int(rng.uniform(low, high) * 60)
         moment = datetime.combine(local.date(), time(minutes // 60, minutes % 60), SHANGHAI)
-        if moment > until - timedelta(minutes=20):
-            moment = until - timedelta(minutes=rng.randint(20, 200))
-        return moment
+        return moment if moment < until - timedelta(minutes=20) else moment - timedelta(days=1)
+
+    def _open_received(self, fate: str, channel: str) -> datetime:
+        rng = self.rng
+        hours = NOMINAL_HOURS[fate]
+        age = hours * rng.uniform(1.2, 2.2) + rng.uniform(0.3, 3)
+        return self._business_hours(self.world.until - timedelta(hours=age), channel)
+
+    def _business_hours(self, moment: datetime, channel: str) -> datetime:
+        """Move `moment` to a time of its day when its channel is staffed (desk, phone, post)."""
+        low, high = CHANNEL_HOURS.get(channel, (7.5, 22))
+        local = moment.astimezone(SHANGHAI)
+        if low <= local.hour + local.minute / 60 < high:
+            return moment
+        minutes = int(self.rng.uniform(low, high) * 60)
+        moved = datetime.combine(local.date(), time(minutes // 60, minutes % 60), SHANGHAI)
+        return moved if moved < self.world.until else moved - timedelta(days=1)
 
     def _fates(self, count: int) -> list[str]:
         """The open fates (youngest first), for a run of `count` complaints."""
@@ -305,7 +333,7 @@ class Planner:
             self.rng.shuffle(deck)
         return deck.pop()
 
-    def _customer(self, lang: str, venue: str) -> Customer:
+    def _customer(self, lang: str) -> Customer:
         rng = self.rng
         known = self.customers[lang]
         if known and rng.random() < 0.12:
@@ -346,7 +374,7 @@ class Planner:
             amount=str(rng.choice(amounts)),
         )
         team = self.world.teams[plan.venue]
-        # A coach may be named without being complained about ("… and {coach} was with someone else").
+        # A text may name a coach who is not complained about ("{coach} was with someone else").
         named = plan.subject or rng.choice(self._coaches(team))
         zh, _sep, en = named.display_name.partition(" ")
         values["coach"] = values["staff"] = zh if plan.lang == "zh" else en
@@ -375,7 +403,7 @@ class Planner:
     def _flags(self, plan: Plan) -> set[str]:
         rng, fate, flags = self.rng, plan.fate, set()
         odds = {
-            "unclassified": 0.3,
+            "unclassified": 0.2,
             "evidence": 0.15,
             "revisit_retry": 0.12,
             "apology_too": 0.35,
@@ -383,9 +411,9 @@ class Planner:
             "manual_assign": 0.08,
         }
         if fate in (CLOSED, CLOSED_INVALID, S.DECLINED):
+            odds.update(slow=0.05, extend=0.06)
+        if fate == CLOSED:
             odds.update(
-                slow=0.07,
-                extend=0.06,
                 reject=0.3,
                 consent_refused=0.06,
                 reopen_revisit=0.03,
@@ -394,14 +422,18 @@ class Planner:
         flags = {flag for flag, p in odds.items() if rng.random() < p}
         if plan.channel in ("letter", "email", "social", "web") and rng.random() < 0.5:
             flags.add("late_ack")
-        if plan.text.psychology in ("hostile", "vent") and rng.random() < 0.3 or fate == S.DECLINED:
+        if (
+            plan.text.psychology in ("hostile", "vent") and rng.random() < 0.3
+        ) or fate == S.DECLINED:
             flags.add("escalate_manual")
         if fate == S.RECEIVED:
             flags.add("late_ack")
         if fate in (S.APPROVAL_PENDING, S.REJECTED):
             flags.add("force_above")
         if fate == S.REJECTED:
+            # One proposal only: with an apology approved beside it, a rejection still approves.
             flags.add("reject")
+            flags.discard("apology_too")
         if fate == S.CUSTOMER_DECLINED:
             flags.add("consent_refused")
         if fate in (S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING):
@@ -431,22 +463,30 @@ class Planner:
                     channel=channel,
                 )
             )
-        # Every channel and both languages, however few complaints.
-        for plan, channel in zip(
-            rng.sample(plans, min(len(plans), len(Channel.values))), Channel.values, strict=False
-        ):
-            plan.channel = channel
-        if len(plans) >= 2:
+        if len(plans) >= 2:  # both languages, however few complaints
             first, second = rng.sample(plans, 2)
             first.lang, second.lang = "zh", "en"
         plans.sort(key=lambda p: p.received_at, reverse=True)
+        # The open fates go to recent complaints, re-timed to an age that fits how far along they
+        # are (a complaint open for weeks would be overdue; a few still are).
         open_fates = self._fates(base)
-        older = list(range(len(open_fates), base))
+        chosen = rng.sample(range(min(base, 2 * len(open_fates))), len(open_fates))
+        for index, fate in zip(chosen, open_fates, strict=True):
+            plan = plans[index]
+            plan.fate = fate
+            if fate == S.RECEIVED:  # not yet looked at: came in online, out of hours
+                plan.channel = rng.choice(("web", "email", "app"))
+            plan.received_at = self._open_received(fate, plan.channel)
+        taken = set(chosen)
+        older = [index for index in range(base) if index not in taken]
         rng.shuffle(older)
+        # Every channel, however few complaints.
+        for index, channel in zip(older, Channel.values, strict=False):
+            plan = plans[index]
+            plan.channel = channel
+            plan.received_at = self._business_hours(plan.received_at, channel)
         declined = max(1, round(count * 0.02)) if count >= 10 else 0
         invalid = max(2, round(count * 0.07)) if count >= 10 else 0
-        for index, fate in enumerate(open_fates):
-            plans[index].fate = fate
         for position, index in enumerate(older):
             plans[index].fate = (
                 S.DECLINED
@@ -470,20 +510,26 @@ class Planner:
         plan.text = self._text(plan.lang, plan.kind, plan.fate)
         if plan.channel == "staff" and plan.kind == "hotel" and plan.text.subject == "staff":
             plan.channel = "front_desk"
-        plan.customer = self._customer(plan.lang, plan.venue)
+        plan.customer = self._customer(plan.lang)
         plan.subject = self._subject(plan)
         plan.slots = self._slots(plan)
         plan.flags = self._flags(plan)
+        if plan.kind == "gym" and rng.random() < 0.7:
+            customer = plan.customer
+            if plan.venue not in customer.members:
+                self.members += 1
+                customer.members[plan.venue] = f"{plan.venue}-{10000 + self.members * 37}"
+            plan.member = customer.members[plan.venue]
         plan.seed = rng.getrandbits(64)
         age_hours = (self.world.until - plan.received_at).total_seconds() / 3600
-        nominal = {state: hours for state, _share, hours in OPEN_FATES}.get(plan.fate, 240.0)
+        nominal = NOMINAL_HOURS.get(plan.fate, 240.0)
         plan.pace = 1.0 if nominal == 0 else min(1.0, 0.8 * age_hours / nominal)
 
     def _duplicate(self, original: Plan) -> Plan:
         rng = self.rng
         channels = [c for c in ("phone", "app", "web", "social") if c != original.channel]
         duplicate = Plan(
-            received_at=original.received_at + timedelta(hours=rng.uniform(2, 20)),
+            received_at=at_work(original.received_at + timedelta(hours=rng.uniform(2, 20)), rng),
             venue=original.venue,
             lang=original.lang,
             text=original.text,
@@ -492,6 +538,7 @@ class Planner:
             customer=original.customer,
             subject=original.subject,
             slots=original.slots,
+            member=original.member,
             seed=rng.getrandbits(64),
         )
         duplicate.original_plan = original
@@ -510,7 +557,7 @@ class Story:
 
     def __init__(self, world: World, plan: Plan) -> None:
         self.world, self.plan = world, plan
-        self.rng = random.Random(plan.seed)  # noqa: S311 - demo data, not security
+        self.rng = random.Random(plan.seed)
         self.team = world.teams[plan.venue]
         self.venue = self.team.venue
         self.complaint: Complaint | None = None
@@ -554,16 +601,19 @@ class Story:
 
     def __str__(self) -> str:
         where = self.complaint.reference if self.complaint else self.plan.venue
-        return f"{where} ({self.plan.fate}, {self.plan.text.category}, flags {sorted(self.plan.flags)})"
+        flags = ", ".join(sorted(self.plan.flags))
+        return f"{where} ({self.plan.fate}, {self.plan.text.category}; {flags})"
 
     def run(self) -> Iterator[timedelta]:
         try:
             yield from self._life()
         except Reached:
             return
+        if self.plan.fate in NOMINAL_HOURS:
+            raise CommandError(f"demo: {self} ended without reaching {self.plan.fate}")
 
     def _life(self) -> Iterator[timedelta]:
-        plan, flags = self.plan, self.plan.flags
+        plan = self.plan
         yield from self._intake()
         if plan.fate == S.MERGED:
             yield self._h(0.5, 4)
@@ -591,15 +641,12 @@ class Story:
             return
         yield from self._remedy()
         yield from self._follow_up()
-        if "reopen" in flags:
-            flags.discard("reopen")
-            yield from self._second_look()
 
     # 1. intake, acknowledgement, assignment
     def _receiver(self) -> User:
         rng, channel, team = self.rng, self.plan.channel, self.team
         subject = self.plan.subject
-        if channel == "front_desk" or channel == "phone" and rng.random() < 0.5:
+        if channel == "front_desk" or (channel == "phone" and rng.random() < 0.5):
             return team.pick(rng, Role.FRONT_DESK, (subject,))
         if channel == "staff":
             role = Role.STAFF if rng.random() < 0.7 else Role.MAINTENANCE
@@ -622,11 +669,7 @@ class Story:
             plan.channel in ("email", "web", "app") or customer.shares_email or not customer.phone
         )
         classified = "unclassified" not in flags
-        member = ""
-        if plan.kind == "gym" and rng.random() < 0.7:
-            if plan.venue not in customer.members:
-                customer.members[plan.venue] = f"{plan.venue}-{10000 + rng.randint(0, 89999)}"
-            member = customer.members[plan.venue]
+        member = plan.member
         booking = (
             f"{plan.slots['room']} / HB{plan.received_at:%Y%m%d}{rng.randint(10, 99)}"
             if plan.kind == "hotel"
@@ -661,14 +704,14 @@ class Story:
         )
         self.complaint = complaint
         if (
-            plan.original is None
+            plan.fate != S.MERGED
             and "evidence" in flags
             and plan.channel in ("front_desk", "app", "web", "email")
         ):
             self._evidence(receiver)
         self._at(complaint)
         if late:
-            yield self._h(0.5, 5)
+            yield self._h(0.2, 1) if plan.text.severity == "urgent" else self._h(0.5, 5)
             acker = self.team.pick(rng, Role.SPECIALIST, (subject,))
             self._at(
                 services.complaint_transition(complaint=self.c, to=S.ACKNOWLEDGED, actor=acker)
@@ -727,7 +770,7 @@ class Story:
             late = max(self.c.respond_due - clock.now(), timedelta(0))
             yield late + self._h(1, 10)
         else:
-            yield self._h(*{"urgent": (0.2, 1.5), "important": (0.5, 8)}.get(severity, (1, 16)))
+            yield self._h(*{"urgent": (0.2, 1), "important": (0.3, 5)}.get(severity, (0.5, 10)))
         unclassified = not self.c.category_id
         category = self.world.categories[plan.text.category]
         complaint = services.complaint_accept(
@@ -775,9 +818,11 @@ class Story:
             )
         if "escalate_manual" in flags:
             yield self._h(0.2, 2)
-            services.complaint_escalate(
-                complaint=self.c, actor=me, reason=self._t(rng.choice(data.ESCALATE_REASONS))
-            )
+            # A late complaint may already stand at the top of the ladder (the tick put it there).
+            level = Complaint.objects.get(pk=self.c.pk).escalation_level
+            if level < len(ESCALATION_LADDER):
+                reason = self._t(rng.choice(data.ESCALATE_REASONS))
+                services.complaint_escalate(complaint=self.c, actor=me, reason=reason)
         if "extend" in flags:
             yield self._h(2, 10)
             fresh = Complaint.objects.get(pk=self.c.pk)
@@ -791,7 +836,7 @@ class Story:
                     reason=self._t(rng.choice(data.EXTEND_REASONS)),
                 )
         if rng.random() < 0.75:
-            yield self._h(1, 8)
+            yield self._h(1, 6)
             staff = plan.subject or self._colleague(handling.department)
             services.interview_record(
                 complaint=self.c,
@@ -806,6 +851,7 @@ class Story:
             in ("safety_security", "noise", "lost_property", "hygiene_environment")
             and rng.random() < 0.5
         ):
+            yield self._h(0.3, 3)
             surname = rng.choice(data.ZH_SURNAMES)[0]
             who = (f"目击会员{surname}先生", f"Witness, member Mr {rng.choice(data.EN_LAST)}")[
                 plan.i
@@ -821,8 +867,9 @@ class Story:
                 )[plan.i],
             )
         if "evidence" in flags and rng.random() < 0.5:
+            yield self._h(0.2, 2)
             self._evidence(me)
-        yield self._h(2, 16)
+        yield self._h(1, 10)
         invalid = plan.fate in INVALID_FATES
         fields: dict[str, Any] = {"cause": handling.cause}
         if invalid:
@@ -913,8 +960,8 @@ class Story:
         if tier == "small":
             return rng.choice((50, 80, 100, 150, 200))
         if tier == "mid":
-            return round(rng.uniform(300, 1800), -1).__int__()
-        return round(rng.uniform(2500, 6000), -2).__int__()
+            return int(round(rng.uniform(300, 1800), -1))
+        return int(round(rng.uniform(2500, 6000), -2))
 
     def _proposals(self, tier: str) -> list[tuple[str, str, int]]:
         plan, rng = self.plan, self.rng
@@ -933,7 +980,7 @@ class Story:
         options = (data.HOTEL_REMEDIES if plan.kind == "hotel" else data.PAID_REMEDIES)[tier]
         kind, words = rng.choice(options)
         proposals = [(kind, words[plan.i].format(amount=amount), amount)]
-        if rng.random() < 0.35 and "apology_too" in plan.flags:
+        if "apology_too" in plan.flags:
             proposals.insert(0, ("apology", self._t(data.APOLOGY), 0))
         return proposals
 
@@ -956,7 +1003,7 @@ class Story:
                 if role == Role.DIRECTOR
                 else self.team.pick(rng, role, (self.me, plan.subject))
             )
-            yield self._h(2, 30) if role == Role.DIRECTOR else self._h(1, 20)
+            yield self._h(2, 20) if role == Role.DIRECTOR else self._h(1, 12)
             reject = "reject" in flags and not self.rejected_once
             pending = RemedyProposal.objects.filter(
                 complaint=self.c, status=RemedyProposal.Status.PENDING
@@ -996,7 +1043,7 @@ class Story:
                 actor=consenter,
                 accepted=not refused,
                 method=method,
-                note=self._t(rng.choice(data.CONSENT_REFUSALS)) if refused else "",
+                note=self._t(data.CONSENT_REFUSALS[self.tier == "small"]) if refused else "",
             )
         )
         if refused:
@@ -1016,26 +1063,23 @@ class Story:
             and plan.text.category == "facility_equipment"
         ):
             executor = self.team.pick(rng, Role.MAINTENANCE)
-        yield self._h(2, 36) if main == "repair" else self._h(1, 24)
+        yield self._h(1, 16) if main == "repair" else self._h(0.5, 10)
         self._at(
             services.remedy_execute(
                 complaint=self.c, actor=executor, note=self._t(data.EXECUTED[main])
             )
         )
-        if self.c.responsibility == "staff" and self.c.responsible_staff_id and rng.random() < 0.8:
+        subject = plan.subject
+        if subject is not None and self.c.responsibility == "staff" and rng.random() < 0.8:
             kind, note = rng.choice(data.CONSEQUENCES)
             services.consequence_record(
-                complaint=self.c,
-                actor=self._manager(),
-                staff=self.plan.subject or self.me,
-                kind=kind,
-                note=note,
+                complaint=self.c, actor=self._manager(), staff=subject, kind=kind, note=note
             )
 
     # 5. feedback, revisit, closure, survey
     def _follow_up(self) -> Iterator[timedelta]:
         plan, rng, flags = self.plan, self.rng, self.plan.flags
-        yield self._h(0.3, 6)
+        yield self._h(0.2, 4)
         message = self._t(data.HANDLING[plan.text.category].feedback)
         self._at(services.complaint_give_feedback(complaint=self.c, actor=self.me, message=message))
         revisit = (
@@ -1093,10 +1137,12 @@ class Story:
         yield from self._follow_up()
 
     def _survey(self) -> Iterator[timedelta]:
-        plan, rng, flags = self.plan, self.rng, self.plan.flags
+        rng, flags = self.rng, self.plan.flags
         unhappy = "reopen_survey" in flags
         if not unhappy and rng.random() >= 0.6:
             return
+        if Survey.objects.filter(complaint=self.c, answered_at__isnull=False).exists():
+            return  # closed again after a reopen: the one survey was answered the first time
         wait = self._h(4, 96)
         if clock.now() + wait > self.world.until:
             return  # the customer has not answered yet
@@ -1175,15 +1221,20 @@ class Scheduler:
                     continue
                 except DomainError as exc:
                     raise CommandError(
-                        f"demo: a service refused a step of {story} at {at:%Y-%m-%d %H:%M} ({exc.code}): {exc}"
+                        f"demo: a service refused a step of {story} "
+                        f"at {at:%Y-%m-%d %H:%M} ({exc.code}): {exc}"
                     ) from exc
-            following = at + max(delay, timedelta(minutes=1))
+            following = at_work(at + max(delay, timedelta(minutes=1)), story.rng)
             if following > until:
                 # Never in the future: squeeze the rest of this story into the time left.
                 self.compressed += 1
                 following = at + (until - at) / 2
             self.add(following, story, steps)
-        self.tick_until(until)
+        if self.history_ticks:
+            self.tick_until(until)
+        else:
+            tick(now=until)  # what the runner does next anyway; never a moment in the past
+            self.ticks += 1
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -1208,16 +1259,16 @@ class Command(BaseCommand):
             return
         try:
             with transaction.atomic():
-                world = self._build(count)
+                scheduler = self._build(count)
         except DomainError as exc:
             raise CommandError(f"demo: a service refused a step ({exc.code}): {exc}") from exc
-        self._summary(world)
+        self._summary(scheduler, verbose=options["verbosity"] > 1)
         self._logins()
 
-    def _build(self, count: int) -> World:
+    def _build(self, count: int) -> Scheduler:
         world = build_company()
-        rng = random.Random(SEED)
-        plans = Planner(world, rng).plans(count)
+        plans = Planner(world, random.Random(SEED)).plans(count)
+        # The tick handles every company: run it at past moments only when the demo is alone.
         alone = not Complaint.objects.exclude(company=world.company).exists()
         scheduler = Scheduler(world, history_ticks=alone)
         stories: dict[int, Story] = {}
@@ -1228,10 +1279,17 @@ class Command(BaseCommand):
                 plan.original = stories[id(plan.original_plan)]
             scheduler.add(plan.received_at, story, story.run())
         scheduler.run()
-        self.ticks, self.compressed, self.alone = scheduler.ticks, scheduler.compressed, alone
-        return world
+        # The demo's customers and most of its staff are made up: none of its messages may ever
+        # be delivered (their phone numbers look real).
+        demo_messages = Outbox.objects.filter(
+            Q(complaint_id__in=Complaint.objects.filter(company=world.company).values("pk"))
+            | Q(recipient_user__company=world.company)
+        )
+        outbox_cancel(ids=demo_messages.values_list("pk", flat=True), reason="demo data")
+        return scheduler
 
-    def _summary(self, world: World) -> None:
+    def _summary(self, scheduler: Scheduler, *, verbose: bool) -> None:
+        world = scheduler.world
         complaints = Complaint.objects.filter(company=world.company)
         counts = dict(
             complaints.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
@@ -1245,22 +1303,24 @@ class Command(BaseCommand):
         ).count()
         self.stdout.write(
             f"  escalated {escalated}, reopened {complaints.filter(reopen_count__gt=0).count()}, "
-            f"extended {complaints.filter(extension_count__gt=0).count()}, surveys answered {answered}; "
-            f"{self.ticks} ticks run"
+            f"extended {complaints.filter(extension_count__gt=0).count()}, "
+            f"surveys answered {answered}"
         )
-        if not self.alone:
+        if not scheduler.history_ticks:
             self.stdout.write(
                 "  (other companies exist: the history was built without running the tick)"
             )
+        if verbose:
+            self.stdout.write(
+                f"  {scheduler.ticks} ticks run; {scheduler.compressed} steps squeezed before now"
+            )
 
     def _logins(self) -> None:
-        self.stdout.write(
-            f"\nSign in at http://127.0.0.1:8000/admin/ with password {data.DEMO_PASSWORD!r}:"
-        )
-        self.stdout.write(f"  {'username':<12} {'role':<18} password")
+        self.stdout.write("\nDemo logins (http://127.0.0.1:8000/admin/):")
+        self.stdout.write(f"  {'username':<12} {'role':<18} {'venue':<6} password")
         for person in data.STAFF:
             if person.login:
-                where = person.venue or "all venues"
                 self.stdout.write(
-                    f"  {person.username:<12} {person.role + ' @ ' + where:<18} {data.DEMO_PASSWORD}"
+                    f"  {person.username:<12} {person.role:<18} {person.venue or 'all':<6} "
+                    f"{data.DEMO_PASSWORD}"
                 )

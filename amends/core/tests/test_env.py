@@ -1,5 +1,8 @@
 """Settings fail loudly on a bad value."""
 
+import subprocess
+import sys
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -35,33 +38,24 @@ def test_it_names_the_variable_of_a_bad_value(monkeypatch, name, value, read):
         read()
 
 
-def test_production_refuses_to_start_without_its_secrets(tmp_path):
-    import subprocess
-    import sys
-
-    env = {"AMENDS_ENV": "production", "AMENDS_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
+def import_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter with only `env` (and PATH) set."""
+    return subprocess.run(
         [sys.executable, "-c", "import amends.settings"],
-        env=env,
+        env={**env, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_production_refuses_to_start_without_its_secrets(tmp_path):
+    result = import_settings({"AMENDS_ENV": "production", "AMENDS_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "AMENDS_ENV=production needs these variables" in result.stderr
     assert not (tmp_path / "secrets.json").exists()
 
 
 def test_a_malformed_database_url_stops_start_up(tmp_path):
-    import subprocess
-    import sys
-
-    env = {"DATABASE_URL": "mysql//nope", "AMENDS_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-c", "import amends.settings"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = import_settings({"DATABASE_URL": "mysql//nope", "AMENDS_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 
 from amends.complaints.models import Complaint, ComplaintEvent, Revisit
-from amends.complaints.transitions import ACTIONS, OPEN_STATES, Action
+from amends.complaints.permissions import actions_available
+from amends.complaints.transitions import OPEN_STATES, Action
 from amends.core import clock, pii
 from amends.core.errors import NotFound
 from amends.members.selectors import ContactCard, contact_card
@@ -97,8 +98,4 @@ def timeline_for_actor(*, actor: User, complaint: Complaint) -> QuerySet[Complai
 
 def actions_for_actor(*, actor: User, complaint: Complaint) -> list[Action]:
     """The actions this viewer may take now (what the console offers)."""
-    from amends.complaints.services import may
-
-    return [
-        a for a in ACTIONS.values() if complaint.state in a.sources and may(complaint, actor, a)
-    ]
+    return actions_available(complaint, actor)

@@ -39,6 +39,7 @@ from amends.complaints.models import (
     Revisit,
     Survey,
 )
+from amends.complaints.permissions import may
 from amends.complaints.requirements import CHECKS
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
@@ -92,29 +93,6 @@ def _lock(complaint: Complaint, *, expected_version: int | None = None) -> Compl
             current_version=locked.version,
         )
     return locked
-
-
-def relation_tokens(complaint: Complaint, actor: User) -> set[str]:
-    """The relations `actor` has to `complaint`: receiver, owner, assignee, revisitor."""
-    tokens: set[str] = set()
-    if complaint.received_by_id == actor.pk:
-        tokens.add("receiver")
-    if complaint.owner_id == actor.pk:
-        tokens.add("owner")
-    if complaint.assignee_id == actor.pk:
-        tokens.add("assignee")
-    if Revisit.objects.filter(complaint=complaint, assignee=actor, done_at__isnull=True).exists():
-        tokens.add("revisitor")
-    return tokens
-
-
-def may(complaint: Complaint, actor: User, action: Action) -> bool:
-    """Whether `actor` holds a role or relation that `action` allows, on this complaint."""
-    scope = scope_of(actor)
-    if not actor.is_active or scope.company_id != complaint.company_id:
-        return False
-    tokens = set(scope.roles_at(complaint.venue_id)) | relation_tokens(complaint, actor)
-    return bool(tokens & action.who)
 
 
 def _authorize(complaint: Complaint, actor: User, action: Action) -> None:

@@ -4,6 +4,7 @@ import pytest
 
 from amends.complaints import selectors, services
 from amends.complaints.models import ComplaintEvent
+from amends.complaints.permissions import may
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import ACTIONS, ALLOWED, State
 from amends.core.errors import NotFound, PermissionDenied
@@ -82,7 +83,7 @@ def test_it_lists_who_may_take_every_action(cast):
     assert set(EXPECTED) == set(ACTIONS)
     c = drive(cast, S.ASSIGNED)
     for name, action in ACTIONS.items():
-        allowed = {who for who in CAST if services.may(c, getattr(cast, who), action)}
+        allowed = {who for who in CAST if may(c, getattr(cast, who), action)}
         assert allowed == EXPECTED[name], name
 
 

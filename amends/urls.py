@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "amends"
@@ -7,5 +7,6 @@ admin.site.site_title = "amends"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("console/", include("amends.console.urls")),
+    path("", RedirectView.as_view(pattern_name="console:dashboard", permanent=False)),
 ]

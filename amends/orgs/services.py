@@ -130,3 +130,14 @@ def role_grant(
     )
     forget_scope(user)
     return grant
+
+
+@transaction.atomic
+def staff_set_language(*, user: User, language: str) -> User:
+    """Remember the language `user` works in (zh-hans or en)."""
+    if language not in User.Language.values:
+        raise InvalidInput(_("Unknown language."), code="invalid_language")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user

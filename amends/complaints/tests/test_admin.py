@@ -67,6 +67,11 @@ def receive(cast: Cast, **fields: object) -> Complaint:
 
 
 def get(client: Client, url: str, language: str = "en") -> tuple[int, str]:
+    """GET as the signed-in user speaking `language` (the language remembered on the account
+    wins over the browser's, so both are set)."""
+    user_id = client.session.get("_auth_user_id")
+    if user_id is not None:
+        User.objects.filter(pk=user_id).update(language=language)
     response = client.get(url, headers={"accept-language": language})
     return response.status_code, response.content.decode()
 

@@ -1,0 +1,31 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from amends.console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="console/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),
+    path("language/", views.language, name="language"),
+    path("venue/", views.venue, name="venue"),
+    path("queue/<slug:name>/", views.queue, name="queue"),
+    path("new/", views.intake, name="intake"),
+    path("new/duplicates/", views.intake_duplicates, name="intake_duplicates"),
+    path("new/done/<str:reference>/", views.intake_done, name="intake_done"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("revisits/", views.revisits, name="revisits"),
+    path("settings/", views.settings_page, name="settings"),
+    path("c/<str:reference>/", views.complaint_page, name="complaint"),
+    path("c/<str:reference>/contact/", views.reveal_contact, name="reveal_contact"),
+    path("c/<str:reference>/do/<slug:name>/", views.complaint_act, name="act"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+]

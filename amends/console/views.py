@@ -1,0 +1,353 @@
+"""Views of the staff console: parse the request, read through the access-checked selectors,
+call one service, respond. Domain errors become pages in middleware.UserLanguageMiddleware."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from amends.complaints import selectors, services
+from amends.complaints.models import Complaint
+from amends.complaints.permissions import actor_tokens, may
+from amends.complaints.transitions import ACTIONS
+from amends.console.forms import (
+    ACTION_FORMS,
+    INTAKE_ERROR_FIELDS,
+    ActionForm,
+    IntakeForm,
+    QueueFilterForm,
+)
+from amends.console.timeline import tell
+from amends.core.errors import DomainError, InvalidInput
+from amends.orgs.models import User, Venue
+from amends.orgs.roles import Role
+from amends.orgs.selectors import scope_of, venues_for_actor
+from amends.orgs.services import staff_set_language
+
+SESSION_VENUE = "console_venue"
+SORTS = {"received": "-received_at", "oldest": "received_at", "due": "due", "severity": "severity"}
+
+
+def current_venue(request: HttpRequest) -> Venue | None:
+    """The venue the person works in now (None: every venue they see)."""
+    venues = list(venues_for_actor(actor=request.user))  # type: ignore[arg-type]
+    chosen = request.session.get(SESSION_VENUE)
+    for venue in venues:
+        if venue.pk == chosen:
+            return venue
+    return venues[0] if len(venues) == 1 else None
+
+
+def _roles(request: HttpRequest) -> frozenset[str]:
+    return scope_of(request.user).all_roles  # type: ignore[arg-type]
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else default
+
+
+# --- account --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    staff_set_language(user=request.user, language=request.POST.get("language", ""))  # type: ignore[arg-type]
+    return redirect(_next(request, "console:dashboard"))
+
+
+@login_required
+@require_POST
+def venue(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("venue", "")
+    allowed = {v.pk for v in venues_for_actor(actor=request.user)}  # type: ignore[arg-type]
+    if raw.isdigit() and int(raw) in allowed:
+        request.session[SESSION_VENUE] = int(raw)
+    else:
+        request.session.pop(SESSION_VENUE, None)
+    return redirect(_next(request, "console:dashboard"))
+
+
+# --- dashboard and queues -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    place = current_venue(request)
+    figures = selectors.figures_for_actor(actor=request.user, venue=place)  # type: ignore[arg-type]
+    counts = selectors.queue_counts(actor=request.user, venue_id=place.pk if place else None)  # type: ignore[arg-type]
+    return render(
+        request, "console/dashboard.html", {"figures": figures, "counts": counts, "place": place}
+    )
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest, name: str) -> HttpResponse:
+    if name not in selectors.QUEUES:
+        raise Http404
+    actor: User = request.user  # type: ignore[assignment]
+    place = current_venue(request)
+    complaints = selectors.queue_for_actor(
+        actor=actor, name=name, venue_id=place.pk if place else None
+    )
+    filters = QueueFilterForm(request.GET or None, actor=actor)
+    complaints = filters.apply(
+        complaints, ZoneInfo(place.timezone) if place else ZoneInfo("Asia/Shanghai")
+    )
+    sort = request.GET.get("sort", "due" if name in ("due_soon", "overdue") else "received")
+    complaints = complaints.order_by(SORTS.get(sort, "-received_at"), "-pk")
+    page = Paginator(complaints, 25).get_page(request.GET.get("page"))
+    counts = selectors.queue_counts(actor=actor, venue_id=place.pk if place else None)
+    context = {
+        "name": name,
+        "page": page,
+        "filters": filters,
+        "counts": counts,
+        "sort": sort,
+        "place": place,
+    }
+    return render(request, "console/queue.html", context)
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    if not _roles(request) & {Role.MANAGER, Role.DIRECTOR, Role.SPECIALIST}:
+        raise_forbidden(_("The approvals inbox is for managers and directors."))
+    actor: User = request.user  # type: ignore[assignment]
+    complaints = list(
+        selectors.queue_for_actor(actor=actor, name="approvals").order_by("received_at")[:100]
+    )
+    rows = []
+    for complaint in complaints:
+        pending = [
+            p
+            for p in selectors.remedies_of(actor=actor, complaint=complaint)
+            if p.status == "pending"
+        ]
+        rows.append((complaint, pending))
+    return render(request, "console/approvals.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def revisits(request: HttpRequest) -> HttpResponse:
+    if not _roles(request) & {Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR}:
+        raise_forbidden(_("Revisits are made by customer-service staff."))
+    items = selectors.revisits_for_actor(actor=request.user)  # type: ignore[arg-type]
+    return render(request, "console/revisits.html", {"revisits": items})
+
+
+@login_required
+@require_GET
+def settings_page(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not (user.is_staff or Role.ADMIN in _roles(request)):
+        raise_forbidden(_("Settings are for administrators."))
+    return render(request, "console/settings.html", {"can_admin": user.is_staff})
+
+
+def raise_forbidden(message: str) -> None:
+    from amends.core.errors import PermissionDenied
+
+    raise PermissionDenied(message, code="page_not_allowed")
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+@login_required
+def intake(request: HttpRequest) -> HttpResponse:
+    """Record a complaint in three steps: type it, read it back to the customer, confirm."""
+    actor: User = request.user  # type: ignore[assignment]
+    form = IntakeForm(request.POST or None, actor=actor, venue=current_venue(request))
+    if not form.fields["venue"].queryset.exists():  # type: ignore[attr-defined]
+        raise_forbidden(_("You do not record complaints."))
+    if request.method == "POST" and form.is_valid():
+        if "confirm" not in request.POST:
+            return render(request, "console/intake_review.html", {"form": form})
+        try:
+            complaint = services.complaint_receive(
+                actor=actor, venue=form.cleaned_data["venue"], intake=form.intake()
+            )
+        except InvalidInput as refused:
+            form.add_error(INTAKE_ERROR_FIELDS.get(refused.code), str(refused.message))
+        else:
+            return redirect("console:intake_done", reference=complaint.reference)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "console/intake.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def intake_done(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = selectors.complaint_get_for_actor(actor=request.user, reference=reference)  # type: ignore[arg-type]
+    return render(request, "console/intake_done.html", {"complaint": complaint})
+
+
+@login_required
+@require_GET
+def intake_duplicates(request: HttpRequest) -> HttpResponse:
+    """HTMX: open complaints from the same phone in the last 30 days, offered to add to."""
+    phone = request.GET.get("phone", "").strip()
+    found: list[Complaint] = []
+    if len(phone) >= 7:
+        try:
+            found = list(selectors.open_duplicates_for_phone(actor=request.user, phone=phone)[:5])  # type: ignore[arg-type]
+        except DomainError:
+            found = []
+    return render(
+        request,
+        "console/_duplicates.html",
+        {"found": found, "description": request.GET.get("description", "")},
+    )
+
+
+# --- one complaint --------------------------------------------------------------------------
+
+
+def _complaint_page(
+    request: HttpRequest,
+    complaint: Complaint,
+    *,
+    bound: ActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    tokens = actor_tokens(complaint, actor)
+    forms = []
+    for key, form_class in ACTION_FORMS.items():
+        action = ACTIONS[form_class.permission]
+        if key in ("approve", "reject") or complaint.state not in action.sources:
+            continue
+        if not may(complaint, actor, action, tokens=tokens):
+            continue
+        if bound is not None and isinstance(bound, form_class) and type(bound) is form_class:
+            forms.append((key, bound))
+        else:
+            forms.append((key, form_class(complaint=complaint, actor=actor)))
+    remedies = list(selectors.remedies_of(actor=actor, complaint=complaint))
+    can_decide = (
+        may(complaint, actor, ACTIONS["approve"], tokens=tokens)
+        and complaint.state == "approval_pending"
+    )
+    context = {
+        "complaint": complaint,
+        "contact": selectors.complaint_contact_masked(actor=actor, complaint=complaint),
+        "can_unmask": bool(
+            tokens & {Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR}
+        ),
+        "lines": tell(
+            complaint, list(selectors.timeline_for_actor(actor=actor, complaint=complaint))
+        ),
+        "evidence": list(selectors.evidence_of(actor=actor, complaint=complaint)),
+        "remedies": remedies,
+        "can_decide": can_decide,
+        "revisits": list(complaint.revisits.select_related("assignee")),
+        "forms": forms,
+        "bound": bound,
+        "due": selectors.with_due(Complaint.objects.filter(pk=complaint.pk))  # type: ignore[misc]
+        .values_list("due", flat=True)
+        .first(),
+    }
+    return render(request, "console/complaint.html", context, status=status)
+
+
+@login_required
+@require_GET
+def complaint_page(request: HttpRequest, reference: str) -> HttpResponse:
+    complaint = selectors.complaint_get_for_actor(actor=request.user, reference=reference)  # type: ignore[arg-type]
+    return _complaint_page(request, complaint)
+
+
+@login_required
+@require_POST
+def complaint_act(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    """One action on a complaint. A stale version, a refused step or bad input re-shows the page
+    with the message and the form as it was filled; nothing is written."""
+    actor: User = request.user  # type: ignore[assignment]
+    complaint = selectors.complaint_get_for_actor(actor=actor, reference=reference)
+    form_class = ACTION_FORMS.get(name)
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST, request.FILES, complaint=complaint, actor=actor)
+    if not form.is_valid():
+        return _complaint_page(request, complaint, bound=form, status=400)
+    try:
+        form.run()
+    except DomainError as refused:
+        form.add_error(None, str(refused.message))
+        messages.error(request, str(refused.message))
+        return _complaint_page(request, complaint, bound=form, status=refused.http_status)
+    except Exception as invalid:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(invalid, ValidationError):
+            raise
+        form.add_error(None, invalid)
+        return _complaint_page(request, complaint, bound=form, status=400)
+    messages.success(request, _("Done: %(action)s.") % {"action": form.title})
+    target = selectors.complaint_get_for_actor(actor=actor, pk=complaint.pk)
+    return redirect("console:complaint", reference=target.reference)
+
+
+@login_required
+@require_POST
+def reveal_contact(request: HttpRequest, reference: str) -> HttpResponse:
+    """HTMX: the customer's contact details unmasked (an audited event)."""
+    complaint = selectors.complaint_get_for_actor(actor=request.user, reference=reference)  # type: ignore[arg-type]
+    card = services.complaint_reveal_contact(complaint=complaint, actor=request.user)  # type: ignore[arg-type]
+    return render(request, "console/_contact.html", {"contact": card, "complaint": complaint})
+
+
+@login_required
+@require_GET
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    """An evidence file, only for people who may see its complaint. Images and PDFs open in the
+    browser; anything else downloads. The stored type was sniffed at upload."""
+    evidence = selectors.evidence_get_for_actor(actor=request.user, pk=pk)  # type: ignore[arg-type]
+    inline = (
+        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        as_attachment=not inline,
+        filename=evidence.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return HttpResponseForbidden(
+        render(request, "console/403.html", {"message": str(exception or "")}).content
+    )
+
+
+def context(request: HttpRequest) -> dict[str, Any]:
+    """Template context of every console page: who, where, what they may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/console/"):
+        return {}
+    roles = scope_of(user).all_roles
+    return {
+        "venues": list(venues_for_actor(actor=user)),
+        "place": current_venue(request),
+        "can_intake": bool(roles - {Role.AUDITOR, Role.ADMIN}),
+        "can_approve": bool(roles & {Role.MANAGER, Role.DIRECTOR, Role.SPECIALIST}),
+        "can_revisit": bool(roles & {Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR}),
+        "can_settings": user.is_staff or Role.ADMIN in roles,
+    }

@@ -1316,7 +1316,7 @@ class Command(BaseCommand):
             )
 
     def _logins(self) -> None:
-        self.stdout.write("\nDemo logins (http://127.0.0.1:8000/admin/):")
+        self.stdout.write("\nDemo logins (http://127.0.0.1:8000/ — the admin is at /admin/):")
         self.stdout.write(f"  {'username':<12} {'role':<18} {'venue':<6} password")
         for person in data.STAFF:
             if person.login:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,7 +28,8 @@ from amends.console.forms import (
     QueueFilterForm,
 )
 from amends.console.timeline import tell
-from amends.core.errors import DomainError, InvalidInput
+from amends.core.errors import DomainError, InvalidInput, PermissionDenied
+from amends.members.selectors import ContactCard
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of, venues_for_actor
@@ -160,8 +162,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def raise_forbidden(message: str) -> None:
-    from amends.core.errors import PermissionDenied
-
     raise PermissionDenied(message, code="page_not_allowed")
 
 
@@ -224,6 +224,7 @@ def _complaint_page(
     *,
     bound: ActionForm | None = None,
     status: int = 200,
+    contact: ContactCard | None = None,
 ) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     tokens = actor_tokens(complaint, actor)
@@ -234,7 +235,7 @@ def _complaint_page(
             continue
         if not may(complaint, actor, action, tokens=tokens):
             continue
-        if bound is not None and isinstance(bound, form_class) and type(bound) is form_class:
+        if type(bound) is form_class:
             forms.append((key, bound))
         else:
             forms.append((key, form_class(complaint=complaint, actor=actor)))
@@ -245,7 +246,7 @@ def _complaint_page(
     )
     context = {
         "complaint": complaint,
-        "contact": selectors.complaint_contact_masked(actor=actor, complaint=complaint),
+        "contact": contact or selectors.complaint_contact_masked(actor=actor, complaint=complaint),
         "can_unmask": bool(
             tokens & {Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR}
         ),
@@ -291,11 +292,7 @@ def complaint_act(request: HttpRequest, reference: str, name: str) -> HttpRespon
         form.add_error(None, str(refused.message))
         messages.error(request, str(refused.message))
         return _complaint_page(request, complaint, bound=form, status=refused.http_status)
-    except Exception as invalid:
-        from django.core.exceptions import ValidationError
-
-        if not isinstance(invalid, ValidationError):
-            raise
+    except ValidationError as invalid:
         form.add_error(None, invalid)
         return _complaint_page(request, complaint, bound=form, status=400)
     messages.success(request, _("Done: %(action)s.") % {"action": form.title})
@@ -309,6 +306,8 @@ def reveal_contact(request: HttpRequest, reference: str) -> HttpResponse:
     """HTMX: the customer's contact details unmasked (an audited event)."""
     complaint = selectors.complaint_get_for_actor(actor=request.user, reference=reference)  # type: ignore[arg-type]
     card = services.complaint_reveal_contact(complaint=complaint, actor=request.user)  # type: ignore[arg-type]
+    if not request.htmx:  # type: ignore[attr-defined]  # without JavaScript: the whole page
+        return _complaint_page(request, complaint, contact=card)
     return render(request, "console/_contact.html", {"contact": card, "complaint": complaint})
 
 
@@ -329,12 +328,6 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return HttpResponseForbidden(
-        render(request, "console/403.html", {"message": str(exception or "")}).content
-    )
 
 
 def context(request: HttpRequest) -> dict[str, Any]:

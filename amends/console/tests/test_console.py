@@ -313,3 +313,14 @@ def test_a_complaint_page_costs_the_same_queries_however_long_its_story(
         queries(client, page("complaint", long.reference))
         <= queries(client, page("complaint", short.reference)) + 4
     )
+
+
+def test_unmasking_works_without_javascript_too(client: Client, cast: Cast) -> None:
+    c = cast.receive()
+    response = as_(client, cast.specialist).post(page("reveal_contact", c.reference))
+    html = response.content.decode()
+    assert response.status_code == 200 and "+8613800138000" in html and c.reference in html
+    partial = client.post(
+        page("reveal_contact", c.reference), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "+8613800138000" in partial and "<html" not in partial

@@ -161,6 +161,7 @@ INTAKE_ERROR_FIELDS = {
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
+    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"), required=False)
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), label=_("Category"), required=False
     )
@@ -180,12 +181,20 @@ class QueueFilterForm(forms.Form):
     received_to = forms.DateField(
         label=_("Received to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    per = forms.TypedChoiceField(
+        choices=[(25, "25"), (50, "50"), (100, "100")],
+        coerce=int,
+        empty_value=25,
+        required=False,
+        label=_("Per page"),
+    )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(  # type: ignore[attr-defined,misc]
             company_id=actor.company_id
         )
+        self.fields["venue"].queryset = venues_for_actor(actor=actor)  # type: ignore[attr-defined]
         self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined,misc]
             company_id=actor.company_id, is_active=True
         ).order_by("display_name", "username")
@@ -196,7 +205,7 @@ class QueueFilterForm(forms.Form):
         d = self.cleaned_data
         if d["q"]:
             complaints = selectors.search(complaints, d["q"])
-        for name in ("category", "severity", "state", "channel", "assignee"):
+        for name in ("venue", "category", "severity", "state", "channel", "assignee"):
             if d[name]:
                 complaints = complaints.filter(**{name: d[name]})
         if d["received_from"]:

@@ -110,7 +110,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     )
     sort = request.GET.get("sort", "due" if name in ("due_soon", "overdue") else "received")
     complaints = complaints.order_by(SORTS.get(sort, "-received_at"), "-pk")
-    page = Paginator(complaints, 25).get_page(request.GET.get("page"))
+    per = filters.cleaned_data.get("per") if filters.is_valid() else None
+    page = Paginator(complaints, per or 25).get_page(request.GET.get("page"))
     counts = selectors.queue_counts(actor=actor, venue_id=place.pk if place else None)
     context = {
         "name": name,

@@ -184,7 +184,7 @@ class QueueFilterForm(forms.Form):
     per = forms.TypedChoiceField(
         choices=[(25, "25"), (50, "50"), (100, "100")],
         coerce=int,
-        empty_value=25,
+        empty_value=None,
         required=False,
         label=_("Per page"),
     )

@@ -8,6 +8,7 @@ screenshot under test-artifacts/browser/<lang>/<story>/ for a person to look at.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -25,18 +26,24 @@ pytestmark = pytest.mark.skipif(
 from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
 
 from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal  # noqa: E402
-from amends.complaints.tests.stories import drive  # noqa: E402
 from amends.complaints.tick import tick  # noqa: E402
-from amends.complaints.transitions import ACTIONS, State  # noqa: E402
+from amends.complaints.transitions import State  # noqa: E402
 from amends.conftest import Cast  # noqa: E402
 from amends.orgs.models import User  # noqa: E402
 
 LANGS = ["zh-hans", "en"]
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 S = State
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    # Playwright's sync API keeps an asyncio loop running on this thread, and Django refuses
+    # database calls from a thread with a running loop. The test's own database calls (the
+    # cast, tick(), the checks) are plain synchronous code between browser steps, so allow
+    # them while the browser is up — and only then.
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
@@ -48,6 +55,10 @@ def browser() -> Iterator[Browser]:
             chromium.close()
     finally:
         playwright.stop()
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +101,9 @@ def _record(
     page = c.open("/console/new/", "intake-form")
     category_obj = cast.category(category)
     option = page.locator(f"select[name=category] option[value='{category_obj.pk}']")
-    expect(option).to_have_text(category_obj.name_zh if c.lang == "zh-hans" else category_obj.name_en)
+    expect(option).to_have_text(
+        category_obj.name_zh if c.lang == "zh-hans" else category_obj.name_en
+    )
     page.fill("[name=customer_name]", name)
     with page.expect_response(lambda r: "/console/new/duplicates/" in r.url):
         page.fill("[name=phone]", phone)

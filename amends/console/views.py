@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -61,11 +62,18 @@ def _next(request: HttpRequest, default: str) -> str:
 # --- account --------------------------------------------------------------------------------
 
 
-@login_required
 @require_POST
 def language(request: HttpRequest) -> HttpResponse:
-    staff_set_language(user=request.user, language=request.POST.get("language", ""))  # type: ignore[arg-type]
-    return redirect(_next(request, "console:dashboard"))
+    """Switch the language: remembered on the account when signed in, in a cookie before."""
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        staff_set_language(user=request.user, language=chosen)  # type: ignore[arg-type]
+    response = redirect(_next(request, "console:dashboard"))
+    if chosen in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, chosen, samesite="Lax", max_age=365 * 86400
+        )
+    return response
 
 
 @login_required

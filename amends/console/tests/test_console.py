@@ -338,3 +338,9 @@ def test_unmasking_works_without_javascript_too(client: Client, cast: Cast) -> N
         page("reveal_contact", c.reference), headers={"HX-Request": "true"}
     ).content.decode()
     assert "+8613800138000" in partial and "<html" not in partial
+
+
+def test_the_sign_in_page_switches_language_before_signing_in(client: Client) -> None:
+    assert 'lang="zh-hans"' in client.get(page("login")).content.decode()
+    client.post(page("language"), {"language": "en", "next": page("login")})
+    assert 'lang="en"' in client.get(page("login")).content.decode()

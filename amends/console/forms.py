@@ -686,7 +686,7 @@ class ExtendDeadlineForm(ActionForm):
 class ConsequenceForm(ActionForm):
     permission, title = "record_consequence", _("Record a consequence for staff")
     staff = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Staff member"))
-    kind = forms.ChoiceField(choices=Consequence.Kind.choices, label=_("Consequence"))
+    kind = forms.ChoiceField(choices=Consequence.Kind.choices, label=_("Kind of consequence"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -86,13 +86,13 @@ STAFF: tuple[Person, ...] = (
         "en",
         login=True,
     ),
-    # 静安 GYM1
+    # 静安 GYM1 (its only maintenance worker is the `maintenance` login, so the README walk-through
+    # routes a treadmill injury to someone a newcomer can sign in as)
     Person("gym1.desk2", "front_desk", "GYM1", "front_office", "李娜 Li Na"),
     Person("gym1.cs2", "specialist", "GYM1", "customer_service", "周婷 Zhou Ting"),
     Person(
         "gym1.cs3", "specialist", "GYM1", "customer_service", "吴昊 Wu Hao", "wu.hao@example.com"
     ),
-    Person("gym1.tech2", "maintenance", "GYM1", "maintenance", "孙磊 Sun Lei"),
     Person("gym1.coach.wang", "staff", "GYM1", "courses", "王教练 Coach Wang"),
     Person("gym1.coach.li", "staff", "GYM1", "courses", "李教练 Coach Li"),
     Person("gym1.coach.huang", "staff", "GYM1", "courses", "黄教练 Coach Huang"),

@@ -170,6 +170,7 @@ def _gate(
     _check(complaint, actor, action, reason)
     now = clock.now()
     warnings: list[str] = []
+    previous_owner = complaint.owner_id
 
     if source in WAITING_ON_CUSTOMER_STATES and to not in WAITING_ON_CUSTOMER_STATES:
         warnings += clocks.resume(complaint, now=now)
@@ -190,6 +191,16 @@ def _gate(
         actor=actor,
         data={"action": action.name, "from": source, "to": to, "reason": reason, **(data or {})},
     )
+    # What the transition set in motion is recorded after it, in the order it happened.
+    if complaint.owner_id != previous_owner:
+        event_append(
+            complaint=complaint,
+            kind="handoff_accepted",
+            actor=actor,
+            data={"from_owner": previous_owner, "to_owner": complaint.owner_id},
+        )
+    if to == S.FEEDBACK_GIVEN:
+        _revisit_schedule(complaint, now=now)
     _warn(complaint, warnings)
     return complaint
 
@@ -207,15 +218,8 @@ def _on_enter(
     elif to == S.INVESTIGATING:
         if action.name == "accept":
             # First-contact ownership ends here: the assignee accepted the hand-off.
-            previous = complaint.owner_id
             assert complaint.assignee is not None  # "accept" needs an assignee
             complaint.owner = complaint.assignee
-            event_append(
-                complaint=complaint,
-                kind="handoff_accepted",
-                actor=actor,
-                data={"from_owner": previous, "to_owner": complaint.assignee_id},
-            )
         elif action.name == "reopen":
             complaint.reopen_count += 1
             complaint.closed_at = None
@@ -234,7 +238,6 @@ def _on_enter(
     elif to == S.FEEDBACK_GIVEN:
         warnings += clocks.enter_stage(complaint, "", now=now)
         notify_customer(complaint, kind=Outbox.Kind.FEEDBACK, text=reason)
-        _revisit_schedule(complaint, now=now)
     if to in TERMINAL_STATES:
         complaint.closed_at = now
         complaint.stage, complaint.stage_due = "", None

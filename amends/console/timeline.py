@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal
+from amends.complaints.models import Complaint, ComplaintEvent, CustomerConsent, RemedyProposal
 from amends.complaints.transitions import ACTIONS, State
 from amends.console.templatetags.console import venue_time
 from amends.orgs.models import User
@@ -86,6 +87,8 @@ def _describe(
     if kind == "transition":
         action = ACTIONS.get(data.get("action", ""))
         title = str(action.label) if action else data.get("action", "")
+        if data.get("action") == "record_acceptance":
+            reason = _label(CustomerConsent.Method, reason)  # the reason is how it was given
         details = [_("Now: %(state)s") % {"state": _label(State, data.get("to", ""))}, reason]
         if data.get("assignee"):
             details.insert(0, _("To %(name)s") % {"name": who(data["assignee"])})
@@ -103,11 +106,16 @@ def _describe(
     if kind == "fields_changed":
         details = []
         for name, change in data.items():
+            label, before, after = name, change.get("before"), change.get("after")
             try:
-                label = str(getattr(Complaint._meta.get_field(name), "verbose_name", name))
-            except Exception:
-                label = name
-            details.append(f"{label}: {change.get('before') or '—'} → {change.get('after') or '—'}")
+                model_field = Complaint._meta.get_field(name)
+            except FieldDoesNotExist:
+                model_field = None
+            if model_field is not None:
+                label = str(getattr(model_field, "verbose_name", name))
+                shown = dict(getattr(model_field, "flatchoices", None) or [])
+                before, after = shown.get(before, before), shown.get(after, after)
+            details.append(f"{label}: {before or '—'} → {after or '—'}")
         return _("Details changed"), details
     if kind in ("note", "call"):
         return (_("Call with the customer") if kind == "call" else _("Note")), [

@@ -67,7 +67,7 @@ def language(request: HttpRequest) -> HttpResponse:
     """Switch the language: remembered on the account when signed in, in a cookie before."""
     chosen = request.POST.get("language", "")
     if request.user.is_authenticated:
-        staff_set_language(user=request.user, language=chosen)  # type: ignore[arg-type]
+        staff_set_language(user=request.user, language=chosen)
     response = redirect(_next(request, "console:dashboard"))
     if chosen in dict(settings.LANGUAGES):
         response.set_cookie(

@@ -51,7 +51,7 @@ def test_it_builds_logins_and_a_varied_intact_history(demo: str) -> None:
     assert admin.is_staff and admin.is_superuser
     assert not User.objects.get(username="desk").is_superuser
     assert not User.objects.get(username="gym1.coach.wang").has_usable_password()
-    assert "http://127.0.0.1:8000/admin/" in demo
+    assert "http://127.0.0.1:8000/" in demo
 
     complaints = Complaint.objects.all()
     assert complaints.count() == 40

@@ -293,3 +293,21 @@ def evidence_get_for_actor(*, actor: User, pk: int) -> Evidence:
     if evidence is None:
         raise NotFound("evidence not found", code="evidence_not_found")
     return evidence
+
+
+def decidable_proposal_ids(*, actor: User, complaint: Complaint) -> set[int]:
+    """Pending proposals of `complaint` that `actor` may approve or reject: the approve action
+    is theirs and their authority covers the amount (what the console offers as buttons)."""
+    from amends.complaints.permissions import may
+    from amends.complaints.transitions import ACTIONS
+    from amends.workflow.rules import authority_of, covers
+    from amends.workflow.selectors import authority_limits
+
+    if complaint.state != State.APPROVAL_PENDING or not may(complaint, actor, ACTIONS["approve"]):
+        return set()
+    roles = scope_of(actor).roles_at(complaint.venue_id)
+    authority = authority_of(roles, authority_limits(company=complaint.company))
+    pending = RemedyProposal.objects.filter(
+        complaint=complaint, status=RemedyProposal.Status.PENDING
+    )
+    return {p.pk for p in pending if covers(authority, p.amount)}

@@ -1300,7 +1300,14 @@ def complaint_merge(
     return survivor
 
 
-def _escalate(complaint: Complaint, *, actor: User | None, reason: str, now: datetime) -> bool:
+def _escalate(
+    complaint: Complaint,
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    overdue_since: datetime | None = None,
+) -> bool:
     """Move one step up the ladder (owner → manager → director). False at the top."""
     from amends.orgs.roles import ESCALATION_LADDER
 
@@ -1328,6 +1335,7 @@ def _escalate(complaint: Complaint, *, actor: User | None, reason: str, now: dat
             "to": target.pk if target else None,
             "reason": reason,
             "automatic": actor is None,
+            "overdue_since": overdue_since,
         },
     )
     if target is not None:

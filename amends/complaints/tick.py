@@ -105,8 +105,8 @@ def _escalate_overdue(pk: int, now: datetime) -> int:
     ):
         return 0
     due = clocks.active_due(complaint)
-    reason = f"overdue since {due.isoformat() if due else '?'}"
-    return 1 if _escalate(complaint, actor=None, reason=reason, now=now) else 0
+    escalated = _escalate(complaint, actor=None, reason="", now=now, overdue_since=due)
+    return 1 if escalated else 0
 
 
 @transaction.atomic

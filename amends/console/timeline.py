@@ -152,10 +152,14 @@ def _describe(
     if kind == "reminder":
         return _("Reminder: due %(due)s") % {"due": _when(complaint, data.get("due"))}, []
     if kind == "escalated":
-        return _("Escalated to %(role)s: %(name)s") % {
+        title = _("Escalated to %(role)s: %(name)s") % {
             "role": _label(Role, data.get("role", "")),
             "name": who(data.get("to")),
-        }, [reason]
+        }
+        if data.get("overdue_since"):
+            overdue = _("Overdue since %(due)s") % {"due": _when(complaint, data["overdue_since"])}
+            return title, [overdue, reason]
+        return title, [reason]
     if kind == "deadline_extended":
         return _("Deadline extended to %(due)s") % {"due": _when(complaint, data.get("after"))}, [
             reason

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -143,12 +144,12 @@ def approvals(request: HttpRequest) -> HttpResponse:
     )
     rows = []
     for complaint in complaints:
+        decidable = selectors.decidable_proposal_ids(actor=actor, complaint=complaint)
         pending = [
-            p
-            for p in selectors.remedies_of(actor=actor, complaint=complaint)
-            if p.status == "pending"
+            p for p in selectors.remedies_of(actor=actor, complaint=complaint) if p.pk in decidable
         ]
-        rows.append((complaint, pending))
+        if pending:
+            rows.append((complaint, pending))
     return render(request, "console/approvals.html", {"rows": rows})
 
 
@@ -247,12 +248,9 @@ def _complaint_page(
         if type(bound) is form_class:
             forms.append((key, bound))
         else:
-            forms.append((key, form_class(complaint=complaint, actor=actor)))
+            forms.append((key, form_class(complaint=complaint, actor=actor, auto_id=f"{key}-%s")))
     remedies = list(selectors.remedies_of(actor=actor, complaint=complaint))
-    can_decide = (
-        may(complaint, actor, ACTIONS["approve"], tokens=tokens)
-        and complaint.state == "approval_pending"
-    )
+    decidable = selectors.decidable_proposal_ids(actor=actor, complaint=complaint)
     context = {
         "complaint": complaint,
         "contact": contact or selectors.complaint_contact_masked(actor=actor, complaint=complaint),
@@ -264,7 +262,8 @@ def _complaint_page(
         ),
         "evidence": list(selectors.evidence_of(actor=actor, complaint=complaint)),
         "remedies": remedies,
-        "can_decide": can_decide,
+        "decidable": decidable,
+        "page_url": reverse("console:complaint", args=[complaint.reference]),
         "revisits": list(complaint.revisits.select_related("assignee")),
         "forms": forms,
         "bound": bound,
@@ -292,7 +291,9 @@ def complaint_act(request: HttpRequest, reference: str, name: str) -> HttpRespon
     form_class = ACTION_FORMS.get(name)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST, request.FILES, complaint=complaint, actor=actor)
+    form = form_class(
+        request.POST, request.FILES, complaint=complaint, actor=actor, auto_id=f"{name}-%s"
+    )
     if not form.is_valid():
         return _complaint_page(request, complaint, bound=form, status=400)
     try:

@@ -60,3 +60,14 @@ def query_with(context: Any, **changes: Any) -> str:
         else:
             params[key] = value
     return "?" + params.urlencode() if params else "?"
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """A role code (manager) as its name in the current language."""
+    from amends.orgs.roles import Role
+
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code

@@ -54,10 +54,6 @@ class Console:
         self.context.set_default_timeout(TIMEOUT_MS)
         self.context.set_default_navigation_timeout(TIMEOUT_MS)
         self.page: Page = self.context.new_page()
-        import os as _os
-        if _os.environ.get("BDEBUG"):
-            self.context.on("response", lambda r: print("RESP", r.status, r.request.method, r.url))
-            self.context.on("requestfailed", lambda r: print("FAIL", r.method, r.url, r.failure))
         self.who: str | None = None
 
     def close(self) -> None:
@@ -73,7 +69,17 @@ class Console:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         path = self.shots_dir / f"{self.count:02d}-{slug}.png"
-        (page or self.page).screenshot(path=str(path), full_page=True)
+        target = page or self.page
+        scrolled = target.evaluate("() => [window.scrollX, window.scrollY]")
+        target.screenshot(path=str(path), full_page=True)
+        # A full-page screenshot resizes the page for a moment and leaves it scrolled elsewhere;
+        # put the scroll back and let two frames pass, or the next click can be half lost
+        # (mousedown on the button, mouseup on what moved under the pointer).
+        target.evaluate(
+            "([x, y]) => new Promise(r => { window.scrollTo(x, y);"
+            " requestAnimationFrame(() => requestAnimationFrame(r)); })",
+            scrolled,
+        )
         return path
 
     def open(self, path: str, name: str, page: Page | None = None) -> Page:
@@ -150,16 +156,6 @@ class Console:
         expect(form).to_be_visible()
         fill(form, fields or {})
         self.shot(f"{name}-filled", target)
-        import os as _os
-        if _os.environ.get("BDEBUG"):
-            print("DBG", key, form.locator("button.primary").count(), form.evaluate("f => [f.checkValidity(), f.noValidate, f.action, f.outerHTML.length]"), form.locator("button.primary").inner_text())
-        if _os.environ.get("BDEBUG") and key == "propose_remedy":
-            btn = form.locator("button.primary")
-            print("BOX", btn.bounding_box(), target.evaluate("() => [window.innerHeight, window.scrollY]"))
-            btn.click()
-            target.wait_for_timeout(2000)
-            print("AFTER", target.url, target.evaluate("() => document.activeElement.outerHTML"))
-            target.screenshot(path="/tmp/after.png")
         with target.expect_navigation():
             form.locator("button.primary").click()
         target.wait_for_load_state()

@@ -15,21 +15,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
 
+from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal
+from amends.complaints.tests.stories import drive
+from amends.complaints.tick import tick
+from amends.complaints.transitions import ACTIONS, State
+from amends.conftest import Cast
 from amends.console.tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Console, tr
+from amends.orgs.models import User
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
 )
-
-from playwright.sync_api import Browser, expect, sync_playwright  # noqa: E402
-
-from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal  # noqa: E402
-from amends.complaints.tick import tick  # noqa: E402
-from amends.complaints.transitions import State  # noqa: E402
-from amends.conftest import Cast  # noqa: E402
-from amends.orgs.models import User  # noqa: E402
 
 LANGS = ["zh-hans", "en"]
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -72,7 +71,7 @@ def _speak(cast: Cast, lang: str) -> None:
 
 
 @pytest.fixture
-def console_for(browser: Browser, live_server: Any, cast: Cast, request: Any) -> Iterator[Any]:
+def console_for(browser: Browser, live_server: Any, cast: Cast) -> Iterator[Any]:
     opened: list[Console] = []
 
     def make(lang: str, story: str) -> Console:
@@ -101,9 +100,8 @@ def _record(
     page = c.open("/console/new/", "intake-form")
     category_obj = cast.category(category)
     option = page.locator(f"select[name=category] option[value='{category_obj.pk}']")
-    expect(option).to_have_text(
-        category_obj.name_zh if c.lang == "zh-hans" else category_obj.name_en
-    )
+    category_name = category_obj.name_zh if c.lang == "zh-hans" else category_obj.name_en
+    expect(option).to_have_text(category_name)
     page.fill("[name=customer_name]", name)
     with page.expect_response(lambda r: "/console/new/duplicates/" in r.url):
         page.fill("[name=phone]", phone)
@@ -119,7 +117,7 @@ def _record(
         page.locator("form.intake button.primary").click()
     # Read it back: what was typed, in words, before anything is recorded.
     expect(page.locator("dl.summary")).to_contain_text(description)
-    expect(page.locator("dl.summary")).to_contain_text(str(category_obj))
+    expect(page.locator("dl.summary")).to_contain_text(category_name)
     c.check_lang()
     c.shot("read-it-back")
     assert not Complaint.objects.filter(description=description).exists()
@@ -262,6 +260,326 @@ def test_treadmill_injury_escalates_and_is_put_right(lang: str, console_for: Any
     assert complaint.owner == cast.maintenance
     assert complaint.validity == "valid" and complaint.responsibility == "department"
     proposal = RemedyProposal.objects.get(complaint=complaint)
-    assert proposal.kind == "apology" and proposal.amount == 0 and proposal.status == "approved"
+    assert proposal.kind == "apology" and proposal.amount == 0 and proposal.status == "executed"
     assert complaint.consents.get().accepted is True
     assert complaint.revisits.filter(done_at__isnull=True).count() == 1
+
+
+# --- 2. a coach's attitude: the remedy needs the manager's approval ---------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_coach_attitude_refund_approved_by_manager_then_revisited_and_closed(
+    lang: str, console_for: Any, cast: Cast
+):
+    c: Console = console_for(lang, "coach-attitude")
+    c.sign_in(cast.desk)
+    complaint = _record(
+        c,
+        cast,
+        name=_text(lang, "李娜", "Li Na"),
+        phone="13912345678",
+        description=_text(
+            lang,
+            "私教课上教练一直看手机，我提问时他很不耐烦。",
+            "The coach kept looking at his phone in my PT session and was rude when I asked.",
+        ),
+        category="service_attitude",
+        severity="important",
+        subject_text=_text(lang, "张教练", "Coach Zhang"),
+    )
+    ref = complaint.reference
+
+    # Routing sends service attitude to the customer-service manager, who hands it to the
+    # specialist.
+    handler = complaint.assignee
+    assert handler is not None
+    if handler == cast.manager:
+        c.sign_in(cast.manager)
+        c.complaint(ref, "manager-gets-it")
+        c.act("assign", "reassigned", {"assignee": cast.specialist.pk, "reason": "请跟进"})
+        c.expect_state(S.ASSIGNED)
+        complaint.refresh_from_db()
+        assert complaint.assignee == cast.specialist
+    handler = complaint.assignee
+    assert handler is not None
+
+    c.sign_in(handler)
+    c.complaint(ref, "handler-opens")
+    c.act("accept", "accepted")
+    c.expect_state(S.INVESTIGATING)
+    c.act(
+        "investigation",
+        "investigation-recorded",
+        {
+            "report": _text(
+                lang,
+                "监控与教练本人确认：课上使用手机，回应不耐烦。",
+                "CCTV and the coach confirm he used his phone and answered impatiently.",
+            ),
+            "validity": "valid",
+            "responsibility": "staff",
+            "responsible_party": _text(lang, "张教练", "Coach Zhang"),
+            "cause": "subjective",
+        },
+    )
+    c.act(
+        "propose_remedy",
+        "refund-proposed",
+        {
+            "kind": "refund",
+            "description": _text(lang, "退还该节私教课费用", "Refund the PT session"),
+            "amount": "500",
+        },
+    )
+    c.expect_state(S.REMEDY_PROPOSED)
+    page = c.act("submit_remedy", "remedy-submitted")
+    # ¥500 is above the specialist's ¥200: it waits for the manager.
+    c.expect_state(S.APPROVAL_PENDING)
+    expect(page.locator("header.complaint-head .state")).to_have_text(
+        tr(lang, S.APPROVAL_PENDING.label)
+    )
+    complaint.refresh_from_db()
+    assert complaint.state == S.APPROVAL_PENDING and complaint.approval_role == "manager"
+    proposal = RemedyProposal.objects.get(complaint=complaint)
+    assert proposal.status == "pending" and proposal.amount == 500
+
+    # The other specialist has nothing to approve: not in the inbox, and the proposal on the
+    # complaint page cannot be approved by them.
+    c.sign_in(cast.specialist2)
+    page = c.open("/console/approvals/", "approvals-specialist2")
+    expect(page.locator(f"a[href='/console/c/{ref}/']")).to_have_count(0)
+    page = c.complaint(ref, "specialist2-sees-pending")
+    approve = page.locator("section[aria-labelledby=h-remedies] button.primary")
+    if approve.count():
+        # The console offers the button (see test_approve_button_only_within_authority);
+        # the service still refuses.
+        with page.expect_navigation():
+            approve.click()
+        c.shot("specialist2-refused")
+        expect(page.locator(".messages li.error")).to_be_visible()
+        c.expect_state(S.APPROVAL_PENDING)
+    proposal.refresh_from_db()
+    assert proposal.status == "pending"
+
+    # The manager approves from the inbox, with a comment.
+    c.sign_in(cast.manager)
+    page = c.open("/console/approvals/", "approvals-manager")
+    decide = page.locator(f"form.decide:has(input[name=proposal][value='{proposal.pk}'])")
+    expect(decide).to_contain_text("500")
+    comment = _text(lang, "同意退款，教练需参加培训", "Refund approved; the coach gets training")
+    decide.locator("input[name=comment]").fill(comment)
+    c.shot("approval-comment")
+    with page.expect_navigation():
+        decide.locator("button.primary").click()
+    c.shot("approved")
+    c.expect_state(S.APPROVED)
+    expect(page.locator("ol.timeline li.k-remedy_approved")).to_contain_text(comment)
+    proposal.refresh_from_db()
+    assert proposal.status == "approved" and proposal.decided_by == cast.manager
+    assert proposal.decision_comment == comment
+
+    c.sign_in(cast.desk)
+    c.complaint(ref, "desk-before-consent")
+    c.act("consent", "consent-recorded", {"accepted": "yes", "method": "signature"})
+    c.expect_state(S.CUSTOMER_ACCEPTED)
+
+    c.sign_in(handler)
+    c.complaint(ref, "handler-executes")
+    c.act("execute", "refunded", {"note": _text(lang, "已原路退款¥500", "¥500 refunded")})
+    c.expect_state(S.REMEDY_EXECUTED)
+    c.act(
+        "feedback",
+        "feedback-given",
+        {"message": _text(lang, "已退款并安排教练培训。", "Refunded; the coach is retrained.")},
+    )
+    c.expect_state(S.FEEDBACK_GIVEN)
+
+    # The revisit is someone who neither handled the complaint nor is complained about.
+    complaint.refresh_from_db()
+    revisit = complaint.revisits.get(done_at__isnull=True)
+    revisitor = revisit.assignee
+    assert revisitor is not None and revisitor != handler
+    c.sign_in(revisitor)
+    c.complaint(ref, "revisitor-opens")
+    c.act("revisit", "revisit-recorded", {"reached": "yes", "satisfied": "yes", "method": "phone"})
+    c.expect_state(S.REVISIT_DONE)
+    page = c.act("close", "closed")
+    c.expect_state(S.CLOSED)
+    expect(page.locator("header.complaint-head .state")).to_have_text(tr(lang, S.CLOSED.label))
+    complaint.refresh_from_db()
+    revisit.refresh_from_db()
+    assert complaint.state == S.CLOSED and complaint.closed_at is not None
+    assert revisit.done_at is not None and revisit.satisfied is True and revisit.method == "phone"
+    assert complaint.consents.get().method == "signature"
+
+
+# --- 3. an invalid complaint, explained and closed ---------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_invalid_complaint_is_explained_and_closed(lang: str, console_for: Any, cast: Cast):
+    c: Console = console_for(lang, "invalid")
+    c.sign_in(cast.desk)
+    complaint = _record(
+        c,
+        cast,
+        name=_text(lang, "赵强", "Zhao Qiang"),
+        phone="13700137000",
+        description=_text(
+            lang,
+            "储物柜坏了，我的手机从柜子里丢了。",
+            "The locker is broken and my phone was taken from it.",
+        ),
+        category="lost_property",
+        severity="general",
+    )
+    ref = complaint.reference
+    handler = complaint.assignee
+    assert handler is not None  # lost property goes to a customer-service specialist
+    assert complaint.route_role == "specialist"
+
+    c.sign_in(handler)
+    c.complaint(ref, "handler-opens")
+    c.act("accept", "accepted")
+    c.expect_state(S.INVESTIGATING)
+    c.act(
+        "investigation",
+        "investigation-recorded",
+        {
+            "report": _text(
+                lang,
+                "监控显示会员离开时未锁柜门，储物柜完好。",
+                "CCTV shows the member left the locker unlocked; the locker works.",
+            ),
+            "validity": "invalid",
+            "responsibility": "customer",
+        },
+    )
+    c.act("mark_invalid", "found-invalid")
+    c.expect_state(S.INVALID)
+    complaint.refresh_from_db()
+    version = complaint.version
+
+    # The explanation is required: sent empty, the page comes back with the error, the form
+    # still open, and nothing changed.
+    page = c.act("explain", "explain-empty", {"message": ""}, ok=False)
+    error = page.locator("#form-explain .error")
+    expect(error).to_be_visible()
+    expect(error).to_have_text(tr(lang, "This field is required."))
+    expect(page.locator("details#act-explain")).to_have_attribute("open", "")
+    expect(page.locator(".messages li.success")).to_have_count(0)
+    c.expect_state(S.INVALID)
+    complaint.refresh_from_db()
+    assert complaint.state == S.INVALID and complaint.version == version
+
+    message = _text(
+        lang,
+        "您好，经查看监控，离开时柜门未上锁。我们已协助报警，并提醒您使用密码锁。",
+        "Hello, CCTV shows the locker was left unlocked. We helped you report it to the "
+        "police and will remind members to lock their lockers.",
+    )
+    c.act("explain", "explained", {"message": message})
+    c.expect_state(S.EXPLAINED)
+    page = c.act("close", "closed")
+    c.expect_state(S.CLOSED)
+    state_label = page.locator("header.complaint-head .state")
+    expect(state_label).to_have_text(tr(lang, S.CLOSED.label))
+    if lang == "zh-hans":
+        expect(state_label).to_have_text("已结案")
+        expect(page.locator("ol.timeline")).to_contain_text("已结案")
+    else:
+        expect(state_label).to_have_text("Closed")
+    complaint.refresh_from_db()
+    assert complaint.state == S.CLOSED and complaint.validity == "invalid"
+    assert complaint.events.filter(kind="transition", data__to=S.EXPLAINED).exists()
+
+    # The language switch in the header: the page comes back in the other language, and the
+    # choice is remembered on the account.
+    other = "en" if lang == "zh-hans" else "zh-hans"
+    with page.expect_navigation():
+        page.locator("header.top form[action$='/language/'] button").click()
+    expect(page.locator("html")).to_have_attribute("lang", other)
+    expect(page.locator("header.complaint-head")).to_have_attribute("data-reference", ref)
+    expect(state_label).to_have_text(tr(other, S.CLOSED.label))
+    c.shot(f"switched-to-{other}")
+    handler.refresh_from_db()
+    assert handler.language == other
+
+
+# --- 4. an unhappy customer reopens; two pages, one stale ---------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_unhappy_customer_reopens_and_a_stale_page_overwrites_nothing(
+    lang: str, console_for: Any, cast: Cast
+):
+    c: Console = console_for(lang, "reopen")
+    complaint = drive(cast, S.FEEDBACK_GIVEN)  # received by desk, handled by specialist
+    ref = complaint.reference
+    assert complaint.owner == cast.specialist
+
+    c.sign_in(cast.specialist)
+    c.complaint(ref, "feedback-given")
+    c.expect_state(S.FEEDBACK_GIVEN)
+    reason = _text(
+        lang,
+        "回访时客户表示退款金额不对，要求重新核实。",
+        "At the revisit the customer said the refund was the wrong amount.",
+    )
+    page = c.act("reopen", "reopened", {"reason": reason})
+    c.expect_state(S.INVESTIGATING)
+    reopened = page.locator("ol.timeline li.k-transition").filter(
+        has_text=tr(lang, ACTIONS["reopen"].label)
+    )
+    expect(reopened).to_have_count(1)
+    expect(reopened).to_contain_text(reason)
+    expect(reopened).to_contain_text(tr(lang, S.INVESTIGATING.label))
+    complaint.refresh_from_db()
+    assert complaint.state == S.INVESTIGATING and complaint.reopen_count == 1
+    assert not complaint.revisits.filter(done_at__isnull=True).exists()
+
+    # The same person has the complaint open twice. Page A saves first; page B, still showing
+    # the old version, is told someone changed it and writes nothing.
+    page_a = c.page
+    page_b = c.context.new_page()
+    c.complaint(ref, "page-a", page_a)
+    c.complaint(ref, "page-b", page_b)
+    report_a = _text(lang, "核对账单：少退了¥50。", "Checked the bill: ¥50 short.")
+    report_b = _text(lang, "（旧页面）退款无误。", "(old page) The refund was right.")
+    c.act("investigation", "page-a-saved", {"report": report_a}, page=page_a)
+    complaint.refresh_from_db()
+    version = complaint.version
+    assert complaint.investigation_report == report_a
+
+    c.act("investigation", "page-b-stale", {"report": report_b}, page=page_b, ok=False)
+    stale = tr(lang, "Someone else changed this complaint meanwhile. Reload it and try again.")
+    expect(page_b.locator(".messages li.error")).to_have_text(stale)
+    expect(page_b.locator("#form-investigation .error")).to_have_text(stale)
+    expect(page_b.locator("details#act-investigation")).to_have_attribute("open", "")
+    c.expect_state(S.INVESTIGATING, page_b)
+    complaint.refresh_from_db()
+    assert complaint.investigation_report == report_a and complaint.version == version
+    assert (
+        not complaint.events.filter(kind="fields_changed")
+        .filter(data__investigation_report__after=report_b)
+        .exists()
+    )
+
+    # Reloading shows what page A saved.
+    c.complaint(ref, "page-b-reloaded", page_b)
+    expect(page_b.locator("dl.facts")).to_contain_text(report_a)
+    expect(page_b.locator("dl.facts")).not_to_contain_text(report_b)
+
+
+# --- approval buttons follow authority ----------------------------------------------------------
+
+
+def test_approve_button_only_within_authority(console_for: Any, cast: Cast):
+    c: Console = console_for("en", "authority")
+    complaint = drive(cast, S.APPROVAL_PENDING)  # ¥500: the manager's to approve
+    c.sign_in(cast.specialist2)
+    page = c.complaint(complaint.reference, "specialist2-pending")
+    c.expect_state(S.APPROVAL_PENDING)
+    expect(page.locator("section[aria-labelledby=h-remedies]")).to_be_visible()
+    expect(page.locator("section[aria-labelledby=h-remedies] button")).to_have_count(0)

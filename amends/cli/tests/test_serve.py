@@ -44,6 +44,16 @@ def test_it_serves_the_admin_and_its_static_files_from_a_fresh_var_directory(tmp
             f"http://127.0.0.1:{port}/static/admin/css/base.css", timeout=5
         )
         assert css.status == 200
+        console = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+        html = console.read().decode()
+        assert console.url.endswith("/console/login/?next=/console/")
+        # htmx is served by amends itself (from the pinned django-htmx package), never a CDN.
+        script = html[html.index("django_htmx/") : html.index('"', html.index("django_htmx/"))]
+        assert (
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/static/{script}", timeout=5).status
+            == 200
+        )
+        assert "cdn" not in html.lower() and "https://" not in html
         assert (tmp_path / "var" / "secrets.json").stat().st_mode & 0o077 == 0
     finally:
         server.terminate()

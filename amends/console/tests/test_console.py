@@ -344,3 +344,55 @@ def test_the_sign_in_page_switches_language_before_signing_in(client: Client) ->
     assert 'lang="zh-hans"' in client.get(page("login")).content.decode()
     client.post(page("language"), {"language": "en", "next": page("login")})
     assert 'lang="en"' in client.get(page("login")).content.decode()
+
+
+GARBAGE = {
+    "version": "abc",
+    "proposal": "x",
+    "until": "not a date",
+    "amount": "-1e99",
+    "assignee": "999999",
+    "category": "nope",
+    "severity": "extreme",
+    "validity": "maybe",
+    "kind": "gold",
+    "method": "pigeon",
+    "accepted": "perhaps",
+    "reached": "?",
+    "into": "NO-SUCH-REF",
+    "staff": "-3",
+    "text": "",
+    "reason": "",
+    "message": "",
+    "interviewee_role": "alien",
+    "per": "7",
+}
+
+
+@pytest.mark.parametrize(
+    "state", [S.ASSIGNED, S.INVESTIGATING, S.APPROVAL_PENDING, S.FEEDBACK_GIVEN]
+)
+def test_no_garbage_makes_an_action_fail_with_a_server_error(
+    client: Client, cast: Cast, state: State
+) -> None:
+    from amends.console.forms import ACTION_FORMS
+
+    c = drive(cast, state)
+    before = (
+        Complaint.objects.get(pk=c.pk).version,
+        ComplaintEvent.objects.filter(complaint=c).count(),
+    )
+    as_(client, cast.manager)
+    for name in [*ACTION_FORMS, "unknown"]:
+        for data in (GARBAGE, {}):
+            status = client.post(page("act", c.reference, name), data).status_code
+            assert 400 <= status < 500, (name, data, status)
+    assert client.get(page("queue", "team"), GARBAGE).status_code == 200
+    assert (
+        Complaint.objects.get(pk=c.pk).version,
+        ComplaintEvent.objects.filter(complaint=c).count(),
+    ) == before
+    for name in ACTION_FORMS:  # a bare version: some actions need nothing more, none may fail
+        version = Complaint.objects.get(pk=c.pk).version
+        status = client.post(page("act", c.reference, name), {"version": version}).status_code
+        assert status < 500, (name, status)

@@ -311,3 +311,8 @@ def decidable_proposal_ids(*, actor: User, complaint: Complaint) -> set[int]:
         complaint=complaint, status=RemedyProposal.Status.PENDING
     )
     return {p.pk for p in pending if covers(authority, p.amount)}
+
+
+def revisits_of(*, actor: User, complaint: Complaint) -> QuerySet[Revisit]:
+    complaint_get_for_actor(actor=actor, pk=complaint.pk)
+    return Revisit.objects.filter(complaint=complaint).select_related("assignee")

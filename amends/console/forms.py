@@ -489,9 +489,8 @@ class DecideForm(ActionForm):
     approve = True
 
     def pending(self) -> RemedyProposal:
-        proposal = RemedyProposal.objects.filter(
-            pk=self.cleaned_data["proposal"], complaint=self.complaint
-        ).first()
+        proposals = selectors.remedies_of(actor=self.actor, complaint=self.complaint)
+        proposal = proposals.filter(pk=self.cleaned_data["proposal"]).first()
         if proposal is None:
             raise forms.ValidationError(_("This proposal does not exist."))
         return proposal

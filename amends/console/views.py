@@ -33,7 +33,7 @@ from amends.console.timeline import tell
 from amends.core.errors import DomainError, InvalidInput, PermissionDenied
 from amends.members.selectors import ContactCard
 from amends.orgs.models import User, Venue
-from amends.orgs.roles import Role
+from amends.orgs.roles import APPROVER_ROLES, INTAKE_ROLES, REVISIT_ROLES, UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of, venues_for_actor
 from amends.orgs.services import staff_set_language
 
@@ -136,7 +136,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
 @login_required
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    if not _roles(request) & {Role.MANAGER, Role.DIRECTOR, Role.SPECIALIST}:
+    if not _roles(request) & APPROVER_ROLES:
         raise_forbidden(_("The approvals inbox is for managers and directors."))
     actor: User = request.user  # type: ignore[assignment]
     complaints = list(
@@ -156,7 +156,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def revisits(request: HttpRequest) -> HttpResponse:
-    if not _roles(request) & {Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR}:
+    if not _roles(request) & REVISIT_ROLES:
         raise_forbidden(_("Revisits are made by customer-service staff."))
     items = selectors.revisits_for_actor(actor=request.user)  # type: ignore[arg-type]
     return render(request, "console/revisits.html", {"revisits": items})
@@ -254,9 +254,7 @@ def _complaint_page(
     context = {
         "complaint": complaint,
         "contact": contact or selectors.complaint_contact_masked(actor=actor, complaint=complaint),
-        "can_unmask": bool(
-            tokens & {Role.FRONT_DESK, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR, Role.AUDITOR}
-        ),
+        "can_unmask": bool(tokens & UNMASK_ROLES),
         "lines": tell(
             complaint, list(selectors.timeline_for_actor(actor=actor, complaint=complaint))
         ),
@@ -264,12 +262,9 @@ def _complaint_page(
         "remedies": remedies,
         "decidable": decidable,
         "page_url": reverse("console:complaint", args=[complaint.reference]),
-        "revisits": list(complaint.revisits.select_related("assignee")),
+        "revisits": list(selectors.revisits_of(actor=actor, complaint=complaint)),
         "forms": forms,
         "bound": bound,
-        "due": selectors.with_due(Complaint.objects.filter(pk=complaint.pk))  # type: ignore[misc]
-        .values_list("due", flat=True)
-        .first(),
     }
     return render(request, "console/complaint.html", context, status=status)
 
@@ -349,8 +344,8 @@ def context(request: HttpRequest) -> dict[str, Any]:
     return {
         "venues": list(venues_for_actor(actor=user)),
         "place": current_venue(request),
-        "can_intake": bool(roles - {Role.AUDITOR, Role.ADMIN}),
-        "can_approve": bool(roles & {Role.MANAGER, Role.DIRECTOR, Role.SPECIALIST}),
-        "can_revisit": bool(roles & {Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR}),
+        "can_intake": bool(roles & INTAKE_ROLES),
+        "can_approve": bool(roles & APPROVER_ROLES),
+        "can_revisit": bool(roles & REVISIT_ROLES),
         "can_settings": user.is_staff or Role.ADMIN in roles,
     }

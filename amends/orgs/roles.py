@@ -55,5 +55,11 @@ INTAKE_ROLES = frozenset(
     }
 )
 
+# Roles that decide on remedies (each within its authority limit): the approvals inbox.
+APPROVER_ROLES = frozenset({Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR})
+
+# Roles that make revisits (回访) and see the revisits list.
+REVISIT_ROLES = frozenset({Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR})
+
 # The escalation ladder above the owner: owner -> manager -> director.
 ESCALATION_LADDER = (Role.MANAGER, Role.DIRECTOR)

@@ -17,7 +17,8 @@ from django.db import transaction
 from amends.complaints import clocks
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import Complaint
-from amends.complaints.services import _escalate, _lock, _save
+from amends.complaints.services.exceptions import escalate
+from amends.complaints.services.gate import lock, save
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
 from amends.core import clock
@@ -63,12 +64,12 @@ def tick(*, now: datetime | None = None) -> TickReport:
 
 @transaction.atomic
 def _remind(pk: int, now: datetime) -> int:
-    complaint = _lock(Complaint(pk=pk))
+    complaint = lock(Complaint(pk=pk))
     if complaint.remind_at is None or complaint.remind_at > now or complaint.paused_at is not None:
         return 0  # another runner did it, or the clock moved
     due = clocks.active_due(complaint)
     complaint.remind_at = None
-    _save(complaint)
+    save(complaint)
     event_append(
         complaint=complaint,
         kind="reminder",
@@ -97,7 +98,7 @@ def _remind(pk: int, now: datetime) -> int:
 
 @transaction.atomic
 def _escalate_overdue(pk: int, now: datetime) -> int:
-    complaint = _lock(Complaint(pk=pk))
+    complaint = lock(Complaint(pk=pk))
     if (
         complaint.next_escalation_at is None
         or complaint.next_escalation_at > now
@@ -105,7 +106,7 @@ def _escalate_overdue(pk: int, now: datetime) -> int:
     ):
         return 0
     due = clocks.active_due(complaint)
-    escalated = _escalate(complaint, actor=None, reason="", now=now, overdue_since=due)
+    escalated = escalate(complaint, actor=None, reason="", now=now, overdue_since=due)
     return 1 if escalated else 0
 
 
@@ -113,7 +114,7 @@ def _escalate_overdue(pk: int, now: datetime) -> int:
 def _anonymise(pk: int, now: datetime) -> int:
     """Past its retention date and not on hold: the customer's personal data is erased unless
     another complaint still within retention needs it. The complaint's facts stay for statistics."""
-    complaint = _lock(Complaint(pk=pk))
+    complaint = lock(Complaint(pk=pk))
     if complaint.anonymised_at is not None or complaint.legal_hold:
         return 0
     customer = complaint.customer
@@ -128,7 +129,7 @@ def _anonymise(pk: int, now: datetime) -> int:
         customer.anonymised_at = now
         customer.save()
     complaint.anonymised_at = now
-    _save(complaint)
+    save(complaint)
     event_append(
         complaint=complaint,
         kind="anonymised",

@@ -1,0 +1,213 @@
+"""Exceptional paths: decline, merge, escalation, deadline extension, legal hold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from amends.complaints import clocks, routing
+from amends.complaints.messages import notify_customer, notify_staff
+from amends.complaints.models import (
+    Complaint,
+)
+from amends.complaints.services.gate import authorize, authorize_action, gate, lock, save
+from amends.complaints.timeline import event_append
+from amends.complaints.transitions import (
+    ACTIONS,
+    OPEN_STATES,
+    State,
+)
+from amends.core import clock
+from amends.core.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from amends.notifications.models import Outbox
+from amends.orgs.models import User
+from amends.orgs.roles import Role
+from amends.orgs.selectors import scope_of
+
+S = State
+
+
+# --- exceptional paths ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_decline(
+    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+) -> Complaint:
+    """Decline a malicious or abusive complaint; the reason is required and kept."""
+    locked = lock(complaint, expected_version=expected_version)
+    return gate(locked, to=S.DECLINED, actor=actor, reason=reason.strip())
+
+
+@transaction.atomic
+def complaint_merge(
+    *, duplicate: Complaint, into: Complaint, actor: User, reason: str
+) -> Complaint:
+    """Merge `duplicate` into `into`: the survivor carries on, the duplicate is closed as merged,
+    and both timelines stay whole, each naming the other."""
+    if duplicate.pk == into.pk:
+        raise InvalidInput(_("A complaint cannot be merged into itself."), code="merge_self")
+    # Lock both rows in a fixed order so two opposite merges cannot deadlock.
+    first, second = sorted([duplicate, into], key=lambda c: c.pk)
+    locked = {c.pk: lock(c) for c in (first, second)}
+    dup, survivor = locked[duplicate.pk], locked[into.pk]
+    if survivor.company_id != dup.company_id:
+        raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
+    if survivor.state not in OPEN_STATES:
+        raise InvalidTransition(
+            _("Merge into a complaint that is still open."), code="merge_target_closed"
+        )
+    authorize(survivor, actor, ACTIONS["merge"])
+    dup.merged_into = survivor
+    gate(dup, to=S.MERGED, actor=actor, reason=reason.strip(), data={"into": survivor.reference})
+    event_append(
+        complaint=survivor,
+        kind="merged_from",
+        actor=actor,
+        data={"duplicate": dup.reference, "reason": reason.strip()},
+    )
+    save(survivor)
+    return survivor
+
+
+def escalate(
+    complaint: Complaint,
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    overdue_since: datetime | None = None,
+) -> bool:
+    """Move one step up the ladder (owner → manager → director). False at the top."""
+    from amends.orgs.roles import ESCALATION_LADDER
+
+    if complaint.escalation_level >= len(ESCALATION_LADDER):
+        return False
+    level = complaint.escalation_level + 1
+    target = routing.escalation_target(complaint, level)
+    complaint.escalation_level = level
+    complaint.escalated_to = target
+    # The next step comes one escalation step from now, but never before the running deadline:
+    # a complaint escalated by hand before it is due is not overdue yet.
+    due = clocks.active_due(complaint)
+    step = now + clocks.escalation_step(complaint)
+    complaint.next_escalation_at = (
+        (max(step, due) if due is not None else step) if level < len(ESCALATION_LADDER) else None
+    )
+    save(complaint)
+    event_append(
+        complaint=complaint,
+        kind="escalated",
+        actor=actor,
+        data={
+            "level": level,
+            "role": ESCALATION_LADDER[level - 1],
+            "to": target.pk if target else None,
+            "reason": reason,
+            "automatic": actor is None,
+            "overdue_since": overdue_since,
+        },
+    )
+    if target is not None:
+        notify_staff(
+            complaint,
+            user=target,
+            kind=Outbox.Kind.ESCALATION,
+            text=reason,
+            dedupe_key=f"escalate:{complaint.pk}:{level}:{complaint.reopen_count}",
+        )
+    return True
+
+
+@transaction.atomic
+def complaint_escalate(
+    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+) -> Complaint:
+    locked = lock(complaint, expected_version=expected_version)
+    authorize_action(locked, actor, "escalate", reason.strip())
+    if not escalate(locked, actor=actor, reason=reason.strip(), now=clock.now()):
+        raise InvalidTransition(
+            _("This complaint is already at the top of the ladder."), code="ladder_top"
+        )
+    return locked
+
+
+@transaction.atomic
+def complaint_extend_deadline(
+    *,
+    complaint: Complaint,
+    actor: User,
+    until: datetime,
+    reason: str,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Move the running deadline later. A reason is required and the customer is told."""
+    locked = lock(complaint, expected_version=expected_version)
+    authorize_action(locked, actor, "extend_deadline", reason.strip())
+    current = clocks.active_due(locked)
+    now = clock.now()
+    if current is None:
+        raise InvalidTransition(_("No deadline is running."), code="no_deadline")
+    if until <= current or until <= now:
+        raise InvalidInput(
+            _("The new deadline must be later than the current one."), code="deadline_not_later"
+        )
+    if locked.responded_at is None:
+        field = "respond_due"
+    elif locked.stage_due is not None:
+        field = "stage_due"
+    else:
+        field = "resolve_due"
+    setattr(locked, field, until)
+    if field == "stage_due" and locked.resolve_due is not None and locked.resolve_due < until:
+        locked.resolve_due = until
+    locked.extension_count += 1
+    clocks.arm(locked, now=now)
+    save(locked)
+    event_append(
+        complaint=locked,
+        kind="deadline_extended",
+        actor=actor,
+        data={"deadline": field, "before": current, "after": until, "reason": reason.strip()},
+    )
+    notify_customer(
+        locked,
+        kind=Outbox.Kind.DEADLINE_EXTENDED,
+        text=reason.strip(),
+        dedupe_key=f"extend:{locked.pk}:{locked.extension_count}",
+    )
+    return locked
+
+
+@transaction.atomic
+def complaint_set_legal_hold(
+    *, complaint: Complaint, actor: User, hold: bool, reason: str
+) -> Complaint:
+    """Put a complaint under legal hold (it is never purged) or release it."""
+    scope = scope_of(actor)
+    locked = lock(complaint)
+    if scope.company_id != locked.company_id or not scope.has_role(
+        locked.venue_id, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN
+    ):
+        raise PermissionDenied(
+            _("You may not change the legal hold."), code="legal_hold_not_allowed"
+        )
+    if not reason.strip():
+        raise InvalidInput(_("A reason is required."), code="needs_reason")
+    if locked.legal_hold != hold:
+        locked.legal_hold = hold
+        save(locked)
+        event_append(
+            complaint=locked,
+            kind="legal_hold",
+            actor=actor,
+            data={"hold": hold, "reason": reason.strip()},
+        )
+    return locked

@@ -1,0 +1,208 @@
+"""Intake: a complaint is recorded once, by whoever receives it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from amends.complaints import clocks, routing
+from amends.complaints.models import (
+    Complaint,
+    ReferenceCounter,
+)
+from amends.complaints.services.assignment import assign
+from amends.complaints.services.followups import alert_urgent
+from amends.complaints.services.gate import gate, warn
+from amends.complaints.timeline import event_append
+from amends.complaints.transitions import (
+    State,
+)
+from amends.core import clock
+from amends.core.errors import (
+    InvalidInput,
+    PermissionDenied,
+)
+from amends.members.services import customer_find_or_create, member_link
+from amends.orgs.models import Department, User, Venue
+from amends.orgs.roles import INTAKE_ROLES
+from amends.orgs.selectors import scope_of
+from amends.workflow.models import Category
+from amends.workflow.selectors import route_for
+from amends.workflow.taxonomy import Channel, Psychology, Severity
+
+S = State
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the receiver records (SPEC §1). Only `description` and a way to know the customer
+    (name, phone or email) are required."""
+
+    channel: str
+    description: str
+    customer_name: str = ""
+    phone: str = ""
+    email: str = ""
+    language: str = "zh-hans"
+    member_number: str = ""
+    booking_reference: str = ""
+    occurred_at: datetime | None = None
+    location: str = ""
+    people_involved: str = ""
+    consequence: str = ""
+    customer_request: str = ""
+    subject_staff: User | None = None
+    subject_department: Department | None = None
+    subject_text: str = ""
+    category: Category | None = None
+    severity: str = ""
+    psychology: str = ""
+
+
+def _validate_intake(*, venue: Venue, intake: Intake, now: datetime) -> None:
+    errors: dict[str, object] = {}
+    if intake.channel not in Channel.values:
+        errors["channel"] = _("Choose how the complaint came in.")
+    if not intake.description.strip():
+        errors["description"] = _("Describe what happened.")
+    if intake.severity and intake.severity not in Severity.values:
+        errors["severity"] = _("Unknown severity.")
+    if intake.psychology and intake.psychology not in Psychology.values:
+        errors["psychology"] = _("Unknown value.")
+    if intake.language not in ("zh-hans", "en"):
+        errors["language"] = _("Unknown language.")
+    if intake.category is not None and (
+        intake.category.company_id != venue.company_id or not intake.category.is_active
+    ):
+        errors["category"] = _("This category is not in use here.")
+    if intake.occurred_at is not None and intake.occurred_at > now + timedelta(minutes=5):
+        errors["occurred_at"] = _("The time it happened cannot be in the future.")
+    if intake.subject_staff is not None and intake.subject_staff.company_id != venue.company_id:
+        errors["subject_staff"] = _("This person does not work here.")
+    if intake.subject_department is not None and intake.subject_department.venue_id != venue.pk:
+        errors["subject_department"] = _("This department belongs to another venue.")
+    if errors:
+        first = next(iter(errors.values()))
+        raise InvalidInput(
+            first, code="invalid_intake", fields={k: str(v) for k, v in errors.items()}
+        )
+
+
+def _next_reference(venue: Venue, now: datetime) -> str:
+    day = now.astimezone(ZoneInfo(venue.timezone)).date()
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
+        venue=venue, day=day
+    )
+    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return f"{venue.code}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+@transaction.atomic
+def complaint_receive(
+    *, actor: User, venue: Venue, intake: Intake, acknowledge: bool = True, auto_assign: bool = True
+) -> Complaint:
+    """Record a new complaint; `actor` is its receiver and first-contact owner.
+
+    1. Check the actor may record complaints at `venue` and the intake is complete.
+    2. Find or create the customer (personal data encrypted, found by blind index).
+    3. Give it its reference, route it to a department and role, start its clocks.
+    4. Acknowledge it (the customer is told the reference and the reply time) and, when someone
+       in the routed team is available, assign it to the least loaded of them.
+    The complaint is committed before the caller shows the reference (invariant 1).
+    """
+    scope = scope_of(actor)
+    if scope.company_id != venue.company_id or not scope.has_role(venue.pk, *INTAKE_ROLES):
+        raise PermissionDenied(
+            _("You may not record complaints for this venue."), code="intake_not_allowed"
+        )
+    now = clock.now()
+    _validate_intake(venue=venue, intake=intake, now=now)
+    customer, _created = customer_find_or_create(
+        company=venue.company,
+        name=intake.customer_name,
+        phone=intake.phone,
+        email=intake.email,
+        language=intake.language,
+    )
+    member = (
+        member_link(customer=customer, venue=venue, number=intake.member_number)
+        if intake.member_number.strip()
+        else None
+    )
+    department, role = route_for(
+        venue=venue,
+        category_code=intake.category.code if intake.category else None,
+        severity=intake.severity or None,
+    )
+    complaint = Complaint(
+        company=venue.company,
+        venue=venue,
+        reference=_next_reference(venue, now),
+        state=S.RECEIVED,
+        channel=intake.channel,
+        received_by=actor,
+        received_at=now,
+        language=intake.language,
+        customer=customer,
+        member=member,
+        booking_reference=intake.booking_reference.strip(),
+        occurred_at=intake.occurred_at,
+        location=intake.location.strip(),
+        people_involved=intake.people_involved.strip(),
+        description=intake.description.strip(),
+        consequence=intake.consequence.strip(),
+        customer_request=intake.customer_request.strip(),
+        subject_staff=intake.subject_staff,
+        subject_department=intake.subject_department,
+        subject_text=intake.subject_text.strip(),
+        category=intake.category,
+        severity=intake.severity,
+        psychology=intake.psychology,
+        department=department,
+        route_role=role,
+        owner=actor,
+    )
+    warnings = clocks.start(complaint, now=now)
+    complaint.save()
+    event_append(
+        complaint=complaint,
+        kind="received",
+        actor=actor,
+        data={
+            "reference": complaint.reference,
+            "channel": complaint.channel,
+            "customer": customer.pk,
+            "category": intake.category.code if intake.category else "",
+            "severity": intake.severity,
+            "department": department.code if department else "",
+            "role": role,
+            "respond_due": complaint.respond_due,
+            "resolve_due": complaint.resolve_due,
+        },
+    )
+    warn(complaint, warnings)
+    if intake.severity == Severity.URGENT:
+        alert_urgent(complaint)
+    if acknowledge:
+        complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
+    if auto_assign:
+        if complaint.state == S.RECEIVED:
+            # The customer is told before the hand-off: acknowledgement is only possible from
+            # "received", so an automatic assignment always acknowledges first.
+            complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
+        exclude = [intake.subject_staff.pk] if intake.subject_staff else []
+        assignee = routing.pick_assignee(
+            venue=venue, role=role, department=department, exclude=exclude
+        )
+        if assignee is not None:
+            complaint = assign(complaint, actor=actor, assignee=assignee, reason="", automatic=True)
+    return complaint

@@ -1,0 +1,335 @@
+"""Classification, investigation, notes, interviews, evidence, and the outcomes without a remedy."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import IO, Any
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from amends.complaints import clocks
+from amends.complaints.models import (
+    Complaint,
+    Evidence,
+    Interview,
+)
+from amends.complaints.services.followups import alert_urgent
+from amends.complaints.services.gate import authorize_action, gate, lock, save, warn
+from amends.complaints.timeline import event_append
+from amends.complaints.transitions import (
+    State,
+)
+from amends.core import clock, uploads
+from amends.core.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from amends.members.selectors import ContactCard, contact_card
+from amends.orgs.models import Department, User
+from amends.orgs.roles import UNMASK_ROLES
+from amends.orgs.selectors import scope_of
+from amends.workflow.models import Category
+from amends.workflow.taxonomy import Psychology, Severity, Validity
+
+S = State
+
+
+# --- classification and investigation ------------------------------------------------------
+
+
+def _record_changes(complaint: Complaint, actor: User, changes: dict[str, tuple[Any, Any]]) -> None:
+    if changes:
+        event_append(
+            complaint=complaint,
+            kind="fields_changed",
+            actor=actor,
+            data={
+                field: {"before": before, "after": after}
+                for field, (before, after) in changes.items()
+            },
+        )
+
+
+def classify(
+    complaint: Complaint,
+    *,
+    actor: User,
+    category: Category | None,
+    severity: str,
+    psychology: str | None,
+) -> None:
+    authorize_action(complaint, actor, "classify")
+    changes: dict[str, tuple[Any, Any]] = {}
+    if category is not None and category.pk != complaint.category_id:
+        if category.company_id != complaint.company_id or not category.is_active:
+            raise InvalidInput(_("This category is not in use here."), code="invalid_category")
+        changes["category"] = (complaint.category.code if complaint.category else "", category.code)
+        complaint.category = category
+    if severity and severity != complaint.severity:
+        if severity not in Severity.values:
+            raise InvalidInput(_("Unknown severity."), code="invalid_severity")
+        changes["severity"] = (complaint.severity, severity)
+        complaint.severity = severity
+        if complaint.responded_at is None:
+            warn(complaint, clocks.start(complaint, now=clock.now()))
+        if severity == Severity.URGENT:
+            alert_urgent(complaint)
+    if psychology is not None and psychology != complaint.psychology:
+        if psychology and psychology not in Psychology.values:
+            raise InvalidInput(_("Unknown value."), code="invalid_psychology")
+        changes["psychology"] = (complaint.psychology, psychology)
+        complaint.psychology = psychology
+    if changes:
+        save(complaint)
+        _record_changes(complaint, actor, changes)
+
+
+@transaction.atomic
+def complaint_classify(
+    *,
+    complaint: Complaint,
+    actor: User,
+    category: Category | None = None,
+    severity: str = "",
+    psychology: str | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Set category, severity and complainant psychology. A new severity before the first
+    response restarts the clocks from receipt under the new targets."""
+    locked = lock(complaint, expected_version=expected_version)
+    classify(locked, actor=actor, category=category, severity=severity, psychology=psychology)
+    return locked
+
+
+_UNSET: Any = object()
+
+
+@transaction.atomic
+def complaint_record_investigation(
+    *,
+    complaint: Complaint,
+    actor: User,
+    report: str | None = None,
+    validity: str | None = None,
+    responsibility: str | None = None,
+    responsible_department: Department | None = _UNSET,
+    responsible_staff: User | None = _UNSET,
+    responsible_party: str | None = None,
+    cause: str | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Write the investigation report and the findings: validity and responsibility.
+    Only the arguments given change; each change is an event with before and after."""
+    locked = lock(complaint, expected_version=expected_version)
+    authorize_action(locked, actor, "investigate")
+    if validity is not None and validity not in Validity.values:
+        raise InvalidInput(_("Unknown validity."), code="invalid_validity")
+    if responsibility is not None and responsibility not in Complaint.Responsibility.values:
+        raise InvalidInput(_("Unknown responsibility."), code="invalid_responsibility")
+    if cause is not None and cause not in Complaint.Cause.values:
+        raise InvalidInput(_("Unknown cause."), code="invalid_cause")
+    if (
+        isinstance(responsible_department, Department)
+        and responsible_department.venue_id != locked.venue_id
+    ):
+        raise InvalidInput(
+            _("This department belongs to another venue."), code="foreign_department"
+        )
+    if isinstance(responsible_staff, User) and responsible_staff.company_id != locked.company_id:
+        raise InvalidInput(_("This person does not work here."), code="foreign_staff")
+    changes: dict[str, tuple[Any, Any]] = {}
+    plain = {
+        "investigation_report": report,
+        "validity": validity,
+        "responsibility": responsibility,
+        "responsible_party": responsible_party,
+        "cause": cause,
+    }
+    for field, value in plain.items():
+        if value is not None and value.strip() != getattr(locked, field):
+            changes[field] = (getattr(locked, field), value.strip())
+            setattr(locked, field, value.strip())
+    for field, obj in (
+        ("responsible_department", responsible_department),
+        ("responsible_staff", responsible_staff),
+    ):
+        if obj is not _UNSET and getattr(locked, f"{field}_id") != (obj.pk if obj else None):
+            changes[field] = (getattr(locked, f"{field}_id"), obj.pk if obj else None)
+            setattr(locked, field, obj)
+    if changes:
+        save(locked)
+        _record_changes(locked, actor, changes)
+    return locked
+
+
+def _locked_note(
+    complaint: Complaint, *, actor: User, kind: str, data: dict[str, Any], action: str
+) -> Complaint:
+    locked = lock(complaint)
+    authorize_action(locked, actor, action)
+    event_append(complaint=locked, kind=kind, actor=actor, data=data)
+    save(locked)
+    return locked
+
+
+@transaction.atomic
+def complaint_add_note(
+    *, complaint: Complaint, actor: User, text: str, call: bool = False
+) -> Complaint:
+    """A note on the timeline; `call=True` records a call with the customer."""
+    if not text.strip():
+        raise InvalidInput(_("The note is empty."), code="empty_note")
+    return _locked_note(
+        complaint,
+        actor=actor,
+        kind="call" if call else "note",
+        data={"text": text.strip()},
+        action="add_note",
+    )
+
+
+@transaction.atomic
+def interview_record(
+    *,
+    complaint: Complaint,
+    actor: User,
+    interviewee: str,
+    interviewee_role: str,
+    summary: str,
+    held_at: datetime | None = None,
+    staff: User | None = None,
+) -> Interview:
+    if not interviewee.strip() or not summary.strip():
+        raise InvalidInput(
+            _("Name the interviewee and summarise what they said."), code="incomplete_interview"
+        )
+    if interviewee_role not in Interview.Role.values:
+        raise InvalidInput(_("Unknown value."), code="invalid_interviewee_role")
+    locked = lock(complaint)
+    authorize_action(locked, actor, "investigate")
+    if staff is not None and staff.company_id != locked.company_id:
+        raise InvalidInput(_("This person does not work here."), code="foreign_staff")
+    interview = Interview.objects.create(
+        complaint=locked,
+        interviewee=interviewee.strip(),
+        interviewee_role=interviewee_role,
+        staff=staff,
+        summary=summary.strip(),
+        held_at=held_at or clock.now(),
+        recorded_by=actor,
+    )
+    event_append(
+        complaint=locked,
+        kind="interview",
+        actor=actor,
+        data={
+            "interview": interview.pk,
+            "interviewee": interview.interviewee,
+            "role": interviewee_role,
+            "summary": interview.summary,
+        },
+    )
+    save(locked)
+    return interview
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    complaint: Complaint,
+    actor: User,
+    name: str,
+    stream: IO[bytes],
+    size: int,
+    description: str = "",
+) -> Evidence:
+    """Attach a file. Its type is sniffed from its first bytes (uploads.check_upload); it is
+    stored under a random name; its SHA-256 is kept so the evidence can be shown unaltered."""
+    locked = lock(complaint)
+    authorize_action(locked, actor, "add_evidence")
+    head = stream.read(uploads.SNIFF_BYTES)
+    kind = uploads.check_upload(name, head, size)
+    stream.seek(0)
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: stream.read(65536), b""):
+        digest.update(chunk)
+    stream.seek(0)
+    evidence = Evidence(
+        complaint=locked,
+        token=secrets.token_hex(16),
+        original_name=uploads.safe_filename(name),
+        content_type=kind.content_type,
+        extension=kind.extension,
+        size=size,
+        sha256=digest.hexdigest(),
+        description=description.strip()[:300],
+        uploaded_by=actor,
+        uploaded_at=clock.now(),
+    )
+    evidence.file.save(evidence.token + kind.extension, File(stream), save=False)
+    try:
+        evidence.save()
+        event_append(
+            complaint=locked,
+            kind="evidence",
+            actor=actor,
+            data={
+                "evidence": evidence.pk,
+                "name": evidence.original_name,
+                "type": kind.content_type,
+                "size": size,
+                "sha256": evidence.sha256,
+            },
+        )
+        save(locked)
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def complaint_reveal_contact(*, complaint: Complaint, actor: User) -> ContactCard:
+    """Show the customer's personal data unmasked. Allowed to UNMASK_ROLES at the venue; every
+    reveal is a timeline event (who looked, when)."""
+    from amends.complaints.selectors import complaints_for_actor
+
+    locked = lock(complaint)
+    if not complaints_for_actor(actor=actor).filter(pk=locked.pk).exists():
+        raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
+    if not scope_of(actor).has_role(locked.venue_id, *UNMASK_ROLES):
+        raise PermissionDenied(
+            _("You may not see this customer's personal data."), code="unmask_not_allowed"
+        )
+    event_append(
+        complaint=locked,
+        kind="personal_data_viewed",
+        actor=actor,
+        data={"customer": locked.customer_id},
+    )
+    return contact_card(locked.customer, unmasked=True)
+
+
+# --- outcomes without a remedy -------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_mark_invalid(
+    *, complaint: Complaint, actor: User, reason: str = "", expected_version: int | None = None
+) -> Complaint:
+    locked = lock(complaint, expected_version=expected_version)
+    return gate(locked, to=S.INVALID, actor=actor, reason=reason.strip())
+
+
+@transaction.atomic
+def complaint_explain(
+    *, complaint: Complaint, actor: User, message: str, expected_version: int | None = None
+) -> Complaint:
+    """Tell the customer, politely and with the facts, why the complaint is not founded."""
+    locked = lock(complaint, expected_version=expected_version)
+    return gate(locked, to=S.EXPLAINED, actor=actor, reason=message.strip())

@@ -1,0 +1,298 @@
+"""Remedies: proposal, approval within authority, the customer's consent, execution;
+consequences for staff."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from amends.complaints.messages import notify_staff
+from amends.complaints.models import (
+    Complaint,
+    Consequence,
+    CustomerConsent,
+    RemedyProposal,
+)
+from amends.complaints.services.gate import (
+    authorize,
+    authorize_action,
+    check_needs,
+    gate,
+    lock,
+    save,
+)
+from amends.complaints.timeline import event_append
+from amends.complaints.transitions import (
+    ACTIONS,
+    State,
+)
+from amends.core import clock
+from amends.core.errors import (
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+)
+from amends.notifications.models import Outbox
+from amends.orgs.models import User
+from amends.orgs.roles import Role
+from amends.orgs.selectors import scope_of, users_with_role
+from amends.workflow.rules import approver_role, authority_of, covers
+from amends.workflow.selectors import authority_limits
+
+S = State
+
+
+# --- remedies -------------------------------------------------------------------------------
+
+
+def _amount(value: Decimal | str | int) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(_("The amount must be a number."), code="invalid_amount") from None
+    if amount < 0 or amount > Decimal("9999999999.99"):
+        raise InvalidInput(
+            _("The amount must be between 0 and 9,999,999,999.99."), code="invalid_amount"
+        )
+    return amount
+
+
+@transaction.atomic
+def remedy_propose(
+    *,
+    complaint: Complaint,
+    actor: User,
+    kind: str,
+    description: str,
+    amount: Decimal | str | int = 0,
+    expected_version: int | None = None,
+) -> RemedyProposal:
+    """Add a remedy proposal (CNY amount); the complaint moves to “remedy proposed”."""
+    if kind not in RemedyProposal.Kind.values:
+        raise InvalidInput(_("Unknown kind of remedy."), code="invalid_remedy_kind")
+    if not description.strip():
+        raise InvalidInput(_("Describe the remedy."), code="empty_remedy")
+    value = _amount(amount)
+    locked = lock(complaint, expected_version=expected_version)
+    authorize(locked, actor, ACTIONS["propose_remedy"])
+    proposal = RemedyProposal.objects.create(
+        complaint=locked,
+        kind=kind,
+        description=description.strip(),
+        amount=value,
+        proposed_by=actor,
+        proposed_at=clock.now(),
+    )
+    event_append(
+        complaint=locked,
+        kind="remedy_proposed",
+        actor=actor,
+        data={
+            "proposal": proposal.pk,
+            "kind": kind,
+            "amount": value,
+            "description": proposal.description,
+        },
+    )
+    if locked.state == S.REMEDY_PROPOSED:
+        save(locked)
+    else:
+        gate(locked, to=S.REMEDY_PROPOSED, actor=actor)
+    return proposal
+
+
+def _actor_authority(complaint: Complaint, actor: User) -> Decimal | None:
+    return authority_of(
+        scope_of(actor).roles_at(complaint.venue_id), authority_limits(company=complaint.company)
+    )
+
+
+@transaction.atomic
+def remedy_submit(
+    *, complaint: Complaint, actor: User, expected_version: int | None = None
+) -> Complaint:
+    """Submit the draft proposals. Those within the proposer's authority are approved at once;
+    the others wait for the lowest role whose limit covers their amount."""
+    locked = lock(complaint, expected_version=expected_version)
+    authorize(locked, actor, ACTIONS["submit_remedy"])
+    if locked.state != S.REMEDY_PROPOSED:
+        raise InvalidTransition(_("There is no remedy to submit."), code="action_not_available")
+    check_needs(locked, actor, ACTIONS["propose_remedy"], "")
+    limits = authority_limits(company=locked.company)
+    own = _actor_authority(locked, actor)
+    now = clock.now()
+    ladder: list[str] = [Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR]
+    needed: list[str] = []
+    for proposal in RemedyProposal.objects.filter(
+        complaint=locked, status=RemedyProposal.Status.DRAFT
+    ):
+        if covers(own, proposal.amount):
+            proposal.status = RemedyProposal.Status.APPROVED
+            proposal.decided_by, proposal.decided_at = actor, now
+            proposal.decision_comment = ""  # the event records that it was within authority
+        else:
+            proposal.status = RemedyProposal.Status.PENDING
+            proposal.approval_role = approver_role(proposal.amount, limits)
+            needed.append(proposal.approval_role)
+        proposal.save()
+    if not needed:
+        return gate(locked, to=S.APPROVED, actor=actor, data={"within_authority": True})
+    locked.approval_role = max(needed, key=ladder.index)
+    locked = gate(
+        locked, to=S.APPROVAL_PENDING, actor=actor, data={"approval_role": locked.approval_role}
+    )
+    for approver in users_with_role(venue=locked.venue, roles=[locked.approval_role]):
+        notify_staff(
+            locked,
+            user=approver,
+            kind=Outbox.Kind.APPROVAL_REQUEST,
+            dedupe_key=f"approval:{locked.pk}:{locked.version}:{approver.pk}",
+        )
+    return locked
+
+
+def _decide(proposal: RemedyProposal, *, actor: User, approve: bool, comment: str) -> Complaint:
+    locked = lock(proposal.complaint)
+    proposal = RemedyProposal.objects.select_for_update().get(pk=proposal.pk)
+    action = ACTIONS["approve" if approve else "reject"]
+    authorize(locked, actor, action)
+    if locked.state != S.APPROVAL_PENDING or proposal.status != RemedyProposal.Status.PENDING:
+        raise InvalidTransition(_("This proposal is not awaiting approval."), code="not_pending")
+    if not approve and not comment.strip():
+        raise InvalidInput(_("A reason is required."), code="needs_reason")
+    if not covers(_actor_authority(locked, actor), proposal.amount):
+        raise PermissionDenied(
+            _("¥%(amount)s is above your authority; it needs approval by: %(role)s.")
+            % {"amount": proposal.amount, "role": Role(proposal.approval_role).label},
+            code="authority_exceeded",
+        )
+    proposal.status = RemedyProposal.Status.APPROVED if approve else RemedyProposal.Status.REJECTED
+    proposal.decided_by, proposal.decided_at, proposal.decision_comment = (
+        actor,
+        clock.now(),
+        comment.strip(),
+    )
+    proposal.save()
+    event_append(
+        complaint=locked,
+        kind="remedy_approved" if approve else "remedy_rejected",
+        actor=actor,
+        data={
+            "proposal": proposal.pk,
+            "amount": proposal.amount,
+            "comment": proposal.decision_comment,
+        },
+    )
+    remaining = RemedyProposal.objects.filter(
+        complaint=locked, status=RemedyProposal.Status.PENDING
+    )
+    if remaining.exists():
+        save(locked)
+        return locked
+    any_approved = RemedyProposal.objects.filter(
+        complaint=locked, status=RemedyProposal.Status.APPROVED
+    ).exists()
+    locked.approval_role = ""
+    if any_approved:
+        return gate(locked, to=S.APPROVED, actor=actor, reason=comment.strip())
+    return gate(
+        locked,
+        to=S.REJECTED,
+        actor=actor,
+        reason=comment.strip(),
+    )
+
+
+@transaction.atomic
+def remedy_approve(*, proposal: RemedyProposal, actor: User, comment: str = "") -> Complaint:
+    """Approve one pending proposal; the approver's authority must cover its amount. When no
+    proposal is left pending, the complaint is approved (or rejected if none was approved)."""
+    return _decide(proposal, actor=actor, approve=True, comment=comment)
+
+
+@transaction.atomic
+def remedy_reject(*, proposal: RemedyProposal, actor: User, comment: str) -> Complaint:
+    return _decide(proposal, actor=actor, approve=False, comment=comment)
+
+
+@transaction.atomic
+def remedy_record_consent(
+    *,
+    complaint: Complaint,
+    actor: User,
+    accepted: bool,
+    method: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Complaint:
+    """Record the customer's answer to the approved remedy and how it was given."""
+    if method not in CustomerConsent.Method.values:
+        raise InvalidInput(_("Say how the customer gave their answer."), code="needs_consent")
+    if not accepted and not note.strip():
+        raise InvalidInput(_("Note why the customer declined."), code="needs_reason")
+    locked = lock(complaint, expected_version=expected_version)
+    CustomerConsent.objects.create(
+        complaint=locked,
+        accepted=accepted,
+        method=method,
+        note=note.strip(),
+        recorded_by=actor,
+        recorded_at=clock.now(),
+    )
+    if accepted:
+        return gate(
+            locked, to=S.CUSTOMER_ACCEPTED, actor=actor, reason=method, data={"note": note.strip()}
+        )
+    return gate(
+        locked, to=S.CUSTOMER_DECLINED, actor=actor, reason=note.strip(), data={"method": method}
+    )
+
+
+@transaction.atomic
+def remedy_execute(
+    *, complaint: Complaint, actor: User, note: str, expected_version: int | None = None
+) -> Complaint:
+    """Record that the approved remedies were carried out."""
+    locked = lock(complaint, expected_version=expected_version)
+    now = clock.now()
+    locked = gate(locked, to=S.REMEDY_EXECUTED, actor=actor, reason=note.strip())
+    RemedyProposal.objects.filter(complaint=locked, status=RemedyProposal.Status.APPROVED).update(
+        status=RemedyProposal.Status.EXECUTED, executed_at=now
+    )
+    return locked
+
+
+@transaction.atomic
+def consequence_record(
+    *, complaint: Complaint, actor: User, staff: User, kind: str, note: str = ""
+) -> Consequence:
+    """Record a consequence (training, warning …) for a staff member found responsible."""
+    if kind not in Consequence.Kind.values:
+        raise InvalidInput(_("Unknown value."), code="invalid_consequence")
+    locked = lock(complaint)
+    authorize_action(locked, actor, "record_consequence")
+    if staff.company_id != locked.company_id:
+        raise InvalidInput(_("This person does not work here."), code="foreign_staff")
+    consequence = Consequence.objects.create(
+        complaint=locked,
+        staff=staff,
+        kind=kind,
+        note=note.strip(),
+        recorded_by=actor,
+        recorded_at=clock.now(),
+    )
+    event_append(
+        complaint=locked,
+        kind="consequence",
+        actor=actor,
+        data={
+            "consequence": consequence.pk,
+            "staff": staff.pk,
+            "kind": kind,
+            "note": consequence.note,
+        },
+    )
+    save(locked)
+    return consequence

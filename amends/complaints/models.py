@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.transitions import State
+from amends.core.principals import PrincipalKind
 from amends.members.models import Customer, Member
 from amends.orgs.models import Company, Department, Venue
 from amends.workflow.models import Category
@@ -67,8 +68,15 @@ class Complaint(models.Model):
 
     # Intake: who, how, when.
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # Empty when no staff member received it (web form, email, API): the duty owner then holds
+    # first-contact ownership.
     received_by = models.ForeignKey(
-        USER, models.PROTECT, related_name="received_complaints", verbose_name=_("received by")
+        USER,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="received_complaints",
+        verbose_name=_("received by"),
     )
     received_at = models.DateTimeField(_("received at"), db_index=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
@@ -253,9 +261,16 @@ class ComplaintEvent(models.Model):
     )
     seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=40)
+    # Who acted: the principal's kind, its id (user, customer or API key) and its name then.
+    # `actor` is the staff member when the kind is staff.
     actor = models.ForeignKey(
         USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("actor")
     )
+    actor_kind = models.CharField(
+        _("acted as"), max_length=10, choices=PrincipalKind.choices, default=PrincipalKind.SYSTEM
+    )
+    actor_ref = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_name = models.CharField(_("actor name"), max_length=100, blank=True)
     at = models.DateTimeField(_("at"))
     data = models.JSONField(_("data"), default=dict)
     prev_hash = models.CharField(max_length=64)
@@ -294,8 +309,8 @@ class Evidence(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     description = models.CharField(_("description"), max_length=300, blank=True)
-    uploaded_by = models.ForeignKey(
-        USER, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    uploaded_by = models.ForeignKey(  # empty when the customer or an integration uploaded it
+        USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("uploaded by")
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
@@ -420,8 +435,8 @@ class CustomerConsent(models.Model):
     accepted = models.BooleanField(_("accepted"))
     method = models.CharField(_("given by"), max_length=20, choices=Method.choices)
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(
-        USER, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    recorded_by = models.ForeignKey(  # empty when the customer answered themselves
+        USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
     )
     recorded_at = models.DateTimeField(_("recorded at"))
 

@@ -62,3 +62,28 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue.code}:{self.number}"
+
+
+class CustomerCode(models.Model):
+    """A short-lived code sent to a customer's phone or email to prove they are its owner.
+
+    Only an HMAC of the code is kept; it expires after a few minutes and after a few wrong
+    tries, and is used once.
+    """
+
+    customer = models.ForeignKey(
+        Customer, models.CASCADE, related_name="codes", verbose_name=_("customer")
+    )
+    code_hash = models.CharField(max_length=64)
+    sent_to = models.CharField(_("sent to"), max_length=10)  # "phone" or "email"
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer sign-in code")
+        verbose_name_plural = _("customer sign-in codes")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.sent_to}"

@@ -77,6 +77,16 @@ class Venue(models.Model):
         default=7,
         help_text=_("Days after feedback by which the revisit is due."),
     )
+    duty_roles = models.JSONField(
+        _("duty role per channel"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Who owns a complaint that arrives without a staff receiver (web form, email, API), "
+            'by channel, e.g. {"email": "specialist", "web": "front_desk"}. '
+            "Default: the customer-service specialist on duty, balanced by load."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -179,3 +189,42 @@ class RoleGrant(models.Model):
     def __str__(self) -> str:
         where = self.venue.code if self.venue else _("all venues")
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class ApiKey(models.Model):
+    """A key an integration (a venue's app or mini-program, a review-site monitor, a CRM) uses to
+    act through the API, for a company or for one venue, within its scopes.
+
+    Only a SHA-256 of the key is stored; the key itself is shown once, when it is made. The
+    `prefix` (its first characters) lets people tell keys apart.
+    """
+
+    company = models.ForeignKey(
+        Company, models.CASCADE, related_name="api_keys", verbose_name=_("company")
+    )
+    venue = models.ForeignKey(
+        Venue,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        verbose_name=_("venue"),
+        help_text=_("Empty: every venue of the company."),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="apikey_name_per_company")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

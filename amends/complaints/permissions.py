@@ -1,41 +1,86 @@
 """Who may take which action on a complaint: the `who` sets of the transition table, applied to
-a person's roles at the complaint's venue and their relations to it."""
+the principal who acts.
+
+A principal holds tokens on a complaint:
+- a staff member: the roles they hold at the complaint's venue and their relations to it
+  (`receiver`, `owner`, `assignee`, `revisitor`);
+- the customer: `complainant`, on their own complaints only (and only on the one complaint a
+  per-complaint link proves);
+- an API key: `api:<scope>` for each of its scopes, on complaints of its company (and venue);
+- the system: `system`.
+A principal that may not see the complaint at all holds no token, and the services answer as if
+the complaint did not exist.
+"""
 
 from __future__ import annotations
 
 from amends.complaints.models import Complaint, Revisit
 from amends.complaints.transitions import ACTIONS, Action
+from amends.core.principals import Principal, PrincipalKind, as_principal
 from amends.orgs.models import User
 from amends.orgs.selectors import scope_of
 
+Actor = User | Principal
+"""What services accept as `actor`: a principal, or a user (a staff principal)."""
 
-def actor_tokens(complaint: Complaint, actor: User) -> frozenset[str]:
-    """The roles `actor` holds at the complaint's venue and their relations to it (receiver,
-    owner, assignee, revisitor). Empty for an inactive user or another company's."""
-    scope = scope_of(actor)
-    if not actor.is_active or scope.company_id != complaint.company_id:
+COMPLAINANT = "complainant"
+SYSTEM = "system"
+
+
+def api_token(scope: str) -> str:
+    return f"api:{scope}"
+
+
+def can_see(complaint: Complaint, actor: Actor) -> bool:
+    """Whether the principal may know this complaint exists (company, venue, customer)."""
+    p = as_principal(actor)
+    if p.kind == PrincipalKind.SYSTEM:
+        return True
+    if p.company_id != complaint.company_id:
+        return False
+    if p.kind == PrincipalKind.CUSTOMER:
+        return p.ref == complaint.customer_id and p.complaint_id in (None, complaint.pk)
+    if p.kind == PrincipalKind.API_KEY:
+        return p.venue_id in (None, complaint.venue_id)
+    return True
+
+
+def actor_tokens(complaint: Complaint, actor: Actor) -> frozenset[str]:
+    """The tokens `actor` holds on `complaint` (see the module docstring). Empty for an inactive
+    user, another company's principal, or a customer's other complaints."""
+    p = as_principal(actor)
+    if not can_see(complaint, p):
         return frozenset()
-    tokens = set(scope.roles_at(complaint.venue_id))
-    if complaint.received_by_id == actor.pk:
+    if p.kind == PrincipalKind.SYSTEM:
+        return frozenset({SYSTEM})
+    if p.kind == PrincipalKind.CUSTOMER:
+        return frozenset({COMPLAINANT})
+    if p.kind == PrincipalKind.API_KEY:
+        return frozenset(api_token(scope) for scope in p.scopes)
+    user: User = p.user
+    if not user.is_active:
+        return frozenset()
+    tokens = set(scope_of(user).roles_at(complaint.venue_id))
+    if complaint.received_by_id == user.pk:
         tokens.add("receiver")
-    if complaint.owner_id == actor.pk:
+    if complaint.owner_id == user.pk:
         tokens.add("owner")
-    if complaint.assignee_id == actor.pk:
+    if complaint.assignee_id == user.pk:
         tokens.add("assignee")
-    if Revisit.objects.filter(complaint=complaint, assignee=actor, done_at__isnull=True).exists():
+    if Revisit.objects.filter(complaint=complaint, assignee=user, done_at__isnull=True).exists():
         tokens.add("revisitor")
     return frozenset(tokens)
 
 
 def may(
-    complaint: Complaint, actor: User, action: Action, *, tokens: frozenset[str] | None = None
+    complaint: Complaint, actor: Actor, action: Action, *, tokens: frozenset[str] | None = None
 ) -> bool:
-    """Whether `actor` holds a role or relation that `action` allows, on this complaint."""
+    """Whether `actor` holds a role, relation or scope that `action` allows, on this complaint."""
     held = actor_tokens(complaint, actor) if tokens is None else tokens
     return bool(held & action.who)
 
 
-def actions_available(complaint: Complaint, actor: User) -> list[Action]:
+def actions_available(complaint: Complaint, actor: Actor) -> list[Action]:
     """The actions `actor` may take now: allowed for them and possible in the current state.
     One query at most (the revisit relation), however many actions there are."""
     tokens = actor_tokens(complaint, actor)

@@ -40,6 +40,18 @@ def pick_assignee(
     return _by_load(anyone).first()
 
 
+def pick_duty_owner(*, venue: Venue, channel: str, exclude: Iterable[int] = ()) -> User | None:
+    """Who owns a complaint that arrived without a staff receiver (web form, email, API): the
+    least-loaded holder of the venue's duty role for that channel (`Venue.duty_roles`; default
+    the customer-service specialist), else a manager, else a director."""
+    configured = (venue.duty_roles or {}).get(channel) or Role.SPECIALIST
+    for role in dict.fromkeys([configured, Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR]):
+        chosen = pick_assignee(venue=venue, role=role, exclude=exclude)
+        if chosen is not None:
+            return chosen
+    return None
+
+
 def pick_revisitor(complaint: Complaint) -> User | None:
     """A specialist (else a manager) of the venue who neither handled the complaint nor is
     complained about in it."""

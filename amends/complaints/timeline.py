@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.core import clock
+from amends.core.principals import Principal, PrincipalKind, as_principal
 from amends.orgs.models import User
 
 GENESIS = "0" * 64
@@ -41,16 +42,24 @@ def event_hash(
     actor_id: int | None,
     at: datetime,
     data: dict[str, Any],
+    actor_kind: str = "",
+    actor_ref: int | None = None,
+    actor_name: str = "",
 ) -> str:
+    content: dict[str, Any] = {
+        "complaint": complaint_id,
+        "seq": seq,
+        "kind": kind,
+        "actor": actor_id,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "data": data,
+    }
+    # A staff member is named by `actor`, as before principals; anyone else (the customer, an
+    # API key, a named part of the system) is hashed as kind, id and name.
+    if actor_kind not in ("", PrincipalKind.STAFF) and (actor_ref is not None or actor_name):
+        content["principal"] = [actor_kind, actor_ref, actor_name]
     payload = json.dumps(
-        {
-            "complaint": complaint_id,
-            "seq": seq,
-            "kind": kind,
-            "actor": actor_id,
-            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "data": data,
-        },
+        content,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -63,11 +72,12 @@ def event_append(
     *,
     complaint: Complaint,
     kind: str,
-    actor: User | None,
+    actor: User | Principal | None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> ComplaintEvent:
-    """Append one event to `complaint`'s timeline. The caller holds the complaint's row lock."""
+    """Append one event to `complaint`'s timeline. The caller holds the complaint's row lock.
+    `actor` is the principal who acted (a user is a staff principal; None is the system)."""
     last = (
         ComplaintEvent.objects.filter(complaint=complaint)
         .order_by("-seq")
@@ -78,12 +88,17 @@ def event_append(
     prev = last["hash"] if last else GENESIS
     moment = (at or clock.now()).astimezone(UTC)
     clean = normalise(data or {})
-    actor_id = actor.pk if actor is not None else None
+    principal = as_principal(actor)
+    actor_id = principal.ref if principal.is_staff else None
+    name = "" if principal.is_staff else principal.name[:100]
     return ComplaintEvent.objects.create(
         complaint=complaint,
         seq=seq,
         kind=kind,
         actor_id=actor_id,
+        actor_kind=principal.kind,
+        actor_ref=principal.ref,
+        actor_name=name,
         at=moment,
         data=clean,
         prev_hash=prev,
@@ -95,6 +110,9 @@ def event_append(
             actor_id=actor_id,
             at=moment,
             data=clean,
+            actor_kind=principal.kind,
+            actor_ref=principal.ref,
+            actor_name=name,
         ),
     )
 
@@ -126,6 +144,9 @@ def verify_complaint(complaint: Complaint) -> ChainBreak | None:
             actor_id=event.actor_id,
             at=event.at,
             data=event.data,
+            actor_kind=event.actor_kind,
+            actor_ref=event.actor_ref,
+            actor_name=event.actor_name,
         )
         if not hmac.compare_digest(recomputed, event.hash):
             return ChainBreak(

@@ -4,7 +4,8 @@ this table; nothing else changes a complaint's state.
 
 Who may act is a set of tokens: a role held at the complaint's venue (`Role` values), or a
 relation to the complaint — its first-contact `receiver`, its current `owner`, its `assignee`,
-or the `revisitor` named on its open revisit.
+or the `revisitor` named on its open revisit —, `complainant` (the customer, on their own
+complaint), an API key's scope (`api:complaints.comment` …) or `system` (amends itself).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from amends.core.principals import ApiScope
 from amends.orgs.roles import Role
 
 
@@ -55,6 +57,14 @@ R = Role
 SUPERVISORS = frozenset({R.MANAGER, R.DIRECTOR})
 HANDLING = frozenset({"owner", "assignee"}) | SUPERVISORS
 CUSTOMER_FACING = HANDLING | {R.FRONT_DESK, R.SPECIALIST}
+# Principals other than staff.
+COMPLAINANT = "complainant"
+SYSTEM = "system"
+API_COMMENT = f"api:{ApiScope.COMMENT.value}"
+API_CUSTOMER = f"api:{ApiScope.CUSTOMER.value}"
+API_HANDLE = f"api:{ApiScope.HANDLE.value}"
+# The customer's own word on their complaint: in person, on the portal, or through an app.
+CUSTOMER_VOICE = {COMPLAINANT, API_CUSTOMER}
 
 
 @dataclass(frozen=True)
@@ -94,14 +104,14 @@ ACTIONS: dict[str, Action] = {
             _("Acknowledge"),
             {S.RECEIVED},
             {S.ACKNOWLEDGED},
-            {"receiver", R.FRONT_DESK, R.SPECIALIST, *SUPERVISORS},
+            {"receiver", R.FRONT_DESK, R.SPECIALIST, *SUPERVISORS, SYSTEM, API_HANDLE},
         ),
         _a(
             "assign",
             _("Assign"),
             {S.RECEIVED, S.ACKNOWLEDGED, S.ASSIGNED, S.INVESTIGATING},
             {S.ASSIGNED},
-            {"receiver", "owner", R.SPECIALIST, *SUPERVISORS},
+            {"receiver", "owner", R.SPECIALIST, *SUPERVISORS, SYSTEM, API_HANDLE},
             ("assignee",),
         ),
         _a(
@@ -164,7 +174,7 @@ ACTIONS: dict[str, Action] = {
             _("Record the customer's acceptance"),
             {S.APPROVED},
             {S.CUSTOMER_ACCEPTED},
-            CUSTOMER_FACING,
+            CUSTOMER_FACING | CUSTOMER_VOICE,
             ("consent",),
         ),
         _a(
@@ -172,7 +182,7 @@ ACTIONS: dict[str, Action] = {
             _("Record the customer's refusal"),
             {S.APPROVED},
             {S.CUSTOMER_DECLINED},
-            CUSTOMER_FACING,
+            CUSTOMER_FACING | CUSTOMER_VOICE,
             ("reason",),
         ),
         _a(
@@ -211,7 +221,7 @@ ACTIONS: dict[str, Action] = {
             _("Reopen"),
             REOPENABLE,
             {S.INVESTIGATING},
-            {"owner", R.SPECIALIST, *SUPERVISORS},
+            {"owner", R.SPECIALIST, *SUPERVISORS, *CUSTOMER_VOICE},
             ("reason",),
         ),
         _a(
@@ -237,7 +247,7 @@ ACTIONS: dict[str, Action] = {
             _("Escalate"),
             OPEN_STATES,
             set(),
-            {"owner", "assignee", R.SPECIALIST, *SUPERVISORS},
+            {"owner", "assignee", R.SPECIALIST, *SUPERVISORS, API_HANDLE},
             ("reason",),
         ),
         _a(
@@ -260,21 +270,23 @@ ACTIONS: dict[str, Action] = {
             _("Add a note"),
             OPEN_STATES,
             set(),
-            CUSTOMER_FACING | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR},
+            CUSTOMER_FACING
+            | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_COMMENT},
         ),
         _a(
             "add_evidence",
             _("Add evidence"),
             OPEN_STATES,
             set(),
-            CUSTOMER_FACING | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR},
+            CUSTOMER_FACING
+            | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_COMMENT},
         ),
         _a(
             "classify",
             _("Classify"),
             OPEN_STATES - {S.FEEDBACK_GIVEN, S.REVISIT_DONE},
             set(),
-            {"receiver", "owner", "assignee", R.SPECIALIST, *SUPERVISORS},
+            {"receiver", "owner", "assignee", R.SPECIALIST, *SUPERVISORS, API_HANDLE},
         ),
         _a(
             "record_consequence",

@@ -89,3 +89,12 @@ class Principal:
 
 
 SYSTEM = Principal.system()
+
+
+def as_principal(actor: Any) -> Principal:
+    """A principal for `actor`: itself when it is one, a staff principal for a user."""
+    if isinstance(actor, Principal):
+        return actor
+    if actor is None:
+        return SYSTEM
+    return Principal.staff(actor)

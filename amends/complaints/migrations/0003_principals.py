@@ -5,6 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def staff_events(apps, schema_editor):
+    """Events written before principals: an event with an actor was a staff member's."""
+    event = apps.get_model("complaints", "ComplaintEvent")
+    event.objects.filter(actor__isnull=False).update(actor_kind="staff", actor_ref=models.F("actor_id"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -43,4 +49,5 @@ class Migration(migrations.Migration):
             name='uploaded_by',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by'),
         ),
+        migrations.RunPython(staff_events, migrations.RunPython.noop),
     ]

@@ -9,6 +9,7 @@ from amends.complaints.messages import notify_staff
 from amends.complaints.models import (
     Complaint,
 )
+from amends.complaints.permissions import Actor
 from amends.complaints.services.gate import gate, lock
 from amends.complaints.services.investigation import classify
 from amends.complaints.transitions import (
@@ -31,7 +32,7 @@ S = State
 
 
 def assign(
-    complaint: Complaint, *, actor: User, assignee: User, reason: str, automatic: bool = False
+    complaint: Complaint, *, actor: Actor, assignee: User, reason: str, automatic: bool = False
 ) -> Complaint:
     roles = scope_of(assignee).roles_at(complaint.venue_id)
     if (
@@ -74,7 +75,7 @@ def assign(
 def complaint_assign(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     assignee: User,
     reason: str = "",
     expected_version: int | None = None,
@@ -89,7 +90,7 @@ def complaint_assign(
 def complaint_accept(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     category: Category | None = None,
     severity: str = "",
     expected_version: int | None = None,

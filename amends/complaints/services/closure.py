@@ -10,6 +10,7 @@ from amends.complaints.models import (
     Revisit,
     Survey,
 )
+from amends.complaints.permissions import Actor
 from amends.complaints.services.gate import authorize, check_needs, gate, lock, save
 from amends.complaints.services.intake import Intake, complaint_receive
 from amends.complaints.timeline import event_append
@@ -23,7 +24,6 @@ from amends.core.errors import (
     InvalidTransition,
     NotFound,
 )
-from amends.orgs.models import User
 from amends.workflow.taxonomy import Channel
 
 S = State
@@ -34,7 +34,7 @@ S = State
 
 @transaction.atomic
 def complaint_give_feedback(
-    *, complaint: Complaint, actor: User, message: str, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, message: str, expected_version: int | None = None
 ) -> Complaint:
     """Tell the customer the outcome, through the channel the complaint came in. A revisit is
     then scheduled by the venue's policy."""
@@ -46,7 +46,7 @@ def complaint_give_feedback(
 def revisit_record(
     *,
     revisit: Revisit,
-    actor: User,
+    actor: Actor,
     reached: bool,
     method: str,
     satisfied: bool | None = None,
@@ -123,7 +123,7 @@ def revisit_record(
 
 @transaction.atomic
 def complaint_close(
-    *, complaint: Complaint, actor: User, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, expected_version: int | None = None
 ) -> Complaint:
     """Close with the full record; a survey awaits the customer and the retention date is set."""
     locked = lock(complaint, expected_version=expected_version)
@@ -132,7 +132,7 @@ def complaint_close(
 
 @transaction.atomic
 def complaint_reopen(
-    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, reason: str, expected_version: int | None = None
 ) -> Complaint:
     """The customer is not satisfied: back to investigation, with a fresh resolution clock."""
     locked = lock(complaint, expected_version=expected_version)

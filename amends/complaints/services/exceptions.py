@@ -12,7 +12,15 @@ from amends.complaints.messages import notify_customer, notify_staff
 from amends.complaints.models import (
     Complaint,
 )
-from amends.complaints.services.gate import authorize, authorize_action, gate, lock, save
+from amends.complaints.permissions import Actor
+from amends.complaints.services.gate import (
+    authorize,
+    authorize_action,
+    gate,
+    lock,
+    save,
+    staff_of,
+)
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     ACTIONS,
@@ -27,7 +35,6 @@ from amends.core.errors import (
     PermissionDenied,
 )
 from amends.notifications.models import Outbox
-from amends.orgs.models import User
 from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of
 
@@ -39,7 +46,7 @@ S = State
 
 @transaction.atomic
 def complaint_decline(
-    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, reason: str, expected_version: int | None = None
 ) -> Complaint:
     """Decline a malicious or abusive complaint; the reason is required and kept."""
     locked = lock(complaint, expected_version=expected_version)
@@ -48,7 +55,7 @@ def complaint_decline(
 
 @transaction.atomic
 def complaint_merge(
-    *, duplicate: Complaint, into: Complaint, actor: User, reason: str
+    *, duplicate: Complaint, into: Complaint, actor: Actor, reason: str
 ) -> Complaint:
     """Merge `duplicate` into `into`: the survivor carries on, the duplicate is closed as merged,
     and both timelines stay whole, each naming the other."""
@@ -80,7 +87,7 @@ def complaint_merge(
 def escalate(
     complaint: Complaint,
     *,
-    actor: User | None,
+    actor: Actor | None,
     reason: str,
     now: datetime,
     overdue_since: datetime | None = None,
@@ -128,7 +135,7 @@ def escalate(
 
 @transaction.atomic
 def complaint_escalate(
-    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, reason: str, expected_version: int | None = None
 ) -> Complaint:
     locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "escalate", reason.strip())
@@ -143,7 +150,7 @@ def complaint_escalate(
 def complaint_extend_deadline(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     until: datetime,
     reason: str,
     expected_version: int | None = None,
@@ -188,10 +195,10 @@ def complaint_extend_deadline(
 
 @transaction.atomic
 def complaint_set_legal_hold(
-    *, complaint: Complaint, actor: User, hold: bool, reason: str
+    *, complaint: Complaint, actor: Actor, hold: bool, reason: str
 ) -> Complaint:
     """Put a complaint under legal hold (it is never purged) or release it."""
-    scope = scope_of(actor)
+    scope = scope_of(staff_of(actor))
     locked = lock(complaint)
     if scope.company_id != locked.company_id or not scope.has_role(
         locked.venue_id, Role.AUDITOR, Role.DIRECTOR, Role.ADMIN

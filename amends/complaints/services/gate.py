@@ -16,7 +16,7 @@ from amends.complaints.models import (
     Complaint,
     Revisit,
 )
-from amends.complaints.permissions import may
+from amends.complaints.permissions import Actor, can_see, may
 from amends.complaints.requirements import CHECKS
 from amends.complaints.services.followups import revisit_schedule, survey_invite
 from amends.complaints.timeline import event_append
@@ -38,9 +38,9 @@ from amends.core.errors import (
     PermissionDenied,
     StaleVersion,
 )
+from amends.core.principals import as_principal
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
-from amends.orgs.selectors import scope_of
 
 S = State
 
@@ -65,8 +65,22 @@ def lock(complaint: Complaint, *, expected_version: int | None = None) -> Compla
     return locked
 
 
-def authorize(complaint: Complaint, actor: User, action: Action) -> None:
-    if scope_of(actor).company_id != complaint.company_id:
+def user_of(actor: Actor | None) -> User | None:
+    """The staff member acting, or None for the customer, an API key or the system."""
+    principal = as_principal(actor)
+    return principal.user if principal.is_staff else None
+
+
+def staff_of(actor: Actor) -> User:
+    """The staff member acting; anyone else is refused (for steps only staff take)."""
+    user = user_of(actor)
+    if user is None:
+        raise PermissionDenied(_("Only staff may do this."), code="staff_only")
+    return user
+
+
+def authorize(complaint: Complaint, actor: Actor, action: Action) -> None:
+    if not can_see(complaint, actor):
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
     if not may(complaint, actor, action):
         raise PermissionDenied(
@@ -76,14 +90,14 @@ def authorize(complaint: Complaint, actor: User, action: Action) -> None:
         )
 
 
-def check_needs(complaint: Complaint, actor: User, action: Action, reason: str) -> None:
+def check_needs(complaint: Complaint, actor: Actor, action: Action, reason: str) -> None:
     for need in action.needs:
         message = CHECKS[need](complaint, actor, reason)
         if message is not None:
             raise InvalidInput(message, code=f"needs_{need}", action=action.name)
 
 
-def authorize_action(complaint: Complaint, actor: User, name: str, reason: str = "") -> Action:
+def authorize_action(complaint: Complaint, actor: Actor, name: str, reason: str = "") -> Action:
     """For actions that leave the state alone: the state, the actor and the data must fit."""
     action = ACTIONS[name]
     authorize(complaint, actor, action)
@@ -115,7 +129,7 @@ def gate(
     complaint: Complaint,
     *,
     to: str,
-    actor: User,
+    actor: Actor,
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> Complaint:
@@ -176,7 +190,7 @@ def gate(
 
 
 def _on_enter(
-    complaint: Complaint, *, action: Action, actor: User, reason: str, now: datetime
+    complaint: Complaint, *, action: Action, actor: Actor, reason: str, now: datetime
 ) -> list[str]:
     """What entering the new state sets in motion (called by the gate only)."""
     to = complaint.state
@@ -221,7 +235,7 @@ def complaint_transition(
     *,
     complaint: Complaint,
     to: str,
-    actor: User,
+    actor: Actor,
     reason: str = "",
     expected_version: int | None = None,
 ) -> Complaint:

@@ -15,9 +15,10 @@ from amends.complaints.models import (
     Complaint,
     ReferenceCounter,
 )
+from amends.complaints.permissions import Actor
 from amends.complaints.services.assignment import assign
 from amends.complaints.services.followups import alert_urgent
-from amends.complaints.services.gate import gate, warn
+from amends.complaints.services.gate import gate, user_of, warn
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     State,
@@ -27,6 +28,7 @@ from amends.core.errors import (
     InvalidInput,
     PermissionDenied,
 )
+from amends.core.principals import ApiScope, Principal, PrincipalKind, as_principal
 from amends.members.services import customer_find_or_create, member_link
 from amends.orgs.models import Department, User, Venue
 from amends.orgs.roles import INTAKE_ROLES
@@ -106,11 +108,40 @@ def _next_reference(venue: Venue, now: datetime) -> str:
     return f"{venue.code}-{day:%Y%m%d}-{counter.last:04d}"
 
 
+def _authorize_intake(principal: Principal, venue: Venue) -> None:
+    """Staff with an intake role at the venue, an API key with the intake scope for it, or
+    amends itself (its channels) may record a complaint."""
+    if principal.kind == PrincipalKind.SYSTEM:
+        return
+    allowed = principal.company_id == venue.company_id
+    if principal.is_staff:
+        allowed = allowed and scope_of(principal.user).has_role(venue.pk, *INTAKE_ROLES)
+    elif principal.kind == PrincipalKind.API_KEY:
+        allowed = (
+            allowed
+            and principal.venue_id in (None, venue.pk)
+            and ApiScope.INTAKE in principal.scopes
+        )
+    else:
+        allowed = False
+    if not allowed:
+        raise PermissionDenied(
+            _("You may not record complaints for this venue."), code="intake_not_allowed"
+        )
+
+
 @transaction.atomic
 def complaint_receive(
-    *, actor: User, venue: Venue, intake: Intake, acknowledge: bool = True, auto_assign: bool = True
+    *,
+    actor: Actor,
+    venue: Venue,
+    intake: Intake,
+    acknowledge: bool = True,
+    auto_assign: bool = True,
 ) -> Complaint:
-    """Record a new complaint; `actor` is its receiver and first-contact owner.
+    """Record a new complaint. A staff `actor` is its receiver and first-contact owner; when it
+    arrives without one (web form, email, API: the system or an API key), the venue's duty role
+    for the channel owns it (`routing.pick_duty_owner`) and amends itself acknowledges it.
 
     1. Check the actor may record complaints at `venue` and the intake is complete.
     2. Find or create the customer (personal data encrypted, found by blind index).
@@ -119,13 +150,23 @@ def complaint_receive(
        in the routed team is available, assign it to the least loaded of them.
     The complaint is committed before the caller shows the reference (invariant 1).
     """
-    scope = scope_of(actor)
-    if scope.company_id != venue.company_id or not scope.has_role(venue.pk, *INTAKE_ROLES):
-        raise PermissionDenied(
-            _("You may not record complaints for this venue."), code="intake_not_allowed"
-        )
+    principal = as_principal(actor)
+    _authorize_intake(principal, venue)
     now = clock.now()
     _validate_intake(venue=venue, intake=intake, now=now)
+    receiver = user_of(principal)
+    exclude = [intake.subject_staff.pk] if intake.subject_staff else []
+    owner = receiver or routing.pick_duty_owner(
+        venue=venue, channel=intake.channel, exclude=exclude
+    )
+    if owner is None:
+        raise InvalidInput(
+            _("No one at this venue can own the complaint: give someone the specialist role."),
+            code="no_one_on_duty",
+        )
+    # What follows the intake (acknowledgement, assignment) is done by the receiver when a
+    # staff member received it, by amends itself otherwise.
+    follow: Actor = principal if receiver is not None else Principal.system(principal.name)
     customer, _created = customer_find_or_create(
         company=venue.company,
         name=intake.customer_name,
@@ -149,7 +190,7 @@ def complaint_receive(
         reference=_next_reference(venue, now),
         state=S.RECEIVED,
         channel=intake.channel,
-        received_by=actor,
+        received_by=receiver,
         received_at=now,
         language=intake.language,
         customer=customer,
@@ -169,7 +210,7 @@ def complaint_receive(
         psychology=intake.psychology,
         department=department,
         route_role=role,
-        owner=actor,
+        owner=owner,
     )
     warnings = clocks.start(complaint, now=now)
     complaint.save()
@@ -187,22 +228,24 @@ def complaint_receive(
             "role": role,
             "respond_due": complaint.respond_due,
             "resolve_due": complaint.resolve_due,
+            "duty_owner": owner.pk if receiver is None else None,
         },
     )
     warn(complaint, warnings)
     if intake.severity == Severity.URGENT:
         alert_urgent(complaint)
     if acknowledge:
-        complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
+        complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=follow)
     if auto_assign:
         if complaint.state == S.RECEIVED:
             # The customer is told before the hand-off: acknowledgement is only possible from
             # "received", so an automatic assignment always acknowledges first.
-            complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=actor)
-        exclude = [intake.subject_staff.pk] if intake.subject_staff else []
+            complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=follow)
         assignee = routing.pick_assignee(
             venue=venue, role=role, department=department, exclude=exclude
         )
         if assignee is not None:
-            complaint = assign(complaint, actor=actor, assignee=assignee, reason="", automatic=True)
+            complaint = assign(
+                complaint, actor=follow, assignee=assignee, reason="", automatic=True
+            )
     return complaint

@@ -17,8 +17,17 @@ from amends.complaints.models import (
     Evidence,
     Interview,
 )
+from amends.complaints.permissions import Actor
 from amends.complaints.services.followups import alert_urgent
-from amends.complaints.services.gate import authorize_action, gate, lock, save, warn
+from amends.complaints.services.gate import (
+    authorize_action,
+    gate,
+    lock,
+    save,
+    staff_of,
+    user_of,
+    warn,
+)
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     State,
@@ -42,7 +51,9 @@ S = State
 # --- classification and investigation ------------------------------------------------------
 
 
-def _record_changes(complaint: Complaint, actor: User, changes: dict[str, tuple[Any, Any]]) -> None:
+def _record_changes(
+    complaint: Complaint, actor: Actor, changes: dict[str, tuple[Any, Any]]
+) -> None:
     if changes:
         event_append(
             complaint=complaint,
@@ -58,7 +69,7 @@ def _record_changes(complaint: Complaint, actor: User, changes: dict[str, tuple[
 def classify(
     complaint: Complaint,
     *,
-    actor: User,
+    actor: Actor,
     category: Category | None,
     severity: str,
     psychology: str | None,
@@ -93,7 +104,7 @@ def classify(
 def complaint_classify(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     category: Category | None = None,
     severity: str = "",
     psychology: str | None = None,
@@ -113,7 +124,7 @@ _UNSET: Any = object()
 def complaint_record_investigation(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     report: str | None = None,
     validity: str | None = None,
     responsibility: str | None = None,
@@ -168,7 +179,7 @@ def complaint_record_investigation(
 
 
 def _locked_note(
-    complaint: Complaint, *, actor: User, kind: str, data: dict[str, Any], action: str
+    complaint: Complaint, *, actor: Actor, kind: str, data: dict[str, Any], action: str
 ) -> Complaint:
     locked = lock(complaint)
     authorize_action(locked, actor, action)
@@ -179,7 +190,7 @@ def _locked_note(
 
 @transaction.atomic
 def complaint_add_note(
-    *, complaint: Complaint, actor: User, text: str, call: bool = False
+    *, complaint: Complaint, actor: Actor, text: str, call: bool = False
 ) -> Complaint:
     """A note on the timeline; `call=True` records a call with the customer."""
     if not text.strip():
@@ -197,7 +208,7 @@ def complaint_add_note(
 def interview_record(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     interviewee: str,
     interviewee_role: str,
     summary: str,
@@ -221,7 +232,7 @@ def interview_record(
         staff=staff,
         summary=summary.strip(),
         held_at=held_at or clock.now(),
-        recorded_by=actor,
+        recorded_by=staff_of(actor),
     )
     event_append(
         complaint=locked,
@@ -242,7 +253,7 @@ def interview_record(
 def evidence_add(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     name: str,
     stream: IO[bytes],
     size: int,
@@ -268,7 +279,7 @@ def evidence_add(
         size=size,
         sha256=digest.hexdigest(),
         description=description.strip()[:300],
-        uploaded_by=actor,
+        uploaded_by=user_of(actor),
         uploaded_at=clock.now(),
     )
     evidence.file.save(evidence.token + kind.extension, File(stream), save=False)
@@ -294,15 +305,15 @@ def evidence_add(
 
 
 @transaction.atomic
-def complaint_reveal_contact(*, complaint: Complaint, actor: User) -> ContactCard:
+def complaint_reveal_contact(*, complaint: Complaint, actor: Actor) -> ContactCard:
     """Show the customer's personal data unmasked. Allowed to UNMASK_ROLES at the venue; every
     reveal is a timeline event (who looked, when)."""
     from amends.complaints.selectors import complaints_for_actor
 
     locked = lock(complaint)
-    if not complaints_for_actor(actor=actor).filter(pk=locked.pk).exists():
+    if not complaints_for_actor(actor=staff_of(actor)).filter(pk=locked.pk).exists():
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
-    if not scope_of(actor).has_role(locked.venue_id, *UNMASK_ROLES):
+    if not scope_of(staff_of(actor)).has_role(locked.venue_id, *UNMASK_ROLES):
         raise PermissionDenied(
             _("You may not see this customer's personal data."), code="unmask_not_allowed"
         )
@@ -320,7 +331,7 @@ def complaint_reveal_contact(*, complaint: Complaint, actor: User) -> ContactCar
 
 @transaction.atomic
 def complaint_mark_invalid(
-    *, complaint: Complaint, actor: User, reason: str = "", expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, reason: str = "", expected_version: int | None = None
 ) -> Complaint:
     locked = lock(complaint, expected_version=expected_version)
     return gate(locked, to=S.INVALID, actor=actor, reason=reason.strip())
@@ -328,7 +339,7 @@ def complaint_mark_invalid(
 
 @transaction.atomic
 def complaint_explain(
-    *, complaint: Complaint, actor: User, message: str, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, message: str, expected_version: int | None = None
 ) -> Complaint:
     """Tell the customer, politely and with the facts, why the complaint is not founded."""
     locked = lock(complaint, expected_version=expected_version)

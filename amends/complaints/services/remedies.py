@@ -15,6 +15,7 @@ from amends.complaints.models import (
     CustomerConsent,
     RemedyProposal,
 )
+from amends.complaints.permissions import Actor
 from amends.complaints.services.gate import (
     authorize,
     authorize_action,
@@ -22,6 +23,8 @@ from amends.complaints.services.gate import (
     gate,
     lock,
     save,
+    staff_of,
+    user_of,
 )
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
@@ -63,7 +66,7 @@ def _amount(value: Decimal | str | int) -> Decimal:
 def remedy_propose(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     kind: str,
     description: str,
     amount: Decimal | str | int = 0,
@@ -82,7 +85,7 @@ def remedy_propose(
         kind=kind,
         description=description.strip(),
         amount=value,
-        proposed_by=actor,
+        proposed_by=staff_of(actor),
         proposed_at=clock.now(),
     )
     event_append(
@@ -103,15 +106,16 @@ def remedy_propose(
     return proposal
 
 
-def _actor_authority(complaint: Complaint, actor: User) -> Decimal | None:
+def _actor_authority(complaint: Complaint, actor: Actor) -> Decimal | None:
     return authority_of(
-        scope_of(actor).roles_at(complaint.venue_id), authority_limits(company=complaint.company)
+        scope_of(staff_of(actor)).roles_at(complaint.venue_id),
+        authority_limits(company=complaint.company),
     )
 
 
 @transaction.atomic
 def remedy_submit(
-    *, complaint: Complaint, actor: User, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, expected_version: int | None = None
 ) -> Complaint:
     """Submit the draft proposals. Those within the proposer's authority are approved at once;
     the others wait for the lowest role whose limit covers their amount."""
@@ -130,7 +134,7 @@ def remedy_submit(
     ):
         if covers(own, proposal.amount):
             proposal.status = RemedyProposal.Status.APPROVED
-            proposal.decided_by, proposal.decided_at = actor, now
+            proposal.decided_by, proposal.decided_at = staff_of(actor), now
             proposal.decision_comment = ""  # the event records that it was within authority
         else:
             proposal.status = RemedyProposal.Status.PENDING
@@ -153,7 +157,7 @@ def remedy_submit(
     return locked
 
 
-def _decide(proposal: RemedyProposal, *, actor: User, approve: bool, comment: str) -> Complaint:
+def _decide(proposal: RemedyProposal, *, actor: Actor, approve: bool, comment: str) -> Complaint:
     locked = lock(proposal.complaint)
     proposal = RemedyProposal.objects.select_for_update().get(pk=proposal.pk)
     action = ACTIONS["approve" if approve else "reject"]
@@ -170,7 +174,7 @@ def _decide(proposal: RemedyProposal, *, actor: User, approve: bool, comment: st
         )
     proposal.status = RemedyProposal.Status.APPROVED if approve else RemedyProposal.Status.REJECTED
     proposal.decided_by, proposal.decided_at, proposal.decision_comment = (
-        actor,
+        staff_of(actor),
         clock.now(),
         comment.strip(),
     )
@@ -206,14 +210,14 @@ def _decide(proposal: RemedyProposal, *, actor: User, approve: bool, comment: st
 
 
 @transaction.atomic
-def remedy_approve(*, proposal: RemedyProposal, actor: User, comment: str = "") -> Complaint:
+def remedy_approve(*, proposal: RemedyProposal, actor: Actor, comment: str = "") -> Complaint:
     """Approve one pending proposal; the approver's authority must cover its amount. When no
     proposal is left pending, the complaint is approved (or rejected if none was approved)."""
     return _decide(proposal, actor=actor, approve=True, comment=comment)
 
 
 @transaction.atomic
-def remedy_reject(*, proposal: RemedyProposal, actor: User, comment: str) -> Complaint:
+def remedy_reject(*, proposal: RemedyProposal, actor: Actor, comment: str) -> Complaint:
     return _decide(proposal, actor=actor, approve=False, comment=comment)
 
 
@@ -221,7 +225,7 @@ def remedy_reject(*, proposal: RemedyProposal, actor: User, comment: str) -> Com
 def remedy_record_consent(
     *,
     complaint: Complaint,
-    actor: User,
+    actor: Actor,
     accepted: bool,
     method: str,
     note: str = "",
@@ -238,7 +242,7 @@ def remedy_record_consent(
         accepted=accepted,
         method=method,
         note=note.strip(),
-        recorded_by=actor,
+        recorded_by=user_of(actor),
         recorded_at=clock.now(),
     )
     if accepted:
@@ -252,7 +256,7 @@ def remedy_record_consent(
 
 @transaction.atomic
 def remedy_execute(
-    *, complaint: Complaint, actor: User, note: str, expected_version: int | None = None
+    *, complaint: Complaint, actor: Actor, note: str, expected_version: int | None = None
 ) -> Complaint:
     """Record that the approved remedies were carried out."""
     locked = lock(complaint, expected_version=expected_version)
@@ -266,7 +270,7 @@ def remedy_execute(
 
 @transaction.atomic
 def consequence_record(
-    *, complaint: Complaint, actor: User, staff: User, kind: str, note: str = ""
+    *, complaint: Complaint, actor: Actor, staff: User, kind: str, note: str = ""
 ) -> Consequence:
     """Record a consequence (training, warning …) for a staff member found responsible."""
     if kind not in Consequence.Kind.values:
@@ -280,7 +284,7 @@ def consequence_record(
         staff=staff,
         kind=kind,
         note=note.strip(),
-        recorded_by=actor,
+        recorded_by=staff_of(actor),
         recorded_at=clock.now(),
     )
     event_append(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import connection
+from django.db.models.lookups import IsNull
 from django.test import override_settings
 
 from amends.core import crypto
@@ -106,10 +111,13 @@ def test_it_rebuilds_the_cipher_when_the_keys_change(key_a: str, key_b: str) -> 
 
 
 def test_it_explains_missing_or_malformed_keys() -> None:
-    with override_settings(AMENDS_FIELD_KEYS=[]), pytest.raises(ImproperlyConfigured):
+    with (
+        override_settings(AMENDS_FIELD_KEYS=[]),
+        pytest.raises(ImproperlyConfigured, match="must list at least one Fernet key"),
+    ):
         encrypt("x")
     with override_settings(AMENDS_FIELD_KEYS=["not-a-fernet-key"]):
-        with pytest.raises(ImproperlyConfigured) as info:
+        with pytest.raises(ImproperlyConfigured, match="not a valid Fernet key") as info:
             encrypt("x")
         assert "not-a-fernet-key" not in str(info.value)
 
@@ -120,9 +128,31 @@ def test_it_explains_missing_or_malformed_keys() -> None:
 def test_it_gives_the_same_blind_index_for_the_same_value_and_purpose() -> None:
     first = blind_index("+8613800138000", purpose="phone")
     assert first == blind_index("+8613800138000", purpose="phone")
-    assert len(first) == 64
-    assert int(first, 16) >= 0
-    assert "13800138000" not in first
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+
+
+@override_settings(AMENDS_BLIND_INDEX_KEY="amends-known-answer")
+def test_it_keeps_every_stored_blind_index_valid_across_releases() -> None:
+    # Known answers: HMAC-SHA256 under the sub-key HMAC(master, "purpose:<purpose>"). A change
+    # here orphans every phone_index/email_index already in the database.
+    assert blind_index("+8613800138000", purpose="phone") == (
+        "5dbf40f73aea4fbb0e63e658e44dcb12898b08a1a64a77719b579f45fb5dc49a"
+    )
+    assert blind_index("li.na@example.com", purpose="email") == (
+        "d7155c80fe596f2a3f69517c391d21d0536823e98370216c05e3f5a158e475df"
+    )
+    sub_key = hmac.new(b"amends-known-answer", b"purpose:phone", hashlib.sha256).digest()
+    assert blind_index("+8613800138000", purpose="phone") == (
+        hmac.new(sub_key, b"+8613800138000", hashlib.sha256).hexdigest()
+    )
+
+
+def test_it_explains_a_missing_blind_index_key() -> None:
+    with (
+        override_settings(AMENDS_BLIND_INDEX_KEY=""),
+        pytest.raises(ImproperlyConfigured, match="AMENDS_BLIND_INDEX_KEY must be set"),
+    ):
+        blind_index("+8613800138000", purpose="phone")
 
 
 def test_it_separates_blind_indexes_by_purpose() -> None:
@@ -206,7 +236,7 @@ def test_it_refuses_lookups_on_ciphertext_except_isnull() -> None:
             field.get_lookup(name)
     with pytest.raises(FieldError, match="blind-index"):
         field.get_transform("lower")
-    assert field.get_lookup("isnull") is not None
+    assert field.get_lookup("isnull") is IsNull
 
 
 def test_it_deconstructs_for_migrations() -> None:

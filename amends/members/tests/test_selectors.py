@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from amends.conftest import Cast
 from amends.core.errors import InvalidInput
 from amends.members.selectors import (
     ContactCard,
@@ -15,7 +16,7 @@ from amends.members.selectors import (
 from amends.members.services import customer_find_or_create
 
 
-def test_it_masks_the_contact_card_the_way_chinese_customers_know(cast: Cast) -> None:
+def test_it_masks_the_contact_card_the_way_chinese_customers_know(cast: Any) -> None:
     li_na, _created = customer_find_or_create(
         company=cast.company, name="李娜", phone="139 1234 5678", email="Li.Na@example.com"
     )
@@ -24,7 +25,7 @@ def test_it_masks_the_contact_card_the_way_chinese_customers_know(cast: Cast) ->
     )
 
 
-def test_it_shows_the_card_in_clear_only_when_asked_to(cast: Cast) -> None:
+def test_it_shows_the_card_in_clear_only_when_asked_to(cast: Any) -> None:
     li_na, _created = customer_find_or_create(
         company=cast.company, name="李娜", phone="139 1234 5678", email="Li.Na@example.com"
     )
@@ -33,7 +34,7 @@ def test_it_shows_the_card_in_clear_only_when_asked_to(cast: Cast) -> None:
     )
 
 
-def test_it_masks_a_foreign_guest_keeping_the_country_code(cast: Cast) -> None:
+def test_it_masks_a_foreign_guest_keeping_the_country_code(cast: Any) -> None:
     guest, _created = customer_find_or_create(
         company=cast.company, name="Emma Watson", phone="+44 20 7946 0034"
     )
@@ -42,7 +43,7 @@ def test_it_masks_a_foreign_guest_keeping_the_country_code(cast: Cast) -> None:
     )
 
 
-def test_it_masks_nothing_into_something(cast: Cast) -> None:
+def test_it_masks_nothing_into_something(cast: Any) -> None:
     walk_in, _created = customer_find_or_create(company=cast.company, name="欧阳娜娜")
     assert contact_card(walk_in, unmasked=False) == ContactCard(
         name="欧***", phone="", email="", masked=True
@@ -50,7 +51,7 @@ def test_it_masks_nothing_into_something(cast: Cast) -> None:
 
 
 def test_it_finds_customers_by_phone_through_the_blind_index_in_one_query(
-    cast: Cast, django_assert_num_queries
+    cast: Any, django_assert_num_queries
 ) -> None:
     li_na, _created = customer_find_or_create(
         company=cast.company, name="李娜", phone="13912345678"
@@ -63,7 +64,7 @@ def test_it_finds_customers_by_phone_through_the_blind_index_in_one_query(
     assert customers_by_phone(company=cast.company, phone="13700137000") == []
 
 
-def test_it_finds_customers_by_email_whatever_its_case(cast: Cast) -> None:
+def test_it_finds_customers_by_email_whatever_its_case(cast: Any) -> None:
     li_na, _created = customer_find_or_create(
         company=cast.company, name="李娜", email="li.na@example.com"
     )
@@ -83,7 +84,7 @@ def test_it_finds_customers_by_email_whatever_its_case(cast: Cast) -> None:
     ],
 )
 def test_it_refuses_to_search_for_what_is_not_a_phone_or_email(
-    cast: Cast, find, value: str, code: str
+    cast: Any, find, value: str, code: str
 ) -> None:
     kind = "phone" if find is customers_by_phone else "email"
     with pytest.raises(InvalidInput) as refused:

@@ -3,7 +3,9 @@ a cancelled message is never picked up."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
@@ -11,12 +13,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.test import override_settings
 
-from amends.conftest import Cast, local
 from amends.core import clock, crypto
 from amends.notifications.models import Outbox
 from amends.notifications.services import outbox_cancel, outbox_enqueue, outbox_reencrypt
 
-WHEN = local(2026, 11, 20, 10, 0)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)
 
 
 def to_customer(**fields: Any) -> Outbox | None:
@@ -132,7 +134,7 @@ def test_it_refuses_a_message_that_nobody_could_receive() -> None:
     assert letter is not None and letter.recipient_address == ""
 
 
-def test_it_sends_staff_messages_to_the_person_not_an_address(cast: Cast) -> None:
+def test_it_sends_staff_messages_to_the_person_not_an_address(cast: Any) -> None:
     message = to_customer(
         kind=Outbox.Kind.ASSIGNMENT,
         channel=Outbox.Channel.IN_APP,
@@ -173,7 +175,7 @@ def test_it_cancels_pending_messages_so_they_are_never_picked_up() -> None:
     assert keep is not None and drop is not None and sent is not None
     # No delivery worker exists in this layer: mark the row as a worker would after sending.
     Outbox.objects.filter(pk=sent.pk).update(status=Outbox.Status.SENT, sent_at=WHEN)
-    with clock.travel(local(2026, 11, 20, 11, 0)):
+    with clock.travel(datetime(2026, 11, 20, 11, 0, tzinfo=SHANGHAI)):
         assert outbox_cancel(ids=[drop.pk, sent.pk], reason="demo data") == 1
         assert list(due().values_list("pk", flat=True)) == [keep.pk]
     statuses = dict(Outbox.objects.values_list("dedupe_key", "status"))

@@ -86,6 +86,17 @@ def test_it_masks_emails() -> None:
     assert mask_email("li.wei@example.com") == "l***@example.com"
     assert mask_email("") == ""
     assert mask_email("nobody") == "n***"
+    assert mask_email("@example.com") == "***@example.com"
+    assert mask_email("a@b@example.com") == "a***@example.com"  # the last "@" splits
+
+
+def test_it_hides_short_foreign_numbers_entirely() -> None:
+    # Niue has four-digit numbers: nothing of them may show.
+    assert mask_phone("+6837290") == "+683 ****"
+
+
+def test_it_masks_a_chinese_mobile_written_any_way() -> None:
+    assert {mask_phone(raw) for raw in ("13912345678", "+86 139 1234 5678")} == {"139****5678"}
 
 
 @pytest.mark.parametrize(
@@ -93,6 +104,8 @@ def test_it_masks_emails() -> None:
     [
         ("张伟", "张*"),
         ("欧阳娜娜", "欧***"),
+        ("欧阳 娜娜", "欧***"),  # spaces are not characters of the name
+        ("李 Lee", "李***"),  # any Chinese character makes it a Chinese name
         ("张", "*"),
         ("Emma Watson", "E*** W***"),
         ("  emma  ", "e***"),

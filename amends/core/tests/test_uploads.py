@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from amends.core.errors import InvalidInput
 from amends.core.uploads import SNIFF_BYTES, UploadKind, check_upload, safe_filename
@@ -136,11 +137,15 @@ def test_it_checks_size_before_type() -> None:
         assert refused(b"MZ\x90\x00", size=5 * MiB) == "file_too_large"
 
 
-def test_it_says_the_limit_in_the_message() -> None:
+def test_it_says_the_limit_in_the_message_in_the_readers_language() -> None:
     with override_settings(AMENDS_MAX_UPLOAD_MB=3), pytest.raises(InvalidInput) as info:
         sniff(HEADS["png"], size=4 * MiB)
-    assert "3" in str(info.value)
-    assert info.value.params["max_mb"] == 3
+    assert info.value.params == {"max_mb": 3}
+    # The message stays lazy: it is translated for whoever finally reads it.
+    with translation.override("en"):
+        assert str(info.value) == "The file is too large (the limit is 3 MB)."
+    with translation.override("zh-hans"):
+        assert str(info.value) == "文件过大（上限为 3 MB）。"
 
 
 # --- file names ----------------------------------------------------------------------------

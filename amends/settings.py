@@ -156,6 +156,12 @@ STORAGES = {
 # --- domain -------------------------------------------------------------------------------
 AMENDS_RETENTION_YEARS = env_int("AMENDS_RETENTION_YEARS", 3, minimum=1)
 AMENDS_TICK_SECONDS = env_int("AMENDS_TICK_SECONDS", 60, minimum=5)
+
+# --- jobs at scale (Celery) ---------------------------------------------------------------
+# Broker and result backend of `amends worker` / `amends beat`, and the beat lock.
+AMENDS_REDIS_URL = env_str("AMENDS_REDIS_URL", "redis://127.0.0.1:6379/0")
+if not AMENDS_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("AMENDS_REDIS_URL must be redis://…, rediss://… or unix://…")
 AMENDS_DEFAULT_PHONE_REGION = env_str("AMENDS_DEFAULT_PHONE_REGION", "CN")
 
 # --- security -----------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""The time-based work, run once per call of `amends tick` (every minute by the embedded runner,
-by Celery beat at scale).
+"""The time-based work on complaints: reminders, escalations, retention. Each is a job of the
+registry (declared in `complaints/jobs.py`, run on its own schedule by the embedded runner or by
+Celery beat at scale); `tick()` runs all three at once, as tests and the demo do.
 
-Idempotent and safe to run twice at once: candidates are found with one indexed query each, then
-every complaint is handled in its own transaction that locks its row and re-checks the condition
-before acting, so a second runner finds nothing left to do. Outbox rows carry dedupe keys too.
+Each is idempotent and safe to run twice at once: candidates are found with one indexed query,
+then every complaint is handled in its own transaction that locks its row and re-checks the
+condition before acting, so a second runner finds nothing left to do. Outbox rows carry dedupe
+keys too.
 """
 
 from __future__ import annotations
@@ -41,25 +43,49 @@ class TickReport:
 
 
 def tick(*, now: datetime | None = None) -> TickReport:
+    """Reminders, escalations and retention at `now` (default: the clock), in that order."""
     moment = now or clock.now()
-    report = TickReport()
-    with clock.travel(moment):
+    return TickReport(
+        reminders=remind_due(now=moment),
+        escalations=escalate_overdue(now=moment),
+        anonymised=anonymise_expired(now=moment),
+    )
+
+
+def remind_due(*, now: datetime) -> int:
+    """Remind owner and assignee of every open complaint whose reminder time has come; the count."""
+    done = 0
+    with clock.travel(now):
         for pk in Complaint.objects.filter(
-            state__in=list(OPEN_STATES), paused_at__isnull=True, remind_at__lte=moment
+            state__in=list(OPEN_STATES), paused_at__isnull=True, remind_at__lte=now
         ).values_list("pk", flat=True):
-            report.reminders += _remind(pk, moment)
+            done += _remind(pk, now)
+    return done
+
+
+def escalate_overdue(*, now: datetime) -> int:
+    """Take every open complaint whose next escalation time has come one step up the ladder."""
+    done = 0
+    with clock.travel(now):
         for pk in Complaint.objects.filter(
-            state__in=list(OPEN_STATES), paused_at__isnull=True, next_escalation_at__lte=moment
+            state__in=list(OPEN_STATES), paused_at__isnull=True, next_escalation_at__lte=now
         ).values_list("pk", flat=True):
-            report.escalations += _escalate_overdue(pk, moment)
+            done += _escalate_overdue(pk, now)
+    return done
+
+
+def anonymise_expired(*, now: datetime) -> int:
+    """Erase personal data of finished complaints past their retention date (not on hold)."""
+    done = 0
+    with clock.travel(now):
         for pk in Complaint.objects.filter(
             state__in=list(TERMINAL_STATES),
-            retention_until__lt=moment.date(),
+            retention_until__lt=now.date(),
             legal_hold=False,
             anonymised_at__isnull=True,
         ).values_list("pk", flat=True):
-            report.anonymised += _anonymise(pk, moment)
-    return report
+            done += _anonymise(pk, now)
+    return done
 
 
 @transaction.atomic

@@ -1,20 +1,21 @@
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from amends.cli.runner import TickRunner
+from amends.cli.runner import JobRunner
 
 
 class Command(BaseCommand):
-    help = "Serve amends (waitress) and run the time-based jobs in-process every minute."
+    help = "Serve amends (waitress) and run every registered job in-process on its schedule."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument(
-            "--no-jobs", action="store_true", help="Do not run the tick in this process."
+            "--no-jobs",
+            action="store_true",
+            help="Do not run the jobs in this process (Celery runs them).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -24,7 +25,7 @@ class Command(BaseCommand):
 
         runner = None
         if not options["no_jobs"]:
-            runner = TickRunner(settings.AMENDS_TICK_SECONDS)
+            runner = JobRunner()
             runner.start()
         self.stdout.write(
             f"amends is serving on http://{options['host']}:{options['port']}/  (Ctrl-C stops)"

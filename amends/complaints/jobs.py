@@ -1,0 +1,41 @@
+"""The complaints' periodic jobs (see `amends.core.jobs`): each idempotent, each on its own
+schedule. `tick.tick()` runs the three at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from amends.complaints import tick
+from amends.core.jobs import job
+
+EVERY_TICK = timedelta(seconds=settings.AMENDS_TICK_SECONDS)
+
+
+@job(
+    "complaints.remind_due",
+    every=EVERY_TICK,
+    description="Remind owner and assignee when a complaint's reminder time has come.",
+)
+def remind_due(*, now: datetime) -> dict[str, int]:
+    return {"reminders": tick.remind_due(now=now)}
+
+
+@job(
+    "complaints.escalate_overdue",
+    every=EVERY_TICK,
+    description="Take each overdue complaint one step up its escalation ladder.",
+)
+def escalate_overdue(*, now: datetime) -> dict[str, int]:
+    return {"escalations": tick.escalate_overdue(now=now)}
+
+
+@job(
+    "complaints.anonymise_expired",
+    # Retention is counted in days: hourly is prompt enough and keeps the run history short.
+    every=max(EVERY_TICK, timedelta(hours=1)),
+    description="Erase the customer's personal data of finished complaints past retention.",
+)
+def anonymise_expired(*, now: datetime) -> dict[str, int]:
+    return {"anonymised": tick.anonymise_expired(now=now)}

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from amends.cli.demo_data import DEMO_PASSWORD
 from amends.complaints.models import Complaint, ComplaintEvent, Survey
 from amends.complaints.timeline import verify_all
 from amends.core import clock
+from amends.demo import DEMO_PASSWORD
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
 from amends.workflow.taxonomy import Channel

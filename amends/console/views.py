@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,14 +17,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from amends.complaints import selectors, services
+from amends.complaints import catalogue, selectors, services
 from amends.complaints.models import Complaint
-from amends.complaints.permissions import actor_tokens, may
-from amends.complaints.transitions import ACTIONS
+from amends.complaints.permissions import actor_tokens
 from amends.console.forms import (
-    ACTION_FORMS,
     INTAKE_ERROR_FIELDS,
-    ActionForm,
     IntakeForm,
     QueueFilterForm,
 )
@@ -232,23 +228,27 @@ def _complaint_page(
     request: HttpRequest,
     complaint: Complaint,
     *,
-    bound: ActionForm | None = None,
+    bound: catalogue.ActionForm | None = None,
     status: int = 200,
     contact: ContactCard | None = None,
 ) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     tokens = actor_tokens(complaint, actor)
     forms = []
-    for key, form_class in ACTION_FORMS.items():
-        action = ACTIONS[form_class.permission]
-        if key in ("approve", "reject") or complaint.state not in action.sources:
+    for spec in catalogue.available(complaint, actor):
+        if spec.name in ("approve", "reject"):  # shown beside each pending proposal
             continue
-        if not may(complaint, actor, action, tokens=tokens):
-            continue
-        if type(bound) is form_class:
-            forms.append((key, bound))
+        if type(bound) is spec.form:
+            forms.append((spec.name, bound))
         else:
-            forms.append((key, form_class(complaint=complaint, actor=actor, auto_id=f"{key}-%s")))
+            forms.append(
+                (
+                    spec.name,
+                    catalogue.bind(
+                        spec.name, complaint=complaint, actor=actor, auto_id=f"{spec.name}-%s"
+                    ),
+                )
+            )
     remedies = list(selectors.remedies_of(actor=actor, complaint=complaint))
     decidable = selectors.decidable_proposal_ids(actor=actor, complaint=complaint)
     context = {
@@ -283,23 +283,24 @@ def complaint_act(request: HttpRequest, reference: str, name: str) -> HttpRespon
     with the message and the form as it was filled; nothing is written."""
     actor: User = request.user  # type: ignore[assignment]
     complaint = selectors.complaint_get_for_actor(actor=actor, reference=reference)
-    form_class = ACTION_FORMS.get(name)
-    if form_class is None:
+    if name not in catalogue.CATALOGUE:
         raise Http404
-    form = form_class(
-        request.POST, request.FILES, complaint=complaint, actor=actor, auto_id=f"{name}-%s"
+    form = catalogue.bind(
+        name,
+        complaint=complaint,
+        actor=actor,
+        data=request.POST,
+        files=request.FILES,
+        auto_id=f"{name}-%s",
     )
     if not form.is_valid():
         return _complaint_page(request, complaint, bound=form, status=400)
     try:
-        form.run()
+        catalogue.execute(form)
     except DomainError as refused:
         form.add_error(None, str(refused.message))
         messages.error(request, str(refused.message))
         return _complaint_page(request, complaint, bound=form, status=refused.http_status)
-    except ValidationError as invalid:
-        form.add_error(None, invalid)
-        return _complaint_page(request, complaint, bound=form, status=400)
     messages.success(request, _("Done: %(action)s.") % {"action": form.title})
     target = selectors.complaint_get_for_actor(actor=actor, pk=complaint.pk)
     return redirect("console:complaint", reference=target.reference)

@@ -53,6 +53,7 @@ def revisit_record(
     notes: str = "",
     new_issue: str = "",
     final: bool = False,
+    expected_version: int | None = None,
 ) -> Revisit:
     """Record a revisit call or visit.
 
@@ -62,7 +63,7 @@ def revisit_record(
     """
     if method not in Revisit.Method.values:
         raise InvalidInput(_("Say how the revisit was made."), code="invalid_method")
-    locked = lock(revisit.complaint)
+    locked = lock(revisit.complaint, expected_version=expected_version)
     revisit = Revisit.objects.select_for_update().get(pk=revisit.pk)
     if revisit.done_at is not None:
         raise InvalidTransition(_("This revisit is already recorded."), code="revisit_done")

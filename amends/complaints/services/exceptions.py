@@ -55,7 +55,12 @@ def complaint_decline(
 
 @transaction.atomic
 def complaint_merge(
-    *, duplicate: Complaint, into: Complaint, actor: Actor, reason: str
+    *,
+    duplicate: Complaint,
+    into: Complaint,
+    actor: Actor,
+    reason: str,
+    expected_version: int | None = None,
 ) -> Complaint:
     """Merge `duplicate` into `into`: the survivor carries on, the duplicate is closed as merged,
     and both timelines stay whole, each naming the other."""
@@ -63,7 +68,10 @@ def complaint_merge(
         raise InvalidInput(_("A complaint cannot be merged into itself."), code="merge_self")
     # Lock both rows in a fixed order so two opposite merges cannot deadlock.
     first, second = sorted([duplicate, into], key=lambda c: c.pk)
-    locked = {c.pk: lock(c) for c in (first, second)}
+    locked = {
+        c.pk: lock(c, expected_version=expected_version if c.pk == duplicate.pk else None)
+        for c in (first, second)
+    }
     dup, survivor = locked[duplicate.pk], locked[into.pk]
     if survivor.company_id != dup.company_id:
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")

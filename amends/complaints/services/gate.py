@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import clocks
+from amends.complaints import clocks, integrity
 from amends.complaints.messages import notify_customer
 from amends.complaints.models import (
     Complaint,
@@ -115,6 +115,7 @@ def authorize_action(complaint: Complaint, actor: Actor, name: str, reason: str 
 
 def save(complaint: Complaint) -> None:
     complaint.version += 1
+    integrity.seal(complaint)
     complaint.save()
 
 

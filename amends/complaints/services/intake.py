@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import clocks, routing
+from amends.complaints import clocks, integrity, routing
 from amends.complaints.models import (
     Complaint,
     ReferenceCounter,
@@ -213,6 +213,7 @@ def complaint_receive(
         owner=owner,
     )
     warnings = clocks.start(complaint, now=now)
+    integrity.seal(complaint)
     complaint.save()
     event_append(
         complaint=complaint,

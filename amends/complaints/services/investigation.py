@@ -179,9 +179,15 @@ def complaint_record_investigation(
 
 
 def _locked_note(
-    complaint: Complaint, *, actor: Actor, kind: str, data: dict[str, Any], action: str
+    complaint: Complaint,
+    *,
+    actor: Actor,
+    kind: str,
+    data: dict[str, Any],
+    action: str,
+    expected_version: int | None,
 ) -> Complaint:
-    locked = lock(complaint)
+    locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, action)
     event_append(complaint=locked, kind=kind, actor=actor, data=data)
     save(locked)
@@ -190,7 +196,12 @@ def _locked_note(
 
 @transaction.atomic
 def complaint_add_note(
-    *, complaint: Complaint, actor: Actor, text: str, call: bool = False
+    *,
+    complaint: Complaint,
+    actor: Actor,
+    text: str,
+    call: bool = False,
+    expected_version: int | None = None,
 ) -> Complaint:
     """A note on the timeline; `call=True` records a call with the customer."""
     if not text.strip():
@@ -201,6 +212,7 @@ def complaint_add_note(
         kind="call" if call else "note",
         data={"text": text.strip()},
         action="add_note",
+        expected_version=expected_version,
     )
 
 
@@ -214,6 +226,7 @@ def interview_record(
     summary: str,
     held_at: datetime | None = None,
     staff: User | None = None,
+    expected_version: int | None = None,
 ) -> Interview:
     if not interviewee.strip() or not summary.strip():
         raise InvalidInput(
@@ -221,7 +234,7 @@ def interview_record(
         )
     if interviewee_role not in Interview.Role.values:
         raise InvalidInput(_("Unknown value."), code="invalid_interviewee_role")
-    locked = lock(complaint)
+    locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "investigate")
     if staff is not None and staff.company_id != locked.company_id:
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")
@@ -258,10 +271,11 @@ def evidence_add(
     stream: IO[bytes],
     size: int,
     description: str = "",
+    expected_version: int | None = None,
 ) -> Evidence:
     """Attach a file. Its type is sniffed from its first bytes (uploads.check_upload); it is
     stored under a random name; its SHA-256 is kept so the evidence can be shown unaltered."""
-    locked = lock(complaint)
+    locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "add_evidence")
     head = stream.read(uploads.SNIFF_BYTES)
     kind = uploads.check_upload(name, head, size)

@@ -157,8 +157,15 @@ def remedy_submit(
     return locked
 
 
-def _decide(proposal: RemedyProposal, *, actor: Actor, approve: bool, comment: str) -> Complaint:
-    locked = lock(proposal.complaint)
+def _decide(
+    proposal: RemedyProposal,
+    *,
+    actor: Actor,
+    approve: bool,
+    comment: str,
+    expected_version: int | None,
+) -> Complaint:
+    locked = lock(proposal.complaint, expected_version=expected_version)
     proposal = RemedyProposal.objects.select_for_update().get(pk=proposal.pk)
     action = ACTIONS["approve" if approve else "reject"]
     authorize(locked, actor, action)
@@ -210,15 +217,31 @@ def _decide(proposal: RemedyProposal, *, actor: Actor, approve: bool, comment: s
 
 
 @transaction.atomic
-def remedy_approve(*, proposal: RemedyProposal, actor: Actor, comment: str = "") -> Complaint:
+def remedy_approve(
+    *,
+    proposal: RemedyProposal,
+    actor: Actor,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> Complaint:
     """Approve one pending proposal; the approver's authority must cover its amount. When no
     proposal is left pending, the complaint is approved (or rejected if none was approved)."""
-    return _decide(proposal, actor=actor, approve=True, comment=comment)
+    return _decide(
+        proposal, actor=actor, approve=True, comment=comment, expected_version=expected_version
+    )
 
 
 @transaction.atomic
-def remedy_reject(*, proposal: RemedyProposal, actor: Actor, comment: str) -> Complaint:
-    return _decide(proposal, actor=actor, approve=False, comment=comment)
+def remedy_reject(
+    *,
+    proposal: RemedyProposal,
+    actor: Actor,
+    comment: str,
+    expected_version: int | None = None,
+) -> Complaint:
+    return _decide(
+        proposal, actor=actor, approve=False, comment=comment, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -270,12 +293,18 @@ def remedy_execute(
 
 @transaction.atomic
 def consequence_record(
-    *, complaint: Complaint, actor: Actor, staff: User, kind: str, note: str = ""
+    *,
+    complaint: Complaint,
+    actor: Actor,
+    staff: User,
+    kind: str,
+    note: str = "",
+    expected_version: int | None = None,
 ) -> Consequence:
     """Record a consequence (training, warning …) for a staff member found responsible."""
     if kind not in Consequence.Kind.values:
         raise InvalidInput(_("Unknown value."), code="invalid_consequence")
-    locked = lock(complaint)
+    locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "record_consequence")
     if staff.company_id != locked.company_id:
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")

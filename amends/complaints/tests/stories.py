@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from amends.complaints import services
+from amends.complaints.catalogue import perform
 from amends.complaints.models import Complaint, RemedyProposal
 from amends.complaints.transitions import State
 from amends.conftest import Cast
@@ -76,63 +77,64 @@ def drive(
     return c
 
 
+def act(name: str, c: Complaint, actor: Any, **data: Any) -> Any:
+    """Take catalogued action `name` on `c` as `actor` would through any face: the current
+    version is sent with the input."""
+    current = Complaint.objects.get(pk=c.pk)
+    return perform(name, complaint=current, actor=actor, data={"version": current.version, **data})
+
+
 def _step(cast: Cast, c: Complaint, step: str, amount: Decimal) -> Complaint:
     sp = cast.specialist
     if step == S.ACKNOWLEDGED:
-        return services.complaint_transition(complaint=c, to=S.ACKNOWLEDGED, actor=cast.desk)
+        return act("acknowledge", c, cast.desk)
     if step == S.ASSIGNED:
-        return services.complaint_assign(complaint=c, actor=cast.desk, assignee=sp)
+        return act("assign", c, cast.desk, assignee=sp.pk)
     if step == S.INVESTIGATING:
-        return services.complaint_accept(complaint=c, actor=sp)
+        return act("accept", c, sp)
     if step == S.INVALID:
-        c = services.complaint_record_investigation(
-            complaint=c,
-            actor=sp,
+        act(
+            "investigation",
+            c,
+            sp,
             report="监控显示会员自己操作不当。",
             validity="invalid",
             responsibility="customer",
         )
-        return services.complaint_mark_invalid(complaint=c, actor=sp)
+        return act("mark_invalid", c, sp)
     if step == S.EXPLAINED:
-        return services.complaint_explain(
-            complaint=c, actor=sp, message="经查看监控，系操作不当，已为您讲解正确用法。"
-        )
+        return act("explain", c, sp, message="经查看监控，系操作不当，已为您讲解正确用法。")
     if step == S.REMEDY_PROPOSED:
-        c = services.complaint_record_investigation(
-            complaint=c,
-            actor=sp,
+        act(
+            "investigation",
+            c,
+            sp,
             report="教练确实迟到。",
             validity="valid",
             responsibility="staff",
             cause="subjective",
         )
-        services.remedy_propose(
-            complaint=c, actor=sp, kind="refund", description="退还一节课费用", amount=amount
-        )
+        act("propose_remedy", c, sp, kind="refund", description="退还一节课费用", amount=amount)
         return Complaint.objects.get(pk=c.pk)
     if step == S.APPROVAL_PENDING:
-        return services.remedy_submit(complaint=c, actor=sp)
+        return act("submit_remedy", c, sp)
     if step == S.APPROVED:
         if c.state == S.APPROVAL_PENDING:
             approver = cast.manager if amount <= 2000 else cast.director
             for proposal in RemedyProposal.objects.filter(complaint=c, status="pending"):
-                c = services.remedy_approve(proposal=proposal, actor=approver, comment="同意")
+                c = act("approve", c, approver, proposal=proposal.pk, comment="同意")
             return c
-        return services.remedy_submit(complaint=c, actor=sp)
+        return act("submit_remedy", c, sp)
     if step == S.CUSTOMER_ACCEPTED:
-        return services.remedy_record_consent(
-            complaint=c, actor=cast.desk, accepted=True, method="signature"
-        )
+        return act("consent", c, cast.desk, accepted="yes", method="signature")
     if step == S.REMEDY_EXECUTED:
-        return services.remedy_execute(complaint=c, actor=sp, note="已退款")
+        return act("execute", c, sp, note="已退款")
     if step == S.FEEDBACK_GIVEN:
-        return services.complaint_give_feedback(complaint=c, actor=sp, message="已退款并向您致歉。")
+        return act("feedback", c, sp, message="已退款并向您致歉。")
     if step == S.REVISIT_DONE:
         revisit = c.revisits.get(done_at__isnull=True)
-        services.revisit_record(
-            revisit=revisit, actor=revisit.assignee, reached=True, satisfied=True, method="phone"
-        )
+        act("revisit", c, revisit.assignee, reached="yes", satisfied="yes", method="phone")
         return Complaint.objects.get(pk=c.pk)
     if step == S.CLOSED:
-        return services.complaint_close(complaint=c, actor=sp)
+        return act("close", c, sp)
     raise AssertionError(f"no step to {step}")

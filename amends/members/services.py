@@ -69,6 +69,8 @@ def member_link(*, customer: Customer, venue: Venue, number: str, level: str = "
     """Record that `customer` holds membership `number` at `venue` (idempotent)."""
     if venue.company_id != customer.company_id:
         raise InvalidInput("the venue belongs to another company", code="foreign_venue")
+    if not number.strip():
+        raise InvalidInput("a membership number is required", code="member_number_required")
     member, _ = Member.objects.get_or_create(
         venue=venue, number=number.strip(), defaults={"customer": customer, "level": level}
     )

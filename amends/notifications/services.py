@@ -48,7 +48,7 @@ def outbox_enqueue(
                 complaint_id=complaint_id,
                 reference=reference,
                 context=context or {},
-                dedupe_key=dedupe_key,
+                dedupe_key=dedupe_key or None,  # blank is no key: NULLs never collide
                 available_at=now,
                 created_at=now,
             )

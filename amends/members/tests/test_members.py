@@ -73,3 +73,12 @@ def test_the_front_desk_records_the_card_of_a_returning_member_once(cast: Any) -
     )
     assert second.customer_id == without_card.customer_id == first.customer_id
     assert without_card.member_id is None
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_blank_member_number(cast: Any) -> None:
+    li_na, _ = customer_find_or_create(company=cast.company, name="李娜", phone="13912345678")
+    with pytest.raises(InvalidInput) as refused:
+        member_link(customer=li_na, venue=cast.gym, number="   ")
+    assert refused.value.code == "member_number_required"
+    assert not Member.objects.filter(customer=li_na).exists()

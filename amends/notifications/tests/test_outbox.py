@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.test import override_settings
 
@@ -89,12 +89,6 @@ def test_it_writes_every_message_that_has_no_dedupe_key() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="bug: dedupe_key='' is stored as '' (not NULL) in a unique column, so the second "
-    "message without a key raises IntegrityError; outbox_enqueue should store `dedupe_key or None`",
-)
 def test_it_treats_a_blank_dedupe_key_as_none() -> None:
     to_customer(dedupe_key="")
     to_customer(dedupe_key="")

@@ -172,6 +172,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 if AMENDS_ENV == "production":
     SESSION_COOKIE_SECURE = env_bool("AMENDS_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy or load balancer: trust its X-Forwarded-Proto (only when the
+# proxy sets it and clients cannot reach amends around the proxy).
+if env_bool("AMENDS_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("AMENDS_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("AMENDS_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("AMENDS_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("AMENDS_HSTS_PRELOAD", False)
 
 LOGGING = {
     "version": 1,

@@ -55,3 +55,21 @@ def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {list(choices)}, not {value!r}")
     return value
+
+
+def env_secret(name: str) -> str:
+    """A secret from `name`, or from the file named by `name`_FILE (Docker/Kubernetes secrets),
+    with its trailing newline stripped. Setting both is an error; so is a file that cannot be
+    read. "" when neither is set."""
+    value = os.environ.get(name, "")
+    path = os.environ.get(f"{name}_FILE", "")
+    if value and path:
+        raise ImproperlyConfigured(f"set {name} or {name}_FILE, not both")
+    if not path:
+        return value
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImproperlyConfigured(f"{name}_FILE={path} cannot be read: {exc}") from None
+    return text.rstrip("\r\n")

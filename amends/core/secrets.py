@@ -15,6 +15,7 @@ import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
 
 
 def _generate() -> dict[str, str]:
@@ -48,3 +49,31 @@ def load_or_create(path: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as handle:
         json.dump(values, handle, indent=2)
     return values
+
+
+MIN_HMAC_KEY_BYTES = 32
+
+
+def fernet_keys(name: str, raw: str) -> list[str]:
+    """The comma-separated Fernet keys of `raw`, each checked; the error names `name`."""
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    if not keys:
+        raise ImproperlyConfigured(f"{name} holds no key")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"{name}: key {position} is not a Fernet key (32 url-safe base64-encoded bytes; "
+                "make one with Fernet.generate_key())"
+            ) from None
+    return keys
+
+
+def hmac_key(name: str, value: str) -> str:
+    """`value` if it is long enough for HMAC-SHA256 (at least 32 bytes); the error names `name`."""
+    if len(value.encode()) < MIN_HMAC_KEY_BYTES:
+        raise ImproperlyConfigured(
+            f"{name} must be at least {MIN_HMAC_KEY_BYTES} bytes long, not {len(value.encode())}"
+        )
+    return value

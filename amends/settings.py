@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from amends.core import secrets as local_secrets
-from amends.core.env import env_bool, env_choice, env_int, env_list, env_str
+from amends.core.env import env_bool, env_choice, env_int, env_list, env_secret, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 AMENDS_ENV = env_choice("AMENDS_ENV", ("embedded", "production"), "embedded")
@@ -21,7 +21,8 @@ VAR_DIR = Path(env_str("AMENDS_VAR_DIR", str(Path.cwd() / "var"))).resolve()
 
 # --- secrets ------------------------------------------------------------------------------
 _SECRET_NAMES = ("SECRET_KEY", "AMENDS_FIELD_KEYS", "AMENDS_BLIND_INDEX_KEY", "AMENDS_TIMELINE_KEY")
-_from_env = {name: env_str(name) for name in _SECRET_NAMES}
+# Each from NAME, or from the file NAME_FILE names (/run/secrets/…); never both.
+_from_env = {name: env_secret(name) for name in _SECRET_NAMES}
 if all(_from_env.values()):
     _secrets = _from_env
 elif AMENDS_ENV == "production":
@@ -37,9 +38,12 @@ else:
 
 SECRET_KEY = _secrets["SECRET_KEY"]
 # Comma-separated Fernet keys: the first encrypts, all decrypt (MultiFernet), so keys can rotate.
-AMENDS_FIELD_KEYS = [key.strip() for key in _secrets["AMENDS_FIELD_KEYS"].split(",") if key.strip()]
-AMENDS_BLIND_INDEX_KEY = _secrets["AMENDS_BLIND_INDEX_KEY"]
-AMENDS_TIMELINE_KEY = _secrets["AMENDS_TIMELINE_KEY"]
+# Every key is checked now, so a typo stops start-up instead of the first decryption.
+AMENDS_FIELD_KEYS = local_secrets.fernet_keys("AMENDS_FIELD_KEYS", _secrets["AMENDS_FIELD_KEYS"])
+AMENDS_BLIND_INDEX_KEY = local_secrets.hmac_key(
+    "AMENDS_BLIND_INDEX_KEY", _secrets["AMENDS_BLIND_INDEX_KEY"]
+)
+AMENDS_TIMELINE_KEY = local_secrets.hmac_key("AMENDS_TIMELINE_KEY", _secrets["AMENDS_TIMELINE_KEY"])
 
 DEBUG = env_bool("AMENDS_DEBUG", False)
 ALLOWED_HOSTS = env_list("AMENDS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -130,7 +134,17 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Local memory on one node; Redis (Django's own backend) when nodes must share the cache.
+AMENDS_CACHE_URL = env_str("AMENDS_CACHE_URL")
+if AMENDS_CACHE_URL and not AMENDS_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("AMENDS_CACHE_URL must be redis://…, rediss://… or unix://…")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": AMENDS_CACHE_URL}
+        if AMENDS_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # --- i18n and time ------------------------------------------------------------------------
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -148,10 +162,54 @@ MEDIA_ROOT = Path(env_str("AMENDS_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 AMENDS_MAX_UPLOAD_MB = env_int("AMENDS_MAX_UPLOAD_MB", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Evidence files go to the default storage: MEDIA_ROOT (a directory every node shares), or any
+# S3-compatible store (AWS S3, MinIO, Aliyun OSS, Tencent COS …) when AMENDS_S3_BUCKET is set.
+# Files are private: served through amends' access checks, or by short-lived signed URLs.
+AMENDS_S3_BUCKET = env_str("AMENDS_S3_BUCKET")
+_default_storage: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AMENDS_S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AMENDS_S3_BUCKET,
+            "endpoint_url": env_str("AMENDS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AMENDS_S3_REGION") or None,
+            "access_key": env_str("AMENDS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_secret("AMENDS_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env_str("AMENDS_S3_CUSTOM_DOMAIN") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# --- email --------------------------------------------------------------------------------
+# Embedded default: every message is written as a file under var/mail (nothing leaves the
+# machine). AMENDS_EMAIL_HOST set: SMTP.
+AMENDS_EMAIL_HOST = env_str("AMENDS_EMAIL_HOST")
+DEFAULT_FROM_EMAIL = env_str("AMENDS_EMAIL_FROM", "amends@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if AMENDS_EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = AMENDS_EMAIL_HOST
+    EMAIL_PORT = env_int("AMENDS_EMAIL_PORT", 587, minimum=1)
+    EMAIL_HOST_USER = env_str("AMENDS_EMAIL_USER")
+    EMAIL_HOST_PASSWORD = env_secret("AMENDS_EMAIL_PASSWORD")
+    EMAIL_USE_TLS = env_bool("AMENDS_EMAIL_USE_TLS", True)
+    EMAIL_USE_SSL = env_bool("AMENDS_EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured(
+            "AMENDS_EMAIL_USE_TLS (STARTTLS, port 587) and AMENDS_EMAIL_USE_SSL (port 465) "
+            "exclude each other: set one to false"
+        )
+    EMAIL_TIMEOUT = env_int("AMENDS_EMAIL_TIMEOUT", 30, minimum=1)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 
 # --- domain -------------------------------------------------------------------------------
 AMENDS_RETENTION_YEARS = env_int("AMENDS_RETENTION_YEARS", 3, minimum=1)

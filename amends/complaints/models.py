@@ -229,6 +229,13 @@ class Complaint(models.Model):
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
+    # The authenticated head of the timeline (see `complaints/integrity.py`): the last event's
+    # seq and hash, and a keyed seal over the protected fields and the head. Written only by
+    # `integrity.seal` (before every save) and `integrity.head_advance` (after every event).
+    head_seq = models.PositiveIntegerField(default=0, editable=False)
+    head_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    seal = models.CharField(max_length=64, blank=True, default="", editable=False)
+
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
@@ -286,6 +293,57 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}#{self.seq} {self.kind}"
+
+
+class TimelineCheckpoint(models.Model):
+    """One entry of the append-only, HMAC-chained log of timeline heads (`integrity.py`).
+
+    Written periodically by `integrity.checkpoint_write`, never changed: it holds the heads of the
+    complaints whose timeline moved since the previous checkpoint (`TimelineCheckpointEntry`), so
+    a complaint rolled back to an older state, or deleted, after a checkpoint is caught.
+    `hash` = HMAC(checkpoint key, prev_hash + every entry + seq, at, count).
+    """
+
+    seq = models.PositiveIntegerField(unique=True)
+    at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "timeline checkpoint"
+        verbose_name_plural = "timeline checkpoints"
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.at:%Y-%m-%d %H:%M} ({self.count})"
+
+
+class TimelineCheckpointEntry(models.Model):
+    """A complaint's timeline head as it stood at a checkpoint. `complaint_id` is a plain number,
+    not a foreign key, so the entry outlives a complaint row deleted behind the services' back."""
+
+    checkpoint = models.ForeignKey(TimelineCheckpoint, models.PROTECT, related_name="entries")
+    complaint_id = models.BigIntegerField()
+    reference = models.CharField(max_length=40)
+    head_seq = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "timeline checkpoint entry"
+        verbose_name_plural = "timeline checkpoint entries"
+        ordering = ["checkpoint", "complaint_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "complaint_id"], name="checkpoint_entry_per_complaint"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["complaint_id", "-checkpoint"], name="checkpoint_entry_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}@{self.head_seq}"
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -2,16 +2,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from amends.complaints.timeline import verify_all
+from amends.complaints.integrity import verify_all
 
 
 class Command(BaseCommand):
-    help = "Recompute every complaint's hash-chained timeline; report and fail on any break."
+    help = (
+        "Verify every complaint's timeline (hash chain, sealed head, checkpoints and the "
+        "checkpoint file); print one line per break, by reference and kind, and fail on any."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         checked, breaks = verify_all()
         for found in breaks:
-            self.stdout.write(f"BROKEN {found.reference} at event {found.seq}: {found.reason}")
+            self.stdout.write(f"BROKEN {found}")
         self.stdout.write(f"checked {checked} complaints, {len(breaks)} broken")
         if breaks:
-            raise CommandError(f"{len(breaks)} complaint timeline(s) broken")
+            raise CommandError(f"{len(breaks)} timeline break(s) found")

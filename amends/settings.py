@@ -221,6 +221,9 @@ AMENDS_REDIS_URL = env_str("AMENDS_REDIS_URL", "redis://127.0.0.1:6379/0")
 if not AMENDS_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("AMENDS_REDIS_URL must be redis://…, rediss://… or unix://…")
 AMENDS_DEFAULT_PHONE_REGION = env_str("AMENDS_DEFAULT_PHONE_REGION", "CN")
+# Where each timeline checkpoint is also appended (JSON lines); empty: the database only. Put it
+# on append-only storage outside the database's backups, so a restored database is caught.
+AMENDS_CHECKPOINT_FILE = env_str("AMENDS_CHECKPOINT_FILE", "")
 
 # --- security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -25,6 +25,8 @@ from amends.complaints.models import (
     RemedyProposal,
     Revisit,
     Survey,
+    TimelineCheckpoint,
+    TimelineCheckpointEntry,
 )
 from amends.complaints.selectors import complaints_for_actor
 from amends.orgs import admin as orgs_admin
@@ -347,3 +349,35 @@ class ConsequenceAdmin(ComplaintRecordAdmin):
     search_fields = ("=complaint__reference",)
     list_select_related = ("complaint", "staff", "recorded_by")
     ordering = ("-recorded_at", "-pk")
+
+
+# --- timeline checkpoints (integrity.py) ------------------------------------------------------
+
+
+class SuperuserOnly:
+    """Checkpoints span every company: only a superuser sees them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+@admin.register(TimelineCheckpoint)
+class TimelineCheckpointAdmin(SuperuserOnly, orgs_admin.ReadOnlyAdmin):
+    list_display = ("seq", "at", "count", "hash")
+    fields = ("seq", "at", "count", "prev_hash", "hash")
+    date_hierarchy = "at"
+    ordering = ("-seq",)
+    show_full_result_count = False
+
+
+@admin.register(TimelineCheckpointEntry)
+class TimelineCheckpointEntryAdmin(SuperuserOnly, orgs_admin.ReadOnlyAdmin):
+    list_display = ("reference", "checkpoint", "head_seq", "head_hash")
+    fields = ("checkpoint", "complaint_id", "reference", "head_seq", "head_hash")
+    search_fields = ("=reference", "=checkpoint__seq")
+    list_select_related = ("checkpoint",)
+    ordering = ("-checkpoint", "complaint_id")
+    show_full_result_count = False

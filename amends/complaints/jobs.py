@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from amends.complaints import tick
+from amends.complaints import integrity, tick
 from amends.core.jobs import job
 
 EVERY_TICK = timedelta(seconds=settings.AMENDS_TICK_SECONDS)
@@ -39,3 +39,13 @@ def escalate_overdue(*, now: datetime) -> dict[str, int]:
 )
 def anonymise_expired(*, now: datetime) -> dict[str, int]:
     return {"anonymised": tick.anonymise_expired(now=now)}
+
+
+@job(
+    "complaints.timeline_checkpoint",
+    every=timedelta(hours=1),
+    description="Checkpoint the timeline heads that moved, so a rollback or deletion is caught.",
+)
+def timeline_checkpoint(*, now: datetime) -> dict[str, int]:
+    checkpoint = integrity.checkpoint_write(now=now)
+    return {"heads": checkpoint.count if checkpoint else 0}

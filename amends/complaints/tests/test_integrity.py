@@ -366,3 +366,40 @@ def test_the_checkpoint_file_is_itself_authenticated(cast, tmp_path):
         assert found() == [("", Break.CHECKPOINT_ALTERED)]
         path.write_text(text.replace('"count":1', '"count":2'))
         assert found() == [("", Break.CHECKPOINT_ALTERED)]
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_shows_checkpoints_read_only_to_a_superuser_only(cast, admin_client, client):
+    c = drive(cast, S.ASSIGNED)
+    checkpoint = checkpoint_write()
+    assert checkpoint is not None
+    entry = checkpoint.entries.get()
+    pages = [
+        "/admin/complaints/timelinecheckpoint/",
+        f"/admin/complaints/timelinecheckpoint/{checkpoint.pk}/change/",
+        f"/admin/complaints/timelinecheckpointentry/?q={c.reference}",
+        f"/admin/complaints/timelinecheckpointentry/{entry.pk}/change/",
+    ]
+    for page in pages:
+        response = admin_client.get(page)
+        assert response.status_code == 200, page
+    assert c.reference in admin_client.get(pages[2]).content.decode()
+    assert admin_client.post(pages[1], {"seq": 9}).status_code == 403
+    assert admin_client.get("/admin/complaints/timelinecheckpoint/add/").status_code == 403
+    cast.manager.is_staff = True
+    cast.manager.save()
+    client.force_login(cast.manager)
+    assert all(client.get(page).status_code in (302, 403) for page in pages)
+
+
+def test_the_checkpoint_is_an_hourly_job(cast):
+    from amends.core import jobs
+
+    drive(cast, S.ASSIGNED)
+    declared = jobs.get("complaints.timeline_checkpoint")
+    assert declared.every == timedelta(hours=1)
+    assert jobs.run("complaints.timeline_checkpoint").counts == {"heads": 1}
+    assert jobs.run("complaints.timeline_checkpoint").counts == {"heads": 0}
+    assert TimelineCheckpoint.objects.count() == 2

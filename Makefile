@@ -21,7 +21,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/amends migrate --noinput -v0
 	$(BIN)/amends collectstatic --noinput -v0
-	$(BIN)/amends demo
+	$(BIN)/amends demo --host $(HOST) --port $(PORT)
 	$(BIN)/amends serve --host $(HOST) --port $(PORT)
 
 check: install

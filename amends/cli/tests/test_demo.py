@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -9,13 +12,15 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from amends.complaints.models import Complaint, ComplaintEvent, Survey
 from amends.complaints.timeline import verify_all
 from amends.core import clock
+from amends.core import secrets as local_secrets
 from amends.demo import DEMO_PASSWORD
 from amends.notifications.models import Outbox
-from amends.orgs.models import User
+from amends.orgs.models import Company, User
 from amends.workflow.taxonomy import Channel
 
 LOGINS = ("desk", "specialist", "manager", "maintenance", "courses", "director", "auditor", "admin")
@@ -51,7 +56,12 @@ def test_it_builds_logins_and_a_varied_intact_history(demo: str) -> None:
     assert admin.is_staff and admin.is_superuser
     assert not User.objects.get(username="desk").is_superuser
     assert not User.objects.get(username="gym1.coach.wang").has_usable_password()
-    assert "http://127.0.0.1:8000/" in demo
+    assert "http://127.0.0.1:8000/" in demo  # the defaults of `amends serve`
+    # Progress while it works: a line every tenth of the complaints, ending with all of them.
+    progress = [
+        line.strip() for line in demo.splitlines() if line.strip().startswith("complaints ")
+    ]
+    assert progress == [f"complaints {n}/40" for n in range(4, 41, 4)]
 
     complaints = Complaint.objects.all()
     assert complaints.count() == 40
@@ -85,3 +95,63 @@ def test_it_never_leaves_a_demo_message_to_be_sent():
     call_command("demo", complaints=12, stdout=StringIO())
     assert Outbox.objects.exists()
     assert not Outbox.objects.filter(status="pending").exists()
+
+
+@pytest.mark.django_db
+def test_it_prints_the_address_make_run_serves_on() -> None:
+    out = StringIO()
+    call_command("demo", complaints=0, host="192.168.1.20", port=8080, stdout=out)
+    assert "http://192.168.1.20:8080/" in out.getvalue()
+    assert "http://192.168.1.20:8080/admin/" in out.getvalue()
+    assert "8000" not in out.getvalue()
+    # Again (nothing to build): the same logins at the address given this time.
+    out = StringIO()
+    call_command("demo", host="::1", port=9000, stdout=out)
+    assert "already exists" in out.getvalue()
+    assert "http://[::1]:9000/" in out.getvalue()
+    # Served on every interface: this machine reaches it on loopback.
+    out = StringIO()
+    call_command("demo", host="0.0.0.0", port=8001, stdout=out)  # noqa: S104
+    assert "http://127.0.0.1:8001/" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_run_in_production_and_changes_nothing(settings: Any) -> None:
+    settings.AMENDS_ENV = "production"
+    before = _snapshot()
+    with pytest.raises(CommandError, match="refuses to run with AMENDS_ENV=production"):
+        call_command("demo", complaints=12, stdout=StringIO())
+    assert _snapshot() == before
+    assert not Company.objects.filter(code="DEMO").exists()
+
+
+def _amends_demo(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`amends demo` in a fresh process, on a fresh SQLite database that is never migrated."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DATABASE_URL" and not k.startswith(("AMENDS_", "SECRET_KEY"))
+    }
+    clean.update(AMENDS_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="amends.settings")
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "amends", "demo", "--complaints", "5"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_it_exits_non_zero_with_the_reason_when_amends_env_is_production(tmp_path: Path) -> None:
+    # With the secrets set, settings load and the demo itself refuses, before touching the database.
+    keys = local_secrets.load_or_create(tmp_path / "keys.json")
+    done = _amends_demo(tmp_path, AMENDS_ENV="production", **keys)
+    assert done.returncode != 0
+    assert "refuses to run with AMENDS_ENV=production" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "var" / "amends.sqlite3").exists()
+    # Without them, settings stop start-up first: still a failure, naming what is missing.
+    done = _amends_demo(tmp_path, AMENDS_ENV="production")
+    assert done.returncode != 0
+    assert "AMENDS_ENV=production" in done.stderr + done.stdout

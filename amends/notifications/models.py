@@ -29,6 +29,7 @@ class Outbox(models.Model):
         EXPLANATION = "explanation", _("Explanation")
         REVISIT_ASSIGNED = "revisit_assigned", _("Revisit assigned")
         SURVEY_INVITATION = "survey_invitation", _("Survey invitation")
+        SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

@@ -22,8 +22,8 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from amends.orgs.models import Company, Department, RoleGrant, User, Venue
-from amends.orgs.services import department_install_defaults, role_grant_errors
+from amends.orgs.models import ApiKey, Company, Department, RoleGrant, User, Venue
+from amends.orgs.services import api_key_revoke, department_install_defaults, role_grant_errors
 
 # --- building blocks -------------------------------------------------------------------------
 
@@ -271,6 +271,7 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):
                 ),
             },
         ),
+        (_("Complaints without a staff receiver"), {"fields": ("duty_roles",)}),
     )
     inlines = (DepartmentInline,)
 
@@ -295,3 +296,23 @@ class DepartmentAdmin(CompanyScoped, admin.ModelAdmin):
     search_fields = ("code", "name", "venue__code", "venue__name")
     list_select_related = ("venue",)
     ordering = ("venue__code", "code")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(CompanyScoped, admin.ModelAdmin):
+    """API keys are made with `amends api_key create` (the key is shown once); here they are
+    listed and revoked."""
+
+    list_display = ("name", "prefix", "company", "venue", "scopes", "last_used_at", "revoked_at")
+    list_filter = (("company", admin.RelatedOnlyFieldListFilter),)
+    readonly_fields = ("company", "venue", "name", "prefix", "scopes", "created_at", "last_used_at")
+    fields = (*readonly_fields, "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset:
+            api_key_revoke(key=key)

@@ -103,6 +103,15 @@ class Venue(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def clean(self) -> None:
+        duty = self.duty_roles
+        if not isinstance(duty, dict) or not all(
+            isinstance(channel, str) and role in Role.values for channel, role in duty.items()
+        ):
+            raise ValidationError(
+                {"duty_roles": _('Map each channel to a role, e.g. {"web": "specialist"}.')}
+            )
+
 
 class Department(models.Model):
     """A team of a venue that can own complaints: customer service, maintenance, courses …"""

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import time
+import hashlib
+import secrets
+from datetime import time, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from amends.core.errors import InvalidInput
-from amends.orgs.models import Company, Department, RoleGrant, User, Venue
+from amends.core import clock
+from amends.core.errors import InvalidInput, PermissionDenied
+from amends.core.principals import ApiScope, Principal, PrincipalKind
+from amends.orgs.models import ApiKey, Company, Department, RoleGrant, User, Venue
 from amends.orgs.roles import Role
-from amends.orgs.selectors import forget_scope
+from amends.orgs.selectors import forget_scope, scope_of
 
 # The departments every new venue starts with (codes are referenced by the default routing).
 DEFAULT_DEPARTMENTS = (
@@ -141,3 +145,90 @@ def staff_set_language(*, user: User, language: str) -> User:
         user.language = language
         user.save(update_fields=["language"])
     return user
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+API_KEY_PREFIX = "amk_"
+
+
+def _key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    actor: User | None,
+    company: Company,
+    name: str,
+    scopes: list[str],
+    venue: Venue | None = None,
+) -> tuple[ApiKey, str]:
+    """Make an API key for `company` (or one `venue` of it) with `scopes`. Returns the key row
+    and the key itself, which is shown this once and never stored (only its SHA-256 is).
+
+    `actor` must be an administrator or a company-wide director of the company; None is the
+    operator at the command line (`amends api_key`)."""
+    if actor is not None:
+        scope = scope_of(actor)
+        if scope.company_id != company.pk or not (
+            actor.is_superuser or scope.company_roles & {Role.ADMIN, Role.DIRECTOR}
+        ):
+            raise PermissionDenied(_("You may not make API keys."), code="api_key_not_allowed")
+    name = name.strip()
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if not name:
+        raise InvalidInput(_("Name the key after what uses it."), code="api_key_name_required")
+    if not scopes or unknown:
+        raise InvalidInput(
+            _("Choose scopes among: %(scopes)s.") % {"scopes": ", ".join(ApiScope.values)},
+            code="invalid_scope",
+            unknown=unknown,
+        )
+    if venue is not None and venue.company_id != company.pk:
+        raise InvalidInput(_("This venue belongs to another company."), code="foreign_venue")
+    if ApiKey.objects.filter(company=company, name=name).exists():
+        raise InvalidInput(_("A key with this name exists."), code="api_key_name_taken")
+    raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey.objects.create(
+        company=company,
+        venue=venue,
+        name=name,
+        prefix=raw[:12],
+        key_hash=_key_hash(raw),
+        scopes=sorted(set(scopes)),
+    )
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """Revoke a key at once; requests with it are refused from now on."""
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        key.save(update_fields=["revoked_at"])
+    return key
+
+
+def api_key_authenticate(*, raw: str) -> Principal:
+    """The principal of an API key presented by an integration; PermissionDenied for an
+    unknown or revoked key. Records when the key was last used (at most once a minute)."""
+    key = (
+        ApiKey.objects.filter(key_hash=_key_hash(raw.strip()), revoked_at__isnull=True).first()
+        if raw.strip().startswith(API_KEY_PREFIX)
+        else None
+    )
+    if key is None:
+        raise PermissionDenied(_("This API key is not valid."), code="api_key_invalid")
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return Principal(
+        kind=PrincipalKind.API_KEY,
+        ref=key.pk,
+        company_id=key.company_id,
+        name=key.name,
+        venue_id=key.venue_id,
+        scopes=frozenset(key.scopes),
+    )

@@ -13,6 +13,12 @@ Contract of every service here:
 
 from __future__ import annotations
 
+from amends.complaints.services.access import (
+    customer_code_send,
+    customer_code_verify,
+    customer_link_principal,
+    customer_link_token,
+)
 from amends.complaints.services.assignment import complaint_accept, complaint_assign
 from amends.complaints.services.closure import (
     complaint_close,
@@ -71,6 +77,10 @@ __all__ = [
     "complaint_set_legal_hold",
     "complaint_transition",
     "consequence_record",
+    "customer_code_send",
+    "customer_code_verify",
+    "customer_link_principal",
+    "customer_link_token",
     "evidence_add",
     "interview_record",
     "remedy_approve",

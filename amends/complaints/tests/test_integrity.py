@@ -403,3 +403,20 @@ def test_the_checkpoint_is_an_hourly_job(cast):
     assert jobs.run("complaints.timeline_checkpoint").counts == {"heads": 1}
     assert jobs.run("complaints.timeline_checkpoint").counts == {"heads": 0}
     assert TimelineCheckpoint.objects.count() == 2
+
+
+def test_verification_runs_a_fixed_number_of_queries_whatever_the_number_of_complaints(cast):
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert verify_all()[1] == []
+        return len(captured)
+
+    drive(cast, S.ASSIGNED)
+    checkpoint_write()
+    few = queries()
+    for _ in range(3):
+        drive(cast, S.INVESTIGATING)
+    checkpoint_write()
+    assert queries() == few

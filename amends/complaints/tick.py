@@ -17,11 +17,11 @@ from datetime import datetime
 from django.db import transaction
 
 from amends.complaints import clocks
+from amends.complaints.events import Anonymised, Reminder, record
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import Complaint
 from amends.complaints.services.exceptions import escalate
 from amends.complaints.services.gate import lock, save
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
 from amends.core import clock
 from amends.notifications.models import Outbox
@@ -96,12 +96,7 @@ def _remind(pk: int, now: datetime) -> int:
     due = clocks.active_due(complaint)
     complaint.remind_at = None
     save(complaint)
-    event_append(
-        complaint=complaint,
-        kind="reminder",
-        actor=None,
-        data={"due": due, "owner": complaint.owner_id},
-    )
+    record(complaint, None, Reminder(due=due, owner=complaint.owner_id))
     notify_staff(
         complaint,
         user=complaint.owner,
@@ -156,10 +151,5 @@ def _anonymise(pk: int, now: datetime) -> int:
         customer.save()
     complaint.anonymised_at = now
     save(complaint)
-    event_append(
-        complaint=complaint,
-        kind="anonymised",
-        actor=None,
-        data={"customer_erased": not still_needed},
-    )
+    record(complaint, None, Anonymised(customer_erased=not still_needed))
     return 1

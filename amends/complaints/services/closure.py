@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints.events import FollowUpOpened, RevisitAttempt, SurveyAnswered, record
 from amends.complaints.models import (
     Complaint,
     Revisit,
@@ -13,7 +14,6 @@ from amends.complaints.models import (
 from amends.complaints.permissions import Actor
 from amends.complaints.services.gate import authorize, check_needs, gate, lock, save
 from amends.complaints.services.intake import Intake, complaint_receive
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     ACTIONS,
     State,
@@ -79,11 +79,8 @@ def revisit_record(
     revisit.notes = "\n".join(filter(None, [revisit.notes, notes.strip()]))
     if not reached and not final:
         revisit.save()
-        event_append(
-            complaint=locked,
-            kind="revisit_attempt",
-            actor=actor,
-            data={"revisit": revisit.pk, "method": method, "notes": notes.strip()},
+        record(
+            locked, actor, RevisitAttempt(revisit=revisit.pk, method=method, notes=notes.strip())
         )
         save(locked)
         return revisit
@@ -113,12 +110,7 @@ def revisit_record(
             ),
         )
         Complaint.objects.filter(pk=follow_up.pk).update(follows=locked)
-        event_append(
-            complaint=locked,
-            kind="follow_up_opened",
-            actor=actor,
-            data={"reference": follow_up.reference},
-        )
+        record(locked, actor, FollowUpOpened(reference=follow_up.reference))
     return revisit
 
 
@@ -154,10 +146,9 @@ def survey_answer(*, token: str, satisfaction: int, nps: int, comment: str = "")
     survey.satisfaction, survey.nps, survey.comment = satisfaction, nps, comment.strip()[:2000]
     survey.answered_at = clock.now()
     survey.save()
-    event_append(
-        complaint=locked,
-        kind="survey_answered",
-        actor=None,
-        data={"satisfaction": satisfaction, "nps": nps, "comment": survey.comment},
+    record(
+        locked,
+        None,
+        SurveyAnswered(satisfaction=satisfaction, nps=nps, comment=survey.comment),
     )
     return survey

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks, routing
+from amends.complaints.events import DeadlineExtended, Escalated, LegalHold, MergedFrom, record
 from amends.complaints.messages import notify_customer, notify_staff
 from amends.complaints.models import (
     Complaint,
@@ -21,7 +22,6 @@ from amends.complaints.services.gate import (
     save,
     staff_of,
 )
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     ACTIONS,
     OPEN_STATES,
@@ -82,12 +82,7 @@ def complaint_merge(
     authorize(survivor, actor, ACTIONS["merge"])
     dup.merged_into = survivor
     gate(dup, to=S.MERGED, actor=actor, reason=reason.strip(), data={"into": survivor.reference})
-    event_append(
-        complaint=survivor,
-        kind="merged_from",
-        actor=actor,
-        data={"duplicate": dup.reference, "reason": reason.strip()},
-    )
+    record(survivor, actor, MergedFrom(duplicate=dup.reference, reason=reason.strip()))
     save(survivor)
     return survivor
 
@@ -117,18 +112,17 @@ def escalate(
         (max(step, due) if due is not None else step) if level < len(ESCALATION_LADDER) else None
     )
     save(complaint)
-    event_append(
-        complaint=complaint,
-        kind="escalated",
-        actor=actor,
-        data={
-            "level": level,
-            "role": ESCALATION_LADDER[level - 1],
-            "to": target.pk if target else None,
-            "reason": reason,
-            "automatic": actor is None,
-            "overdue_since": overdue_since,
-        },
+    record(
+        complaint,
+        actor,
+        Escalated(
+            level=level,
+            role=ESCALATION_LADDER[level - 1],
+            to=target.pk if target else None,
+            reason=reason,
+            automatic=actor is None,
+            overdue_since=overdue_since,
+        ),
     )
     if target is not None:
         notify_staff(
@@ -186,11 +180,10 @@ def complaint_extend_deadline(
     locked.extension_count += 1
     clocks.arm(locked, now=now)
     save(locked)
-    event_append(
-        complaint=locked,
-        kind="deadline_extended",
-        actor=actor,
-        data={"deadline": field, "before": current, "after": until, "reason": reason.strip()},
+    record(
+        locked,
+        actor,
+        DeadlineExtended(deadline=field, before=current, after=until, reason=reason.strip()),
     )
     notify_customer(
         locked,
@@ -219,10 +212,5 @@ def complaint_set_legal_hold(
     if locked.legal_hold != hold:
         locked.legal_hold = hold
         save(locked)
-        event_append(
-            complaint=locked,
-            kind="legal_hold",
-            actor=actor,
-            data={"hold": hold, "reason": reason.strip()},
-        )
+        record(locked, actor, LegalHold(hold=hold, reason=reason.strip()))
     return locked

@@ -6,13 +6,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from amends.complaints import routing
+from amends.complaints.events import RevisitScheduled, record
 from amends.complaints.messages import notify_customer, notify_staff
 from amends.complaints.models import (
     Complaint,
     Revisit,
     Survey,
 )
-from amends.complaints.timeline import event_append
 from amends.notifications.models import Outbox
 from amends.orgs.roles import Role
 from amends.orgs.selectors import users_with_role
@@ -35,15 +35,14 @@ def revisit_schedule(complaint: Complaint, *, now: datetime) -> None:
         assignee=revisitor,
         due_at=now + timedelta(days=complaint.venue.revisit_days),
     )
-    event_append(
-        complaint=complaint,
-        kind="revisit_scheduled",
-        actor=None,
-        data={
-            "revisit": revisit.pk,
-            "assignee": revisitor.pk if revisitor else None,
-            "due": revisit.due_at,
-        },
+    record(
+        complaint,
+        None,
+        RevisitScheduled(
+            revisit=revisit.pk,
+            assignee=revisitor.pk if revisitor else None,
+            due=revisit.due_at,
+        ),
     )
     if revisitor is not None:
         notify_staff(

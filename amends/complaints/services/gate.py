@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks, integrity
+from amends.complaints.events import CalendarWarning, HandoffAccepted, Transition, record
 from amends.complaints.messages import notify_customer
 from amends.complaints.models import (
     Complaint,
@@ -19,7 +20,6 @@ from amends.complaints.models import (
 from amends.complaints.permissions import Actor, can_see, may
 from amends.complaints.requirements import CHECKS
 from amends.complaints.services.followups import revisit_schedule, survey_invite
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     ACTIONS,
     RESOLUTION_STATES,
@@ -121,9 +121,7 @@ def save(complaint: Complaint) -> None:
 
 def warn(complaint: Complaint, warnings: list[str]) -> None:
     if warnings:
-        event_append(
-            complaint=complaint, kind="calendar_warning", actor=None, data={"warnings": warnings}
-        )
+        record(complaint, None, CalendarWarning(warnings=warnings))
 
 
 def gate(
@@ -170,19 +168,17 @@ def gate(
     else:
         clocks.arm(complaint, now=now)
     save(complaint)
-    event_append(
-        complaint=complaint,
-        kind="transition",
-        actor=actor,
-        data={"action": action.name, "from": source, "to": to, "reason": reason, **(data or {})},
+    record(
+        complaint,
+        actor,
+        Transition(action=action.name, from_=source, to=to, reason=reason, **(data or {})),
     )
     # What the transition set in motion is recorded after it, in the order it happened.
     if complaint.owner_id != previous_owner:
-        event_append(
-            complaint=complaint,
-            kind="handoff_accepted",
-            actor=actor,
-            data={"from_owner": previous_owner, "to_owner": complaint.owner_id},
+        record(
+            complaint,
+            actor,
+            HandoffAccepted(from_owner=previous_owner, to_owner=complaint.owner_id),
         )
     if to == S.FEEDBACK_GIVEN:
         revisit_schedule(complaint, now=now)

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks, integrity, routing
+from amends.complaints.events import Received, record
 from amends.complaints.models import (
     Complaint,
     ReferenceCounter,
@@ -19,7 +20,6 @@ from amends.complaints.permissions import Actor
 from amends.complaints.services.assignment import assign
 from amends.complaints.services.followups import alert_urgent
 from amends.complaints.services.gate import gate, user_of, warn
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     State,
 )
@@ -215,22 +215,21 @@ def complaint_receive(
     warnings = clocks.start(complaint, now=now)
     integrity.seal(complaint)
     complaint.save()
-    event_append(
-        complaint=complaint,
-        kind="received",
-        actor=actor,
-        data={
-            "reference": complaint.reference,
-            "channel": complaint.channel,
-            "customer": customer.pk,
-            "category": intake.category.code if intake.category else "",
-            "severity": intake.severity,
-            "department": department.code if department else "",
-            "role": role,
-            "respond_due": complaint.respond_due,
-            "resolve_due": complaint.resolve_due,
-            "duty_owner": owner.pk if receiver is None else None,
-        },
+    record(
+        complaint,
+        actor,
+        Received(
+            reference=complaint.reference,
+            channel=complaint.channel,
+            customer=customer.pk,
+            category=intake.category.code if intake.category else "",
+            severity=intake.severity,
+            department=department.code if department else "",
+            role=role,
+            respond_due=complaint.respond_due,
+            resolve_due=complaint.resolve_due,
+            duty_owner=owner.pk if receiver is None else None,
+        ),
     )
     warn(complaint, warnings)
     if intake.severity == Severity.URGENT:

@@ -12,6 +12,16 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks
+from amends.complaints.events import (
+    Call,
+    EvidenceAdded,
+    FieldsChanged,
+    InterviewHeld,
+    Note,
+    Payload,
+    PersonalDataViewed,
+    record,
+)
 from amends.complaints.models import (
     Complaint,
     Evidence,
@@ -28,7 +38,6 @@ from amends.complaints.services.gate import (
     user_of,
     warn,
 )
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     State,
 )
@@ -55,15 +64,7 @@ def _record_changes(
     complaint: Complaint, actor: Actor, changes: dict[str, tuple[Any, Any]]
 ) -> None:
     if changes:
-        event_append(
-            complaint=complaint,
-            kind="fields_changed",
-            actor=actor,
-            data={
-                field: {"before": before, "after": after}
-                for field, (before, after) in changes.items()
-            },
-        )
+        record(complaint, actor, FieldsChanged(changes=changes))
 
 
 def classify(
@@ -182,14 +183,13 @@ def _locked_note(
     complaint: Complaint,
     *,
     actor: Actor,
-    kind: str,
-    data: dict[str, Any],
+    payload: Payload,
     action: str,
     expected_version: int | None,
 ) -> Complaint:
     locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, action)
-    event_append(complaint=locked, kind=kind, actor=actor, data=data)
+    record(locked, actor, payload)
     save(locked)
     return locked
 
@@ -209,8 +209,7 @@ def complaint_add_note(
     return _locked_note(
         complaint,
         actor=actor,
-        kind="call" if call else "note",
-        data={"text": text.strip()},
+        payload=Call(text=text.strip()) if call else Note(text=text.strip()),
         action="add_note",
         expected_version=expected_version,
     )
@@ -247,16 +246,15 @@ def interview_record(
         held_at=held_at or clock.now(),
         recorded_by=staff_of(actor),
     )
-    event_append(
-        complaint=locked,
-        kind="interview",
-        actor=actor,
-        data={
-            "interview": interview.pk,
-            "interviewee": interview.interviewee,
-            "role": interviewee_role,
-            "summary": interview.summary,
-        },
+    record(
+        locked,
+        actor,
+        InterviewHeld(
+            interview=interview.pk,
+            interviewee=interview.interviewee,
+            role=interviewee_role,
+            summary=interview.summary,
+        ),
     )
     save(locked)
     return interview
@@ -299,17 +297,16 @@ def evidence_add(
     evidence.file.save(evidence.token + kind.extension, File(stream), save=False)
     try:
         evidence.save()
-        event_append(
-            complaint=locked,
-            kind="evidence",
-            actor=actor,
-            data={
-                "evidence": evidence.pk,
-                "name": evidence.original_name,
-                "type": kind.content_type,
-                "size": size,
-                "sha256": evidence.sha256,
-            },
+        record(
+            locked,
+            actor,
+            EvidenceAdded(
+                evidence=evidence.pk,
+                name=evidence.original_name,
+                type=kind.content_type,
+                size=size,
+                sha256=evidence.sha256,
+            ),
         )
         save(locked)
     except Exception:
@@ -331,12 +328,7 @@ def complaint_reveal_contact(*, complaint: Complaint, actor: Actor) -> ContactCa
         raise PermissionDenied(
             _("You may not see this customer's personal data."), code="unmask_not_allowed"
         )
-    event_append(
-        complaint=locked,
-        kind="personal_data_viewed",
-        actor=actor,
-        data={"customer": locked.customer_id},
-    )
+    record(locked, actor, PersonalDataViewed(customer=locked.customer_id))
     return contact_card(locked.customer, unmasked=True)
 
 

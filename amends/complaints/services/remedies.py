@@ -8,6 +8,13 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints.events import (
+    ConsequenceRecorded,
+    RemedyApproved,
+    RemedyProposed,
+    RemedyRejected,
+    record,
+)
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import (
     Complaint,
@@ -26,7 +33,6 @@ from amends.complaints.services.gate import (
     staff_of,
     user_of,
 )
-from amends.complaints.timeline import event_append
 from amends.complaints.transitions import (
     ACTIONS,
     State,
@@ -88,16 +94,12 @@ def remedy_propose(
         proposed_by=staff_of(actor),
         proposed_at=clock.now(),
     )
-    event_append(
-        complaint=locked,
-        kind="remedy_proposed",
-        actor=actor,
-        data={
-            "proposal": proposal.pk,
-            "kind": kind,
-            "amount": value,
-            "description": proposal.description,
-        },
+    record(
+        locked,
+        actor,
+        RemedyProposed(
+            proposal=proposal.pk, kind=kind, amount=value, description=proposal.description
+        ),
     )
     if locked.state == S.REMEDY_PROPOSED:
         save(locked)
@@ -186,15 +188,11 @@ def _decide(
         comment.strip(),
     )
     proposal.save()
-    event_append(
-        complaint=locked,
-        kind="remedy_approved" if approve else "remedy_rejected",
-        actor=actor,
-        data={
-            "proposal": proposal.pk,
-            "amount": proposal.amount,
-            "comment": proposal.decision_comment,
-        },
+    decision = RemedyApproved if approve else RemedyRejected
+    record(
+        locked,
+        actor,
+        decision(proposal=proposal.pk, amount=proposal.amount, comment=proposal.decision_comment),
     )
     remaining = RemedyProposal.objects.filter(
         complaint=locked, status=RemedyProposal.Status.PENDING
@@ -316,16 +314,12 @@ def consequence_record(
         recorded_by=staff_of(actor),
         recorded_at=clock.now(),
     )
-    event_append(
-        complaint=locked,
-        kind="consequence",
-        actor=actor,
-        data={
-            "consequence": consequence.pk,
-            "staff": staff.pk,
-            "kind": kind,
-            "note": consequence.note,
-        },
+    record(
+        locked,
+        actor,
+        ConsequenceRecorded(
+            consequence=consequence.pk, staff=staff.pk, kind=kind, note=consequence.note
+        ),
     )
     save(locked)
     return consequence

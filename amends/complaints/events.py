@@ -1,0 +1,693 @@
+"""The catalogue of timeline events: every kind declared once (STYLE §11, after Saleor's
+`order/events.py`).
+
+For each kind there is
+
+- an `EventKind` value (the code stored in `ComplaintEvent.kind`, with an English label);
+- a frozen dataclass payload whose fields are the keys stored in `ComplaintEvent.data` — the
+  same keys as before the catalogue, so existing chains and readers keep working;
+- an `EventSpec` in `EVENTS`: the payload class, whether the customer may see it (and why), and
+  the renderer that tells it in words (`narrative.tell` calls it).
+
+`record(complaint, actor, payload)` is the one way to write an event: the kind follows from the
+payload's class, the payload checks its own field types, and `timeline.event_append` chains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from types import NoneType, UnionType
+from typing import Any, Protocol, Self, Union, get_args, get_origin, get_type_hints
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from amends.complaints.models import Complaint, ComplaintEvent, CustomerConsent, RemedyProposal
+from amends.complaints.timeline import event_append
+from amends.complaints.transitions import ACTIONS, State
+from amends.core.principals import Principal
+from amends.orgs.models import User
+from amends.orgs.roles import Role
+from amends.workflow.taxonomy import Channel
+
+S = State
+
+
+class EventKind(models.TextChoices):
+    RECEIVED = "received", gettext_lazy("Received")
+    TRANSITION = "transition", gettext_lazy("State changed")
+    HANDOFF_ACCEPTED = "handoff_accepted", gettext_lazy("Hand-off accepted")
+    CALENDAR_WARNING = "calendar_warning", gettext_lazy("Calendar warning")
+    FIELDS_CHANGED = "fields_changed", gettext_lazy("Details changed")
+    NOTE = "note", gettext_lazy("Note")
+    CALL = "call", gettext_lazy("Call with the customer")
+    INTERVIEW = "interview", gettext_lazy("Interview")
+    EVIDENCE = "evidence", gettext_lazy("Evidence")
+    PERSONAL_DATA_VIEWED = "personal_data_viewed", gettext_lazy("Personal data viewed")
+    REMEDY_PROPOSED = "remedy_proposed", gettext_lazy("Remedy proposed")
+    REMEDY_APPROVED = "remedy_approved", gettext_lazy("Remedy approved")
+    REMEDY_REJECTED = "remedy_rejected", gettext_lazy("Remedy rejected")
+    CONSEQUENCE = "consequence", gettext_lazy("Consequence")
+    REVISIT_SCHEDULED = "revisit_scheduled", gettext_lazy("Revisit scheduled")
+    REVISIT_ATTEMPT = "revisit_attempt", gettext_lazy("Revisit attempt")
+    FOLLOW_UP_OPENED = "follow_up_opened", gettext_lazy("Follow-up complaint opened")
+    SURVEY_ANSWERED = "survey_answered", gettext_lazy("Survey answered")
+    MERGED_FROM = "merged_from", gettext_lazy("Duplicate merged in")
+    ESCALATED = "escalated", gettext_lazy("Escalated")
+    DEADLINE_EXTENDED = "deadline_extended", gettext_lazy("Deadline extended")
+    LEGAL_HOLD = "legal_hold", gettext_lazy("Legal hold")
+    REMINDER = "reminder", gettext_lazy("Reminder")
+    ANONYMISED = "anonymised", gettext_lazy("Personal data erased")
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+
+def _meta(
+    *, key: str = "", staff: bool = False, optional: bool = False, group: str = ""
+) -> dict[str, Any]:
+    """A payload field's metadata. `key`: the stored JSON key when it is not the field's name.
+    `staff`: the value is a staff member's id (the narrative resolves it to a name). `optional`:
+    the key is left out when the value is None — unless `group` names a field that was
+    written."""
+    return {"key": key, "staff": staff, "optional": optional, "group": group}
+
+
+def _optional(*, staff: bool = False, group: str = "") -> Any:
+    return field(default=None, metadata=_meta(staff=staff, optional=True, group=group))
+
+
+def _staff(default: Any) -> Any:
+    return field(default=default, metadata=_meta(staff=True))
+
+
+class Payload:
+    """The base of every payload. The constructor refuses a value of the wrong type
+    (`TypeError`), as it refuses an unknown field; `data()` is what is stored, `load()` reads a
+    stored event back (leniently: a key missing from an old event takes a blank value)."""
+
+    def __post_init__(self) -> None:
+        for name, hint in _hints(type(self)).items():
+            value = getattr(self, name)
+            if not _fits(value, hint):
+                raise TypeError(f"{type(self).__name__}.{name}: {value!r} is not {_show(hint)}")
+
+    def data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        written: set[str] = set()
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            meta = f.metadata
+            if meta.get("optional") and value is None and meta.get("group") not in written:
+                continue
+            out[meta.get("key") or f.name] = value
+            written.add(f.name)
+        return out
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Self:
+        hints = _hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            key = f.metadata.get("key") or f.name
+            if key in data:
+                values[f.name] = _coerce(data[key], hints[f.name])
+            elif f.default is MISSING:
+                values[f.name] = _blank(hints[f.name])
+        return cls(**values)
+
+    def staff_ids(self) -> set[int]:
+        """The staff ids this payload names (to be resolved to names in one query)."""
+        return {
+            value
+            for f in fields(self)  # type: ignore[arg-type]
+            if f.metadata.get("staff") and isinstance(value := getattr(self, f.name), int)
+        }
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The fields' types, resolved once per class."""
+    if cls not in _HINTS:
+        hints = get_type_hints(cls)
+        _HINTS[cls] = {f.name: hints[f.name] for f in fields(cls)}
+    return _HINTS[cls]
+
+
+def _options(hint: Any) -> tuple[Any, ...]:
+    return get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        return True
+    if get_origin(hint) in (Union, UnionType):
+        return any(_fits(value, option) for option in get_args(hint))
+    if hint is NoneType:
+        return value is None
+    if get_origin(hint) is list:
+        (item,) = get_args(hint)
+        return isinstance(value, list) and all(_fits(v, item) for v in value)
+    if get_origin(hint) is tuple:
+        items = get_args(hint)
+        return (
+            isinstance(value, tuple | list)
+            and len(value) == len(items)
+            and all(_fits(v, item) for v, item in zip(value, items, strict=True))
+        )
+    if get_origin(hint) is dict:
+        k, v = get_args(hint)
+        return isinstance(value, dict) and all(
+            _fits(a, k) and _fits(b, v) for a, b in value.items()
+        )
+    if hint is str:
+        return isinstance(value, str | Promise)  # lazy texts are stored as plain strings
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _show(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint)
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """A stored JSON value back as the field's type (datetimes and decimals were stored as
+    strings)."""
+    if isinstance(value, str):
+        if datetime in _options(hint):
+            return parse_datetime(value)
+        if Decimal in _options(hint):
+            return Decimal(value)
+    return value
+
+
+def _blank(hint: Any) -> Any:
+    options = _options(hint)
+    if NoneType in options:
+        return None
+    blanks: dict[Any, Any] = {str: "", int: 0, bool: False, list: [], dict: {}}
+    first = get_origin(options[0]) or options[0]
+    if first not in blanks:
+        raise TypeError(f"no blank value for {_show(hint)}")
+    return blanks[first]
+
+
+@dataclass(frozen=True)
+class Received(Payload):
+    reference: str
+    channel: str
+    customer: int
+    category: str
+    severity: str
+    department: str
+    role: str
+    respond_due: datetime | None
+    resolve_due: datetime | None
+    duty_owner: int | None = _staff(None)
+
+
+@dataclass(frozen=True)
+class Transition(Payload):
+    """A pass through the gate. The optional keys are written only by the actions that set them
+    (assign; merge; remedy submission; the customer's answer; the revisit)."""
+
+    action: str
+    from_: str = field(metadata=_meta(key="from"))
+    to: str
+    reason: str = ""
+    assignee: int | None = _optional(staff=True)
+    previous_assignee: int | None = _optional(staff=True, group="assignee")
+    automatic: bool | None = _optional(group="assignee")
+    into: str | None = _optional()
+    within_authority: bool | None = _optional()
+    approval_role: str | None = _optional()
+    note: str | None = _optional()
+    method: str | None = _optional()
+    revisit: int | None = _optional()
+    reached: bool | None = _optional(group="revisit")
+    satisfied: bool | None = _optional(group="revisit")
+
+
+@dataclass(frozen=True)
+class HandoffAccepted(Payload):
+    from_owner: int | None = field(metadata=_meta(staff=True))
+    to_owner: int | None = field(metadata=_meta(staff=True))
+
+
+@dataclass(frozen=True)
+class CalendarWarning(Payload):
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class FieldsChanged(Payload):
+    """Stored as {field: {"before": …, "after": …}}, one key per changed field."""
+
+    changes: dict[str, tuple[Any, Any]]
+
+    def data(self) -> dict[str, Any]:
+        return {name: {"before": b, "after": a} for name, (b, a) in self.changes.items()}
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Self:
+        return cls(
+            changes={
+                name: (change.get("before"), change.get("after"))
+                for name, change in data.items()
+                if isinstance(change, dict)
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Note(Payload):
+    text: str
+
+
+@dataclass(frozen=True)
+class Call(Payload):
+    text: str
+
+
+@dataclass(frozen=True)
+class InterviewHeld(Payload):
+    interview: int
+    interviewee: str
+    role: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class EvidenceAdded(Payload):
+    evidence: int
+    name: str
+    type: str
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PersonalDataViewed(Payload):
+    customer: int | None
+
+
+@dataclass(frozen=True)
+class RemedyProposed(Payload):
+    proposal: int
+    kind: str
+    amount: Decimal
+    description: str
+
+
+@dataclass(frozen=True)
+class RemedyApproved(Payload):
+    proposal: int
+    amount: Decimal | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class RemedyRejected(Payload):
+    proposal: int
+    amount: Decimal | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class ConsequenceRecorded(Payload):
+    consequence: int
+    staff: int = field(metadata=_meta(staff=True))
+    kind: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RevisitScheduled(Payload):
+    revisit: int
+    assignee: int | None = field(metadata=_meta(staff=True))
+    due: datetime | None
+
+
+@dataclass(frozen=True)
+class RevisitAttempt(Payload):
+    revisit: int
+    method: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class FollowUpOpened(Payload):
+    reference: str
+
+
+@dataclass(frozen=True)
+class SurveyAnswered(Payload):
+    satisfaction: int
+    nps: int | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class MergedFrom(Payload):
+    duplicate: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Escalated(Payload):
+    level: int
+    role: str
+    to: int | None = field(metadata=_meta(staff=True))
+    reason: str = ""
+    automatic: bool = False
+    overdue_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineExtended(Payload):
+    deadline: str
+    before: datetime | None
+    after: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class LegalHold(Payload):
+    hold: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reminder(Payload):
+    due: datetime | None
+    owner: int | None = field(metadata=_meta(staff=True))
+
+
+@dataclass(frozen=True)
+class Anonymised(Payload):
+    customer_erased: bool
+
+
+# --- renderers --------------------------------------------------------------------------------
+
+Told = tuple[str, list[str]]
+
+
+class Telling(Protocol):
+    """What a renderer may ask of the narrative (`narrative.py` provides it)."""
+
+    @property
+    def complaint(self) -> Complaint: ...
+
+    @property
+    def for_customer(self) -> bool: ...
+
+    def name(self, pk: int | None) -> str:
+        """A staff member's name ("—" when none); a role-neutral word for the customer."""
+        ...
+
+    def when(self, moment: datetime | None) -> str:
+        """`moment` in the venue's time zone."""
+        ...
+
+
+def label(choices: Any, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "")
+
+
+def _received(p: Received, t: Telling) -> Told:
+    return _("Received via %(channel)s") % {"channel": label(Channel, p.channel)}, [
+        _("Reply due %(due)s") % {"due": t.when(p.respond_due)},
+    ]
+
+
+# The transitions the customer sees, and those whose reason is a message to the customer.
+CUSTOMER_STATES = frozenset(
+    {
+        S.ACKNOWLEDGED,
+        S.INVESTIGATING,
+        S.APPROVED,
+        S.CUSTOMER_ACCEPTED,
+        S.CUSTOMER_DECLINED,
+        S.REMEDY_EXECUTED,
+        S.FEEDBACK_GIVEN,
+        S.EXPLAINED,
+        S.CLOSED,
+        S.DECLINED,
+        S.MERGED,
+    }
+)
+CUSTOMER_MESSAGES = frozenset({"explain", "give_feedback"})
+
+
+def _transition(p: Transition, t: Telling) -> Told:
+    now = _("Now: %(state)s") % {"state": label(State, p.to)}
+    if t.for_customer:
+        if p.action == "reopen":
+            title = _("Reopened")
+        elif p.to == S.DECLINED:
+            title = _("Declined")  # the state's label says why, which is for staff
+        else:
+            title = label(State, p.to)
+        return title, [p.reason] if p.action in CUSTOMER_MESSAGES else []
+    action = ACTIONS.get(p.action)
+    title = str(action.label) if action else p.action
+    reason = p.reason
+    if p.action == "record_acceptance":
+        reason = label(CustomerConsent.Method, reason)  # the reason is how it was given
+    details = [now, reason]
+    if p.assignee:
+        details.insert(0, _("To %(name)s") % {"name": t.name(p.assignee)})
+    if p.within_authority:
+        details.append(_("Within the proposer's authority: no approval needed."))
+    if p.approval_role:
+        details.append(_("Needs approval by: %(role)s") % {"role": label(Role, p.approval_role)})
+    return title, details
+
+
+def _handoff(p: HandoffAccepted, t: Telling) -> Told:
+    return _("Took over the complaint from %(name)s") % {"name": t.name(p.from_owner)}, []
+
+
+def _fields_changed(p: FieldsChanged, t: Telling) -> Told:
+    details = []
+    for name, (before, after) in p.changes.items():
+        title = name
+        try:
+            model_field = Complaint._meta.get_field(name)
+        except FieldDoesNotExist:
+            model_field = None
+        if model_field is not None:
+            title = str(getattr(model_field, "verbose_name", name))
+            shown = dict(getattr(model_field, "flatchoices", None) or [])
+            before, after = shown.get(before, before), shown.get(after, after)
+        details.append(f"{title}: {before or '—'} → {after or '—'}")
+    return _("Details changed"), details
+
+
+def _note(p: Note, t: Telling) -> Told:
+    return _("Note"), [p.text]
+
+
+def _call(p: Call, t: Telling) -> Told:
+    return _("Call with the customer"), [p.text]
+
+
+def _interview(p: InterviewHeld, t: Telling) -> Told:
+    return _("Interview with %(name)s") % {"name": p.interviewee}, [p.summary]
+
+
+def _evidence(p: EvidenceAdded, t: Telling) -> Told:
+    return _("Evidence added: %(name)s") % {"name": p.name}, []
+
+
+def _personal_data_viewed(p: PersonalDataViewed, t: Telling) -> Told:
+    return _("Viewed the customer's contact details"), []
+
+
+def _remedy_proposed(p: RemedyProposed, t: Telling) -> Told:
+    return _("Remedy proposed: %(kind)s, ¥%(amount)s") % {
+        "kind": label(RemedyProposal.Kind, p.kind),
+        "amount": p.amount,
+    }, [p.description]
+
+
+def _remedy_approved(p: RemedyApproved, t: Telling) -> Told:
+    return f"{_('Remedy approved')} (¥{p.amount})", [p.comment]
+
+
+def _remedy_rejected(p: RemedyRejected, t: Telling) -> Told:
+    return f"{_('Remedy rejected')} (¥{p.amount})", [p.comment]
+
+
+def _consequence(p: ConsequenceRecorded, t: Telling) -> Told:
+    return _("Consequence recorded for %(name)s") % {"name": t.name(p.staff)}, [p.note]
+
+
+def _revisit_scheduled(p: RevisitScheduled, t: Telling) -> Told:
+    return _("Revisit scheduled by %(due)s with %(name)s") % {
+        "due": t.when(p.due),
+        "name": t.name(p.assignee),
+    }, []
+
+
+def _revisit_attempt(p: RevisitAttempt, t: Telling) -> Told:
+    return _("Revisit attempt: the customer was not reached"), [p.notes]
+
+
+def _follow_up_opened(p: FollowUpOpened, t: Telling) -> Told:
+    return _("New complaint opened from the revisit: %(ref)s") % {"ref": p.reference}, []
+
+
+def _survey_answered(p: SurveyAnswered, t: Telling) -> Told:
+    return _("Survey answered: satisfaction %(s)s/5, recommend %(n)s/10") % {
+        "s": p.satisfaction,
+        "n": p.nps,
+    }, [p.comment]
+
+
+def _merged_from(p: MergedFrom, t: Telling) -> Told:
+    return _("%(ref)s was merged into this complaint") % {"ref": p.duplicate}, [p.reason]
+
+
+def _escalated(p: Escalated, t: Telling) -> Told:
+    title = _("Escalated to %(role)s: %(name)s") % {
+        "role": label(Role, p.role),
+        "name": t.name(p.to),
+    }
+    if p.overdue_since:
+        return title, [_("Overdue since %(due)s") % {"due": t.when(p.overdue_since)}, p.reason]
+    return title, [p.reason]
+
+
+def _deadline_extended(p: DeadlineExtended, t: Telling) -> Told:
+    return _("Deadline extended to %(due)s") % {"due": t.when(p.after)}, [p.reason]
+
+
+def _legal_hold(p: LegalHold, t: Telling) -> Told:
+    return (_("Legal hold placed") if p.hold else _("Legal hold released")), [p.reason]
+
+
+def _reminder(p: Reminder, t: Telling) -> Told:
+    return _("Reminder: due %(due)s") % {"due": t.when(p.due)}, []
+
+
+def _anonymised(p: Anonymised, t: Telling) -> Told:
+    return _("Personal data erased after the retention period"), []
+
+
+def _calendar_warning(p: CalendarWarning, t: Telling) -> Told:
+    return _("The holiday calendar does not know this year yet: check the deadline"), []
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One kind of event: its payload, who may see it, how it is told."""
+
+    kind: EventKind
+    payload: type[Payload]
+    # May the customer see this kind (on the coming portal, in their messages)?
+    customer_visible: bool
+    render: Callable[[Any, Telling], Told]
+    # For a kind the customer sees only sometimes: which of its events (given the payload).
+    customer_when: Callable[[Any], bool] | None = None
+
+    def visible_to_customer(self, payload: Payload) -> bool:
+        return self.customer_visible and (self.customer_when is None or self.customer_when(payload))
+
+
+K = EventKind
+EVENTS: dict[EventKind, EventSpec] = {
+    spec.kind: spec
+    for spec in (
+        # The customer raised it: they see that it was taken in and when a reply is due.
+        EventSpec(K.RECEIVED, Received, True, _received),
+        # Only the steps that change what the customer waits for (acknowledged, investigating,
+        # remedy approved, their own answer, remedy done, feedback, explained, closed, declined,
+        # merged, reopened); not assignments or the internal approval round.
+        EventSpec(
+            K.TRANSITION,
+            Transition,
+            True,
+            _transition,
+            customer_when=lambda p: p.to in CUSTOMER_STATES or p.action == "reopen",
+        ),
+        # Staff ownership: internal.
+        EventSpec(K.HANDOFF_ACCEPTED, HandoffAccepted, False, _handoff),
+        # A note to staff about the holiday calendar: internal.
+        EventSpec(K.CALENDAR_WARNING, CalendarWarning, False, _calendar_warning),
+        # Classification and investigation findings (responsibility, cause): internal.
+        EventSpec(K.FIELDS_CHANGED, FieldsChanged, False, _fields_changed),
+        # Notes, call notes and interviews are staff working papers.
+        EventSpec(K.NOTE, Note, False, _note),
+        EventSpec(K.CALL, Call, False, _call),
+        EventSpec(K.INTERVIEW, InterviewHeld, False, _interview),
+        # Evidence may be CCTV or staff statements: internal.
+        EventSpec(K.EVIDENCE, EvidenceAdded, False, _evidence),
+        # An audit record of staff access: internal.
+        EventSpec(K.PERSONAL_DATA_VIEWED, PersonalDataViewed, False, _personal_data_viewed),
+        # Proposals and the approval round are internal until the remedy is approved, which
+        # the customer sees as the transition to "approved".
+        EventSpec(K.REMEDY_PROPOSED, RemedyProposed, False, _remedy_proposed),
+        EventSpec(K.REMEDY_APPROVED, RemedyApproved, False, _remedy_approved),
+        EventSpec(K.REMEDY_REJECTED, RemedyRejected, False, _remedy_rejected),
+        # Staff discipline: never shown to the customer.
+        EventSpec(K.CONSEQUENCE, ConsequenceRecorded, False, _consequence),
+        # A staff assignment and unanswered calls: internal.
+        EventSpec(K.REVISIT_SCHEDULED, RevisitScheduled, False, _revisit_scheduled),
+        EventSpec(K.REVISIT_ATTEMPT, RevisitAttempt, False, _revisit_attempt),
+        # The customer raised the new issue at the revisit: they see its reference.
+        EventSpec(K.FOLLOW_UP_OPENED, FollowUpOpened, True, _follow_up_opened),
+        # Their own answer.
+        EventSpec(K.SURVEY_ANSWERED, SurveyAnswered, True, _survey_answered),
+        # Names another complaint (perhaps another customer's): internal.
+        EventSpec(K.MERGED_FROM, MergedFrom, False, _merged_from),
+        # Escalation is internal supervision.
+        EventSpec(K.ESCALATED, Escalated, False, _escalated),
+        # The customer is told of the new deadline and its reason (an outbox message).
+        EventSpec(K.DEADLINE_EXTENDED, DeadlineExtended, True, _deadline_extended),
+        # Legal matters, staff reminders: internal.
+        EventSpec(K.LEGAL_HOLD, LegalHold, False, _legal_hold),
+        EventSpec(K.REMINDER, Reminder, False, _reminder),
+        # Once erased the customer cannot be identified to read it.
+        EventSpec(K.ANONYMISED, Anonymised, False, _anonymised),
+    )
+}
+_SPEC_OF: dict[type[Payload], EventSpec] = {spec.payload: spec for spec in EVENTS.values()}
+
+
+def record(
+    complaint: Complaint,
+    actor: User | Principal | None,
+    payload: Payload,
+    *,
+    at: datetime | None = None,
+) -> ComplaintEvent:
+    """Append `payload` to `complaint`'s timeline, as the kind its class is declared for.
+    `actor` is who acted (a user, a principal; None is the system). The caller holds the
+    complaint's row lock (`services.gate.lock`)."""
+    spec = _SPEC_OF[type(payload)]
+    return event_append(
+        complaint=complaint, kind=spec.kind.value, actor=actor, data=payload.data(), at=at
+    )
+
+
+def spec_of(kind: str) -> EventSpec | None:
+    """The declaration of stored kind `kind` (None for a kind not in the catalogue)."""
+    return EVENTS.get(EventKind(kind)) if kind in EventKind.values else None

@@ -19,13 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from amends.complaints import catalogue, selectors, services
 from amends.complaints.models import Complaint
+from amends.complaints.narrative import tell
 from amends.complaints.permissions import actor_tokens
 from amends.console.forms import (
     INTAKE_ERROR_FIELDS,
     IntakeForm,
     QueueFilterForm,
 )
-from amends.console.timeline import tell
 from amends.core.errors import DomainError, InvalidInput, PermissionDenied
 from amends.members.selectors import ContactCard
 from amends.orgs.models import User, Venue

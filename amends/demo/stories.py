@@ -151,7 +151,9 @@ class Story:
         if plan.fate == S.MERGED:
             description = self.steps.duplicate[plan.i].replace("{text}", description)
         if plan.channel == "phone" and not customer.phone:
-            customer.phone = "139" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+            customer.phone = self.words.mobile_prefixes[0] + "".join(
+                str(rng.randint(0, 9)) for _ in range(8)
+            )
         with_email = (
             plan.channel in ("email", "web", "app") or customer.shares_email or not customer.phone
         )

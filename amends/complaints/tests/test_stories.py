@@ -1,5 +1,7 @@
 """Whole complaints, told as stories."""
 
+from collections import Counter
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,11 +23,18 @@ def events(c):
 
 
 def test_it_walks_a_valid_complaint_through_every_step_to_closure(cast):
-    c = drive(cast, S.CLOSED)
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        c = drive(cast, S.INVESTIGATING)  # the specialist takes it up: the first response
+    with clock.travel(local(2026, 11, 21, 15, 0)):
+        c = drive(cast, S.FEEDBACK_GIVEN, complaint=c)  # the customer has the outcome
+    with clock.travel(local(2026, 11, 25, 9, 30)):
+        c = drive(cast, S.CLOSED, complaint=c)
     assert c.state == S.CLOSED
-    assert c.closed_at and c.resolved_at and c.responded_at
-    assert c.retention_until == c.closed_at.date().replace(year=c.closed_at.year + 3)
-    assert c.survey.answered_at is None
+    assert c.responded_at == local(2026, 11, 20, 10, 0)
+    assert c.resolved_at == local(2026, 11, 21, 15, 0)
+    assert c.closed_at == local(2026, 11, 25, 9, 30)
+    assert c.retention_until == date(2029, 11, 25)
+    assert c.survey.invited_at == local(2026, 11, 25, 9, 30) and c.survey.answered_at is None
     transitions = list(
         ComplaintEvent.objects.filter(complaint=c, kind="transition").values_list(
             "data__to", flat=True
@@ -47,23 +56,28 @@ def test_it_walks_a_valid_complaint_through_every_step_to_closure(cast):
             S.CLOSED,
         )
     ]
-    kinds = set(Outbox.objects.filter(complaint_id=c.pk).values_list("kind", flat=True))
-    assert {
-        "acknowledgement",
-        "assignment",
-        "approval_request",
-        "feedback",
-        "revisit_assigned",
-        "survey_invitation",
-    } <= kinds
+    sent = Counter(
+        Outbox.objects.filter(complaint_id=c.pk).values_list(
+            "kind", "channel", "recipient_user__username"
+        )
+    )
+    assert sent == {
+        ("acknowledgement", "sms", None): 1,
+        ("assignment", "in_app", "specialist"): 1,
+        ("approval_request", "in_app", "manager"): 1,
+        ("feedback", "sms", None): 1,
+        ("revisit_assigned", "in_app", "specialist2"): 1,
+        ("survey_invitation", "sms", None): 1,
+    }
 
 
 def test_it_explains_an_invalid_complaint_and_closes_it_without_compensation(cast):
-    c = drive(cast, S.EXPLAINED, channel="email", email="li.na@example.com")
-    assert c.state == S.EXPLAINED and c.resolved_at
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        c = drive(cast, S.EXPLAINED, channel="email", email="li.na@example.com")
+    assert c.state == S.EXPLAINED and c.resolved_at == local(2026, 11, 20, 10, 0)
     explanation = Outbox.objects.get(complaint_id=c.pk, kind="explanation")
     assert explanation.channel == "email" and explanation.recipient_address == "li.na@example.com"
-    assert "监控" in explanation.body
+    assert explanation.body == "经查看监控，系操作不当，已为您讲解正确用法。"
     c = services.complaint_close(complaint=c, actor=cast.specialist)
     assert c.state == S.CLOSED
     assert not c.remedies.exists()
@@ -76,8 +90,9 @@ def test_it_keeps_the_receiver_accountable_until_the_assignee_accepts(cast):
         complaint=c, actor=cast.manager, assignee=cast.specialist2, reason="专员休假"
     )
     assert c.owner == cast.desk
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.complaint_accept(complaint=c, actor=cast.specialist)
+    assert refused.value.code == "action_not_allowed"
     c = services.complaint_accept(complaint=c, actor=cast.specialist2)
     assert c.owner == cast.specialist2
     handoff = ComplaintEvent.objects.get(complaint=c, kind="handoff_accepted")
@@ -130,22 +145,31 @@ def test_it_merges_a_duplicate_and_keeps_both_trails(cast):
     )
     third = received(cast)
     closed = drive(cast, S.CLOSED)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as refused:
         services.complaint_merge(duplicate=third, into=closed, actor=cast.specialist, reason="dup")
-    with pytest.raises(PermissionDenied):
+    assert refused.value.code == "merge_target_closed"
+    with pytest.raises(PermissionDenied) as refused:
         services.complaint_merge(duplicate=third, into=first, actor=cast.maintenance, reason="dup")
+    assert refused.value.code == "action_not_allowed"
+    assert Complaint.objects.get(pk=third.pk).state == S.RECEIVED
 
 
 def test_it_declines_an_abusive_complaint_only_with_a_reason_and_authority(cast):
     c = received(cast)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.complaint_decline(complaint=c, actor=cast.specialist, reason="恶意投诉")
-    with pytest.raises(InvalidInput):
+    assert refused.value.code == "action_not_allowed"
+    with pytest.raises(InvalidInput) as missing:
         services.complaint_decline(complaint=c, actor=cast.manager, reason="")
-    c = services.complaint_decline(
-        complaint=c, actor=cast.manager, reason="第三次以退款要挟，录音为证"
-    )
-    assert c.state == S.DECLINED and c.retention_until
+    assert missing.value.code == "needs_reason"
+    assert Complaint.objects.get(pk=c.pk).state == S.RECEIVED
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        c = services.complaint_decline(
+            complaint=c, actor=cast.manager, reason="第三次以退款要挟，录音为证"
+        )
+    assert c.state == S.DECLINED
+    assert c.closed_at == c.resolved_at == local(2026, 11, 20, 10, 0)
+    assert c.retention_until == date(2029, 11, 20)
 
 
 def test_it_refuses_an_illegal_transition_and_changes_nothing(cast):
@@ -174,16 +198,21 @@ def test_it_refuses_a_write_based_on_a_stale_read(cast):
 
 def test_it_sends_the_revisit_to_someone_not_involved(cast):
     c = received(cast, subject_staff=cast.specialist2)
-    c = drive(cast, S.FEEDBACK_GIVEN, complaint=c)
+    with clock.travel(local(2026, 11, 21, 15, 0)):
+        c = drive(cast, S.FEEDBACK_GIVEN, complaint=c)
     revisit = c.revisits.get()
     # specialist handled it and specialist2 is complained about: the manager is the one left.
     assert revisit.assignee == cast.manager
-    assert revisit.due_at == c.resolved_at + (revisit.due_at - c.resolved_at)
-    assert (revisit.due_at - c.resolved_at).days == 7
-    with pytest.raises(PermissionDenied):
+    assert cast.gym.revisit_days == 7
+    assert c.resolved_at == local(2026, 11, 21, 15, 0)
+    assert revisit.due_at == c.resolved_at + timedelta(days=cast.gym.revisit_days)
+    with pytest.raises(PermissionDenied) as refused:
         services.revisit_record(
             revisit=revisit, actor=cast.maintenance, reached=True, method="phone"
         )
+    assert refused.value.code == "action_not_allowed"
+    revisit.refresh_from_db()
+    assert (revisit.attempts, revisit.done_at) == (0, None)
 
 
 def test_it_counts_unanswered_revisit_calls_and_opens_a_new_complaint_from_a_new_issue(cast):
@@ -210,11 +239,13 @@ def test_it_counts_unanswered_revisit_calls_and_opens_a_new_complaint_from_a_new
 
 def test_it_records_the_survey_answer_once_and_validates_it(cast):
     c = drive(cast, S.CLOSED)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         services.survey_answer(token=c.survey.token, satisfaction=6, nps=9)
+    assert refused.value.code == "invalid_score"
     services.survey_answer(token=c.survey.token, satisfaction=5, nps=9, comment="处理及时")
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition) as again:
         services.survey_answer(token=c.survey.token, satisfaction=1, nps=0)
+    assert again.value.code == "survey_answered"
     assert ComplaintEvent.objects.filter(complaint=c, kind="survey_answered").count() == 1
 
 
@@ -231,7 +262,7 @@ def test_it_records_investigation_edits_with_before_and_after(cast):
     assert edits[1].data == {
         "investigation_report": {"before": "初步调查", "after": "调查完毕：教练迟到"}
     }
-    services.interview_record(
+    interview = services.interview_record(
         complaint=c,
         actor=cast.specialist,
         interviewee="王教练",
@@ -239,15 +270,25 @@ def test_it_records_investigation_edits_with_before_and_after(cast):
         summary="承认迟到",
         staff=cast.coach,
     )
-    assert ComplaintEvent.objects.filter(complaint=c, kind="interview").exists()
+    assert interview.staff == cast.coach
+    logged = ComplaintEvent.objects.get(complaint=c, kind="interview")
+    assert logged.actor == cast.specialist
+    assert logged.data == {
+        "interview": interview.pk,
+        "interviewee": "王教练",
+        "role": "staff",
+        "summary": "承认迟到",
+    }
 
 
 def test_it_records_a_consequence_for_the_responsible_coach(cast):
     c = drive(cast, S.REMEDY_EXECUTED)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.consequence_record(
             complaint=c, actor=cast.specialist, staff=cast.coach, kind="training"
         )
+    assert refused.value.code == "action_not_allowed"
+    assert not cast.coach.consequences.exists()
     services.consequence_record(
         complaint=c, actor=cast.manager, staff=cast.coach, kind="warning", note="书面警告"
     )
@@ -280,10 +321,12 @@ def test_it_refuses_a_negative_amount_and_writes_nothing(cast):
         )
     assert refused.value.code == "invalid_amount"
     assert not c.remedies.exists()
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         services.remedy_propose(
             complaint=c, actor=cast.specialist, kind="refund", description="x", amount="abc"
         )
+    assert refused.value.code == "invalid_amount"
+    assert not c.remedies.exists()
     services.remedy_propose(
         complaint=c, actor=cast.specialist, kind="refund", description="x", amount=Decimal("10.5")
     )

@@ -24,6 +24,7 @@ from amends.core.errors import (
     InvalidTransition,
     NotFound,
 )
+from amends.core.principals import Principal
 from amends.workflow.taxonomy import Channel
 
 S = State
@@ -146,9 +147,10 @@ def survey_answer(*, token: str, satisfaction: int, nps: int, comment: str = "")
     survey.satisfaction, survey.nps, survey.comment = satisfaction, nps, comment.strip()[:2000]
     survey.answered_at = clock.now()
     survey.save()
+    customer = Principal.customer(customer_id=locked.customer_id, company_id=locked.company_id)
     record(
         locked,
-        None,
+        customer,
         SurveyAnswered(satisfaction=satisfaction, nps=nps, comment=survey.comment),
     )
     return survey

@@ -12,18 +12,19 @@ Nothing is ever scheduled after the moment the build started.
 
 from __future__ import annotations
 
-import functools
 import heapq
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Min
 
 from amends.complaints import services
+from amends.complaints.catalogue import perform
 from amends.complaints.models import Complaint
 from amends.complaints.tick import tick
-from amends.complaints.transitions import OPEN_STATES, State
+from amends.complaints.transitions import OPEN_STATES
 from amends.core import clock
 from amends.core.errors import DomainError
 from amends.demo.planner import at_work
@@ -35,58 +36,37 @@ if TYPE_CHECKING:
 
 # --- acting on a complaint ----------------------------------------------------------------------
 
-# Every action a story takes after intake, by name (the transition table's name where it has one),
-# and the service that performs it. Each is called as service(complaint=, actor=, **data), except:
-# "merge" names the complaint `duplicate`; "approve", "reject" and "record_revisit" are addressed
-# by data["proposal"] / data["revisit"]; "answer_survey" is the customer's, by data["token"].
-ACTIONS: dict[str, Callable[..., object]] = {
-    "acknowledge": functools.partial(services.complaint_transition, to=State.ACKNOWLEDGED),
-    "assign": services.complaint_assign,
-    "accept": services.complaint_accept,
-    "add_note": services.complaint_add_note,
-    "add_evidence": services.evidence_add,
-    "classify": services.complaint_classify,
-    "escalate": services.complaint_escalate,
-    "extend_deadline": services.complaint_extend_deadline,
-    "record_interview": services.interview_record,
-    "investigate": services.complaint_record_investigation,
-    "mark_invalid": services.complaint_mark_invalid,
-    "explain": services.complaint_explain,
-    "decline": services.complaint_decline,
-    "merge": services.complaint_merge,
-    "propose_remedy": services.remedy_propose,
-    "submit_remedy": services.remedy_submit,
-    "approve": services.remedy_approve,
-    "reject": services.remedy_reject,
-    "record_consent": services.remedy_record_consent,
-    "execute": services.remedy_execute,
-    "record_consequence": services.consequence_record,
-    "give_feedback": services.complaint_give_feedback,
-    "record_revisit": services.revisit_record,
-    "close": services.complaint_close,
-    "reopen": services.complaint_reopen,
-    "answer_survey": services.survey_answer,
-}
-_ADDRESSED_BY_DATA = {"approve", "reject", "record_revisit"}
-
 
 def act(
     name: str, *, complaint: Complaint, actor: User | None, data: dict[str, Any] | None = None
 ) -> Complaint:
-    """The one place where the demo acts on a complaint after intake: `actor` takes action `name`
-    on `complaint` with `data`. Returns the complaint as it is afterwards.
+    """The one place where the demo acts on a complaint after intake: `actor` takes the
+    catalogued action `name` on `complaint` with `data`, with the complaint's current version,
+    as a person would in the console. Returns the complaint as it is afterwards.
 
+    The one step that is not a catalogued action is the customer's survey answer
+    ("answer_survey"): it is addressed by the survey's token, not by a complaint and a version.
     Like the services, it either does everything or raises a DomainError and changes nothing.
     """
-    service, data = ACTIONS[name], data or {}
-    if name == "merge":
-        result = service(duplicate=complaint, actor=actor, **data)
-    elif name in _ADDRESSED_BY_DATA:
-        result = service(actor=actor, **data)
-    elif name == "answer_survey":
-        result = service(**data)
-    else:
-        result = service(complaint=complaint, actor=actor, **data)
+    data = dict(data or {})
+    if name == "answer_survey":
+        services.survey_answer(**data)
+        return Complaint.objects.get(pk=complaint.pk)
+    if actor is None:
+        raise DemoError(f"demo: {name} on {complaint.reference} needs someone to take it")
+    current = Complaint.objects.get(pk=complaint.pk)
+    files = None
+    if name == "evidence":
+        stream = data.pop("stream")
+        files = {"file": SimpleUploadedFile(data.pop("name"), stream.read())}
+        data.pop("size", None)
+    result = perform(
+        name,
+        complaint=current,
+        actor=actor,
+        data={**data, "version": current.version},
+        files=files,
+    )
     return result if isinstance(result, Complaint) else Complaint.objects.get(pk=complaint.pk)
 
 

@@ -112,7 +112,7 @@ class Story:
             self._do(
                 "merge",
                 merger,
-                into=original.complaint,
+                into=original.complaint.reference,
                 reason=self._t(self.steps.merge_reason),
             )
             return
@@ -233,7 +233,7 @@ class Story:
         )
         label = self._t(self.rng.choice(self.steps.evidence))
         self._do(
-            "add_evidence",
+            "evidence",
             actor,
             name=f"{label}.png",
             stream=io.BytesIO(png),
@@ -289,7 +289,7 @@ class Story:
         if rng.random() < 0.6:
             yield self._h(0.3, 3)
             note = self._t(rng.choice(self.steps.call_notes))
-            self._do("add_note", me, text=note, call=True)
+            self._do("note", me, text=note, call=True)
         if "escalate_manual" in flags:
             yield self._h(0.2, 2)
             # A late complaint may already stand at the top of the ladder (the tick put it there).
@@ -309,7 +309,7 @@ class Story:
             yield self._h(1, 6)
             staff = plan.subject or self._colleague(handling.department)
             self._do(
-                "record_interview",
+                "interview",
                 me,
                 interviewee=staff.display_name,
                 interviewee_role=Interview.Role.STAFF,
@@ -326,7 +326,7 @@ class Story:
             surnames = (rng.choice(self.words.zh_surnames)[0], rng.choice(self.words.en_last))
             who = self.steps.witness[plan.i].format(surname=surnames[plan.i])
             self._do(
-                "record_interview",
+                "interview",
                 me,
                 interviewee=who,
                 interviewee_role=Interview.Role.WITNESS,
@@ -348,7 +348,7 @@ class Story:
         else:
             report = self._t(handling.report)
             fields.update(validity="valid", **self._responsibility(handling))
-        self._do("investigate", me, report=report, **fields)
+        self._do("investigation", me, report=report, **fields)
         if "psychology" in flags and plan.text.psychology:
             self._do("classify", me, psychology=plan.text.psychology)
 
@@ -444,9 +444,7 @@ class Story:
             "letter": "written",
         }.get(plan.channel, "online")
         note = self._t(self.steps.consent_refusals[self.tier == "small"]) if refused else ""
-        self._at(
-            self._do("record_consent", consenter, accepted=not refused, method=method, note=note)
-        )
+        self._at(self._do("consent", consenter, accepted=not refused, method=method, note=note))
         if refused:
             yield self._h(2, 24)
             yield from self._remedy("higher")
@@ -469,14 +467,14 @@ class Story:
         subject = plan.subject
         if subject is not None and self.c.responsibility == "staff" and rng.random() < 0.8:
             kind, note = rng.choice(self.steps.consequences)
-            self._do("record_consequence", self._manager(), staff=subject, kind=kind, note=note)
+            self._do("consequence", self._manager(), staff=subject, kind=kind, note=note)
 
     # 5. feedback, revisit, closure, survey
     def _follow_up(self) -> Iterator[timedelta]:
         plan, rng, flags = self.plan, self.rng, self.plan.flags
         yield self._h(0.2, 4)
         message = self._t(self.words.handling[plan.text.category].feedback)
-        self._at(self._do("give_feedback", self.me, message=message))
+        self._at(self._do("feedback", self.me, message=message))
         revisit = (
             Revisit.objects.filter(complaint=self.c, done_at__isnull=True)
             .select_related("assignee")
@@ -490,9 +488,8 @@ class Story:
             yield self._h(20, 60)
             notes = self._t(self.steps.revisit_missed)
             self._do(
-                "record_revisit",
+                "revisit",
                 revisitor,
-                revisit=revisit,
                 reached=False,
                 method="phone",
                 notes=notes,
@@ -502,9 +499,8 @@ class Story:
         flags.discard("reopen_revisit")
         notes = self._t(rng.choice(self.steps.revisit_bad if unhappy else self.steps.revisit_good))
         self._do(
-            "record_revisit",
+            "revisit",
             revisitor,
-            revisit=revisit,
             reached=True,
             method=method,
             satisfied=not unhappy,
@@ -523,9 +519,9 @@ class Story:
 
     def _second_look(self) -> Iterator[timedelta]:
         yield self._h(1, 12)
-        self._do("add_note", self.me, text=self._t(self.steps.call_notes[0]), call=True)
+        self._do("note", self.me, text=self._t(self.steps.call_notes[0]), call=True)
         report = self.c.investigation_report + "\n" + self._t(self.steps.second_look)
-        self._do("investigate", self.me, report=report)
+        self._do("investigation", self.me, report=report)
         yield from self._remedy("second")
         yield from self._follow_up()
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import forms
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.models import Complaint
@@ -165,6 +165,33 @@ def refuse_stale(form: ActionForm) -> None:
         lock(form.complaint, expected_version=expected)
 
 
+YES_NO = {True: "yes", False: "no", None: ""}
+
+
+def _complete(blank: ActionForm, data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` as a form expects it, from a face that sends native values (the API's JSON, the
+    demo, the tests): a field not given keeps its current value (the form's initial value), a
+    model instance is given by its primary key, and a yes/no choice accepts a boolean."""
+    complete: dict[str, Any] = {}
+    for name, field in blank.fields.items():
+        if name in data:
+            value = data[name]
+            if isinstance(value, models.Model):
+                value = value.pk
+            elif isinstance(field, forms.TypedChoiceField) and (
+                value is None or isinstance(value, bool)
+            ):
+                value = YES_NO[value]
+            complete[name] = value
+        elif name != "version":  # the version is the caller's to give, never filled in
+            initial = blank.get_initial_for_field(field, name)
+            if isinstance(initial, models.Model):
+                initial = initial.pk
+            if initial not in (None, "") and not isinstance(field, forms.FileField):
+                complete[name] = initial
+    return complete
+
+
 def perform(
     name: str,
     *,
@@ -174,9 +201,13 @@ def perform(
     files: Mapping[str, Any] | None = None,
 ) -> Any:
     """Take action `name` on `complaint` for `actor` with `data` (the form's fields, including
-    `version`). Bad input raises InvalidInput with `fields` (field → messages); a stale version
-    StaleVersion; a refused step PermissionDenied / InvalidTransition; nothing changes then."""
-    form = bind(name, complaint=complaint, actor=actor, data=dict(data or {}), files=files)
+    `version`; fields not given keep their current values). Bad input raises InvalidInput with
+    `fields` (field → messages); a stale version StaleVersion; a refused step PermissionDenied
+    or InvalidTransition; nothing changes then."""
+    blank = bind(name, complaint=complaint, actor=actor)
+    form = bind(
+        name, complaint=complaint, actor=actor, data=_complete(blank, data or {}), files=files
+    )
     refuse_stale(form)
     if not form.is_valid():
         fields = errors_of(form)

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from amends.complaints.models import Complaint
-from amends.orgs.models import Venue
+from amends.orgs.models import User, Venue
 from amends.orgs.roles import HANDLER_ROLES
 from amends.orgs.selectors import users_with_role
 
@@ -48,4 +48,11 @@ def handlers(complaint: Complaint) -> Any:
     """Who may be assigned the complaint: its venue's handlers, not the person it is about."""
     return users_with_role(venue=complaint.venue, roles=HANDLER_ROLES).exclude(
         pk=complaint.subject_staff_id or 0
+    )
+
+
+def staff_of_company(complaint: Complaint) -> Any:
+    """The active staff of the complaint's company, by name."""
+    return User.objects.filter(company_id=complaint.company_id, is_active=True).order_by(
+        "display_name", "username"
     )

@@ -9,10 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import services
 from amends.complaints.catalogue.base import ActionForm, action
-from amends.complaints.catalogue.fields import BLANK, CategoryChoice, handlers, text_field
+from amends.complaints.catalogue.fields import (
+    BLANK,
+    CategoryChoice,
+    handlers,
+    staff_of_company,
+    text_field,
+)
 from amends.complaints.models import Complaint, Interview
 from amends.complaints.transitions import State
-from amends.orgs.models import User
+from amends.orgs.models import Department, User
 from amends.workflow.models import Category
 from amends.workflow.taxonomy import Psychology, Severity, Validity
 
@@ -137,6 +143,12 @@ class InvestigationForm(ActionForm):
     responsibility = forms.ChoiceField(
         choices=Complaint.Responsibility.choices, label=_("Responsibility"), required=False
     )
+    responsible_department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label=_("Responsible department"), required=False
+    )
+    responsible_staff = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Responsible staff member"), required=False
+    )
     responsible_party = forms.CharField(
         label=_("Responsible person or third party"), required=False, max_length=200
     )
@@ -145,16 +157,30 @@ class InvestigationForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         c = self.complaint
+        self.fields["responsible_department"].queryset = Department.objects.filter(  # type: ignore[attr-defined]
+            venue_id=c.venue_id
+        )
+        self.fields["responsible_staff"].queryset = staff_of_company(c)  # type: ignore[attr-defined]
         self.initial.update(
             report=c.investigation_report,
             validity=c.validity,
             responsibility=c.responsibility,
+            responsible_department=c.responsible_department_id,
+            responsible_staff=c.responsible_staff_id,
             responsible_party=c.responsible_party,
             cause=c.cause,
         )
 
     def arguments(self) -> dict[str, Any]:
-        fields = ("report", "validity", "responsibility", "responsible_party", "cause")
+        fields = (
+            "report",
+            "validity",
+            "responsibility",
+            "responsible_department",
+            "responsible_staff",
+            "responsible_party",
+            "cause",
+        )
         return {key: self.cleaned_data[key] for key in fields}
 
 
@@ -164,12 +190,18 @@ class InterviewForm(ActionForm):
     service = staticmethod(services.interview_record)
     interviewee = forms.CharField(label=_("Interviewee"), max_length=200)
     interviewee_role = forms.ChoiceField(choices=Interview.Role.choices, label=_("Interviewee is"))
+    staff = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("Staff member interviewed"), required=False
+    )
     summary = text_field(_("What they said"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = staff_of_company(self.complaint)  # type: ignore[attr-defined]
+
     def arguments(self) -> dict[str, Any]:
-        return {
-            key: self.cleaned_data[key] for key in ("interviewee", "interviewee_role", "summary")
-        }
+        fields = ("interviewee", "interviewee_role", "staff", "summary")
+        return {key: self.cleaned_data[key] for key in fields}
 
 
 @action

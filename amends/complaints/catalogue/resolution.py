@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import selectors, services
 from amends.complaints.catalogue.base import ActionForm, action
-from amends.complaints.catalogue.fields import DateTimeLocalInput, local_datetime, text_field
+from amends.complaints.catalogue.fields import (
+    DateTimeLocalInput,
+    local_datetime,
+    staff_of_company,
+    text_field,
+)
 from amends.complaints.models import Consequence, CustomerConsent, RemedyProposal, Revisit
 from amends.complaints.services.gate import staff_of
 from amends.complaints.transitions import State
@@ -282,9 +287,7 @@ class ConsequenceForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            company_id=self.complaint.company_id, is_active=True
-        ).order_by("display_name", "username")
+        self.fields["staff"].queryset = staff_of_company(self.complaint)  # type: ignore[attr-defined]
         self.initial["staff"] = (
             self.complaint.responsible_staff_id or self.complaint.subject_staff_id
         )

@@ -19,7 +19,7 @@ from amends.complaints.tests.stories import act, drive, received
 from amends.complaints.transitions import State
 from amends.conftest import Cast
 from amends.core import clock
-from amends.core.errors import StaleVersion
+from amends.core.errors import InvalidInput, StaleVersion
 
 S = State
 pytestmark = pytest.mark.django_db
@@ -263,3 +263,19 @@ def test_the_services_refuse_a_stale_version_when_called_directly(
             expected_version=_stale(waiting),
         )
     assert Complaint.objects.get(pk=waiting.pk).state == S.FEEDBACK_GIVEN
+
+
+def test_an_action_without_a_version_is_refused(cast: Cast) -> None:
+    c = _investigating(cast)
+    with pytest.raises(InvalidInput) as refused:
+        perform("note", complaint=c, actor=cast.specialist, data={"text": "没有版本号"})
+    assert refused.value.code == "version_required"
+    assert Complaint.objects.get(pk=c.pk).version == c.version
+
+
+def test_fields_not_given_keep_their_values(cast: Cast) -> None:
+    c = _investigating(cast, validity="valid", responsibility="staff", cause="subjective")
+    act("investigation", c, cast.specialist, report="补充：监控显示教练迟到二十分钟。")
+    after = Complaint.objects.get(pk=c.pk)
+    assert (after.validity, after.responsibility, after.cause) == ("valid", "staff", "subjective")
+    assert after.investigation_report == "补充：监控显示教练迟到二十分钟。"

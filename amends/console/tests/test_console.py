@@ -4,13 +4,16 @@ number of queries for 10 rows as for 30, and bad input is re-shown, never lost."
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from amends.complaints import services
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.complaints.selectors import QUEUES
 from amends.complaints.tests.stories import drive
@@ -141,21 +144,51 @@ def test_a_stale_form_is_refused_with_a_clear_message(client: Client, cast: Cast
     assert Complaint.objects.get(pk=c.pk).investigation_report == ""
 
 
+def opened_form(html: str, name: str) -> str:
+    """The action form `name` as the page shows it, opened because it needs attention."""
+    start = html.index(f'<details id="act-{name}" open>')
+    return html[start : html.index("</details>", start)]
+
+
 def test_missing_input_is_re_shown_with_the_message(client: Client, cast: Cast) -> None:
     c = drive(cast, S.INVESTIGATING)
+    closed = drive(cast, S.CLOSED)
+    as_(client, cast.specialist)
+    # A field left empty: the form comes back open, with the field's message.
+    response = client.post(page("act", closed.reference, "reopen"), {"version": closed.version})
+    assert response.status_code == 400
+    form = opened_form(response.content.decode(), "reopen")
+    assert '<p class="error" id="reopen-reason-error" role="alert">这个字段是必填项。</p>' in form
+    # An action the state does not allow: refused as a conflict, saying why.
+    response = client.post(
+        page("act", c.reference, "explain"), {"version": c.version, "message": "x"}
+    )
+    assert response.status_code == 409
+    assert (
+        '<li class="error">投诉不能从“调查中”变为“已向客户解释”。</li>' in response.content.decode()
+    )
+    # Data the step needs is missing on the complaint: the form comes back open, saying what.
+    response = client.post(page("act", c.reference, "mark_invalid"), {"version": c.version})
+    assert response.status_code == 400
+    form = opened_form(response.content.decode(), "mark_invalid")
+    assert '<p class="error" role="alert">请先填写调查报告。</p>' in form
+    assert Complaint.objects.get(pk=c.pk).state == S.INVESTIGATING
+    assert Complaint.objects.get(pk=closed.pk).state == S.CLOSED
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bad input for an action the state does not offer re-shows the page with no message",
+)
+def test_it_says_why_when_it_refuses_input_for_an_action_not_offered_now(
+    client: Client, cast: Cast
+) -> None:
+    c = drive(cast, S.INVESTIGATING)  # "reopen" is not offered: the complaint is open
     response = as_(client, cast.specialist).post(
         page("act", c.reference, "reopen"), {"version": c.version}
     )
     assert response.status_code == 400
-    response = client.post(
-        page("act", c.reference, "explain"), {"version": c.version, "message": "x"}
-    )
-    assert response.status_code in (400, 403, 409)
-    response = client.post(page("act", c.reference, "mark_invalid"), {"version": c.version})
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert 'class="error"' in html and 'id="act-mark_invalid" open' in html
-    assert Complaint.objects.get(pk=c.pk).state == S.INVESTIGATING
+    assert 'role="alert">这个字段是必填项。</p>' in response.content.decode()
 
 
 def test_the_front_desk_records_a_complaint_in_three_steps(client: Client, cast: Cast) -> None:
@@ -194,11 +227,18 @@ def test_bad_intake_is_re_shown_and_nothing_is_recorded(client: Client, cast: Ca
     response = client.post(page("intake"), form)
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'value="淋浴没有热水"' in html or "淋浴没有热水" in html
-    assert "error" in html
+    phone = html[html.index('<label for="id_phone">') :]
+    phone = phone[: phone.index("</div>")]
+    assert 'value="12345"' in phone
+    assert '<p class="error" role="alert">请输入有效的电话号码。</p>' in phone
+    assert 'id="id_description">\n淋浴没有热水</textarea>' in html
     assert not Complaint.objects.exists()
     response = client.post(page("intake"), {**form, "phone": "", "customer_name": "", "email": ""})
-    assert response.status_code == 400 and not Complaint.objects.exists()
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<p class="error" role="alert">请填写客户姓名、电话或电子邮件。</p>' in html
+    assert 'id="id_description">\n淋浴没有热水</textarea>' in html
+    assert not Complaint.objects.exists()
 
 
 def test_it_warns_of_an_open_complaint_from_the_same_phone(client: Client, cast: Cast) -> None:
@@ -267,35 +307,44 @@ def test_language_is_remembered_on_the_account(client: Client, cast: Cast) -> No
     assert 'lang="en"' in client.get(page("dashboard")).content.decode()
 
 
+def listed(response: HttpResponse) -> list[str]:
+    """The references a queue page lists, in its order."""
+    assert response.status_code == 200
+    return re.findall(r'<td><a href="/console/c/([^/"]+)/">', response.content.decode())
+
+
 def test_the_queue_filters_by_venue_and_state(client: Client, cast: Cast) -> None:
     here = cast.receive()
     there = cast.receive(actor=cast.outsider, venue=cast.gym2)
     as_(client, cast.director)
-    html = client.get(
-        page("queue", "unassigned"), {"venue": cast.gym2.pk, "per": 50}
-    ).content.decode()
+    # Both were assigned as they were received: nobody waits for an assignee.
+    assert listed(client.get(page("queue", "unassigned"), {"venue": cast.gym2.pk, "per": 50})) == []
     Complaint.objects.update(assignee=None)
-    html = client.get(page("queue", "unassigned"), {"venue": cast.gym2.pk}).content.decode()
-    assert there.reference in html and here.reference not in html
-    html = client.get(page("queue", "unassigned"), {"state": "closed"}).content.decode()
-    assert there.reference not in html and here.reference not in html
+    assert listed(client.get(page("queue", "unassigned"))) == [there.reference, here.reference]
+    assert listed(client.get(page("queue", "unassigned"), {"venue": cast.gym2.pk})) == [
+        there.reference
+    ]
+    assert listed(client.get(page("queue", "unassigned"), {"state": "closed"})) == []
 
 
 def test_a_person_in_several_venues_switches_between_them(client: Client, cast: Cast) -> None:
     here = cast.receive()
     there = cast.receive(actor=cast.outsider, venue=cast.gym2)
+    for actor in (cast.desk, cast.manager):  # up the ladder to the director
+        here = services.complaint_escalate(complaint=here, actor=actor, reason="客户要求上级处理")
+    assert here.escalated_to == cast.director
     as_(client, cast.director)
-    html = client.get(page("queue", "unassigned")).content.decode()
+    assert listed(client.get(page("queue", "unassigned"))) == []
+    assert listed(client.get(page("queue", "mine") + "?state=")) == [here.reference]
     client.post(page("venue"), {"venue": cast.gym2.pk})
-    html = client.get(page("queue", "mine") + "?state=").content.decode()
-    html = client.get(page("queue", "team")).content.decode()
-    assert cast.gym2.name in client.get(page("dashboard")).content.decode()
+    assert listed(client.get(page("queue", "mine") + "?state=")) == []
+    dashboard = client.get(page("dashboard")).content.decode()
+    assert f"<h1>{cast.gym2.name} · " in dashboard
+    assert f'<option value="{cast.gym2.pk}" selected>{cast.gym2.name}</option>' in dashboard
     Complaint.objects.filter(pk__in=[here.pk, there.pk]).update(assignee=None)
-    html = client.get(page("queue", "unassigned")).content.decode()
-    assert there.reference in html and here.reference not in html
+    assert listed(client.get(page("queue", "unassigned"))) == [there.reference]
     client.post(page("venue"), {"venue": cast.hotel.pk + 999})  # not theirs: back to all venues
-    html = client.get(page("queue", "unassigned")).content.decode()
-    assert there.reference in html and here.reference in html
+    assert listed(client.get(page("queue", "unassigned"))) == [there.reference, here.reference]
 
 
 def queries(client: Client, url: str) -> int:
@@ -320,12 +369,18 @@ def test_a_queue_costs_the_same_queries_for_10_rows_as_for_100(client: Client, c
 def test_a_complaint_page_costs_the_same_queries_however_long_its_story(
     client: Client, cast: Cast
 ) -> None:
+    # Both are being investigated, so the page offers the same actions; the long one has been
+    # through a remedy, a revisit and a survey before the customer had it reopened.
     short = drive(cast, S.INVESTIGATING)
-    long = drive(cast, S.CLOSED)
+    long = services.complaint_reopen(
+        complaint=drive(cast, S.CLOSED), actor=cast.specialist, reason="客户对退款金额不满意"
+    )
+    for text in ("已致电客户", "客户要求全额退款", "已与教练核实"):
+        services.complaint_add_note(complaint=long, actor=cast.specialist, text=text)
+    assert (short.state, long.state) == (S.INVESTIGATING, S.INVESTIGATING)
     as_(client, cast.manager)
-    assert (
-        queries(client, page("complaint", long.reference))
-        <= queries(client, page("complaint", short.reference)) + 4
+    assert queries(client, page("complaint", long.reference)) == queries(
+        client, page("complaint", short.reference)
     )
 
 

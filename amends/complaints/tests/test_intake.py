@@ -17,13 +17,13 @@ def test_it_gives_each_complaint_a_readable_reference_by_the_venues_local_day(ca
         second = cast.receive()
     with clock.travel(local(2026, 11, 21, 1, 0)):  # still 20 November in UTC
         third = cast.receive()
-    hotel = cast.receive(venue=cast.hotel, actor=cast.director)
+        hotel = cast.receive(venue=cast.hotel, actor=cast.director)  # each venue counts its own
     assert [first.reference, second.reference, third.reference] == [
         "GYM1-20261120-0001",
         "GYM1-20261120-0002",
         "GYM1-20261121-0001",
     ]
-    assert hotel.reference.startswith("HTL1-")
+    assert hotel.reference == "HTL1-20261121-0001"
 
 
 def test_it_tells_the_customer_the_reference_and_when_they_will_hear_back(cast):
@@ -31,16 +31,30 @@ def test_it_tells_the_customer_the_reference_and_when_they_will_hear_back(cast):
         c = cast.receive(severity="important")
     ack = Outbox.objects.get(complaint_id=c.pk, kind="acknowledgement")
     assert ack.channel == "sms" and ack.recipient_address == "+8613800138000"
-    assert c.reference in ack.body and "2026-11-20 22:00" in ack.body
-    assert ack.language == "zh-hans" and "投诉" in ack.subject
+    assert ack.body == (
+        "感谢您向我们反映情况。静安健身会所已受理您的投诉，投诉编号为 GYM1-20261120-0001。"
+        "我们将于 2026-11-20 22:00 前给您答复。"
+    )
+    assert ack.language == "zh-hans"
+    assert ack.subject == f"您的投诉已受理（投诉编号：{c.reference}）"
 
 
 def test_it_answers_in_english_to_an_english_complaint(cast):
-    c = cast.receive(
-        language="en", description="The treadmill belt slipped and I fell.", channel="email"
-    )
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        c = cast.receive(
+            language="en",
+            description="The treadmill belt slipped and I fell.",
+            channel="email",
+            severity="important",
+        )
     ack = Outbox.objects.get(complaint_id=c.pk, kind="acknowledgement")
-    assert ack.channel == "email" and "We have received your complaint" in ack.subject
+    assert (ack.channel, ack.recipient_address) == ("email", "wang.fang@example.com")
+    assert ack.language == "en"
+    assert ack.subject == "We have received your complaint GYM1-20261120-0001"
+    assert ack.body == (
+        "Thank you for telling us. 静安健身会所 has recorded your complaint as "
+        "GYM1-20261120-0001. We will reply by 2026-11-20 22:00."
+    )
 
 
 def test_it_routes_by_category_to_the_owning_department(cast):

@@ -5,7 +5,9 @@ For each kind there is
 
 - an `EventKind` value (the code stored in `ComplaintEvent.kind`, with an English label);
 - a frozen dataclass payload whose fields are the keys stored in `ComplaintEvent.data` — the
-  same keys as before the catalogue, so existing chains and readers keep working;
+  same keys as before the catalogue, so existing chains and readers keep working (the base,
+  `payload.Payload`, checks field types on construction, stores with `data()`, reads back with
+  `load()`);
 - an `EventSpec` in `EVENTS`: the payload class, whether the customer may see it (and why), and
   the renderer that tells it in words (`narrative.tell` calls it).
 
@@ -16,20 +18,18 @@ payload's class, the payload checks its own field types, and `timeline.event_app
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from types import NoneType, UnionType
-from typing import Any, Protocol, Self, Union, get_args, get_origin, get_type_hints
+from typing import Any, Protocol, Self
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils.dateparse import parse_datetime
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from amends.complaints.models import Complaint, ComplaintEvent, CustomerConsent, RemedyProposal
+from amends.complaints.payload import Payload, meta, optional, staff
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import ACTIONS, State
 from amends.core.principals import Principal
@@ -70,138 +70,6 @@ class EventKind(models.TextChoices):
 # --- payloads ---------------------------------------------------------------------------------
 
 
-def _meta(
-    *, key: str = "", staff: bool = False, optional: bool = False, group: str = ""
-) -> dict[str, Any]:
-    """A payload field's metadata. `key`: the stored JSON key when it is not the field's name.
-    `staff`: the value is a staff member's id (the narrative resolves it to a name). `optional`:
-    the key is left out when the value is None — unless `group` names a field that was
-    written."""
-    return {"key": key, "staff": staff, "optional": optional, "group": group}
-
-
-def _optional(*, staff: bool = False, group: str = "") -> Any:
-    return field(default=None, metadata=_meta(staff=staff, optional=True, group=group))
-
-
-def _staff(default: Any) -> Any:
-    return field(default=default, metadata=_meta(staff=True))
-
-
-class Payload:
-    """The base of every payload. The constructor refuses a value of the wrong type
-    (`TypeError`), as it refuses an unknown field; `data()` is what is stored, `load()` reads a
-    stored event back (leniently: a key missing from an old event takes a blank value)."""
-
-    def __post_init__(self) -> None:
-        for name, hint in _hints(type(self)).items():
-            value = getattr(self, name)
-            if not _fits(value, hint):
-                raise TypeError(f"{type(self).__name__}.{name}: {value!r} is not {_show(hint)}")
-
-    def data(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        written: set[str] = set()
-        for f in fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            meta = f.metadata
-            if meta.get("optional") and value is None and meta.get("group") not in written:
-                continue
-            out[meta.get("key") or f.name] = value
-            written.add(f.name)
-        return out
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> Self:
-        hints = _hints(cls)
-        values: dict[str, Any] = {}
-        for f in fields(cls):  # type: ignore[arg-type]
-            key = f.metadata.get("key") or f.name
-            if key in data:
-                values[f.name] = _coerce(data[key], hints[f.name])
-            elif f.default is MISSING:
-                values[f.name] = _blank(hints[f.name])
-        return cls(**values)
-
-    def staff_ids(self) -> set[int]:
-        """The staff ids this payload names (to be resolved to names in one query)."""
-        return {
-            value
-            for f in fields(self)  # type: ignore[arg-type]
-            if f.metadata.get("staff") and isinstance(value := getattr(self, f.name), int)
-        }
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    """The fields' types, resolved once per class."""
-    if cls not in _HINTS:
-        hints = get_type_hints(cls)
-        _HINTS[cls] = {f.name: hints[f.name] for f in fields(cls)}
-    return _HINTS[cls]
-
-
-def _options(hint: Any) -> tuple[Any, ...]:
-    return get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
-
-
-def _fits(value: Any, hint: Any) -> bool:
-    if hint is Any:
-        return True
-    if get_origin(hint) in (Union, UnionType):
-        return any(_fits(value, option) for option in get_args(hint))
-    if hint is NoneType:
-        return value is None
-    if get_origin(hint) is list:
-        (item,) = get_args(hint)
-        return isinstance(value, list) and all(_fits(v, item) for v in value)
-    if get_origin(hint) is tuple:
-        items = get_args(hint)
-        return (
-            isinstance(value, tuple | list)
-            and len(value) == len(items)
-            and all(_fits(v, item) for v, item in zip(value, items, strict=True))
-        )
-    if get_origin(hint) is dict:
-        k, v = get_args(hint)
-        return isinstance(value, dict) and all(
-            _fits(a, k) and _fits(b, v) for a, b in value.items()
-        )
-    if hint is str:
-        return isinstance(value, str | Promise)  # lazy texts are stored as plain strings
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _show(hint: Any) -> str:
-    return getattr(hint, "__name__", None) or str(hint)
-
-
-def _coerce(value: Any, hint: Any) -> Any:
-    """A stored JSON value back as the field's type (datetimes and decimals were stored as
-    strings)."""
-    if isinstance(value, str):
-        if datetime in _options(hint):
-            return parse_datetime(value)
-        if Decimal in _options(hint):
-            return Decimal(value)
-    return value
-
-
-def _blank(hint: Any) -> Any:
-    options = _options(hint)
-    if NoneType in options:
-        return None
-    blanks: dict[Any, Any] = {str: "", int: 0, bool: False, list: [], dict: {}}
-    first = get_origin(options[0]) or options[0]
-    if first not in blanks:
-        raise TypeError(f"no blank value for {_show(hint)}")
-    return blanks[first]
-
-
 @dataclass(frozen=True)
 class Received(Payload):
     reference: str
@@ -213,7 +81,7 @@ class Received(Payload):
     role: str
     respond_due: datetime | None
     resolve_due: datetime | None
-    duty_owner: int | None = _staff(None)
+    duty_owner: int | None = staff(None)
 
 
 @dataclass(frozen=True)
@@ -222,26 +90,26 @@ class Transition(Payload):
     (assign; merge; remedy submission; the customer's answer; the revisit)."""
 
     action: str
-    from_: str = field(metadata=_meta(key="from"))
+    from_: str = field(metadata=meta(key="from"))
     to: str
     reason: str = ""
-    assignee: int | None = _optional(staff=True)
-    previous_assignee: int | None = _optional(staff=True, group="assignee")
-    automatic: bool | None = _optional(group="assignee")
-    into: str | None = _optional()
-    within_authority: bool | None = _optional()
-    approval_role: str | None = _optional()
-    note: str | None = _optional()
-    method: str | None = _optional()
-    revisit: int | None = _optional()
-    reached: bool | None = _optional(group="revisit")
-    satisfied: bool | None = _optional(group="revisit")
+    assignee: int | None = optional(staff=True)
+    previous_assignee: int | None = optional(staff=True, group="assignee")
+    automatic: bool | None = optional(group="assignee")
+    into: str | None = optional()
+    within_authority: bool | None = optional()
+    approval_role: str | None = optional()
+    note: str | None = optional()
+    method: str | None = optional()
+    revisit: int | None = optional()
+    reached: bool | None = optional(group="revisit")
+    satisfied: bool | None = optional(group="revisit")
 
 
 @dataclass(frozen=True)
 class HandoffAccepted(Payload):
-    from_owner: int | None = field(metadata=_meta(staff=True))
-    to_owner: int | None = field(metadata=_meta(staff=True))
+    from_owner: int | None = field(metadata=meta(staff=True))
+    to_owner: int | None = field(metadata=meta(staff=True))
 
 
 @dataclass(frozen=True)
@@ -326,7 +194,7 @@ class RemedyRejected(Payload):
 @dataclass(frozen=True)
 class ConsequenceRecorded(Payload):
     consequence: int
-    staff: int = field(metadata=_meta(staff=True))
+    staff: int = field(metadata=meta(staff=True))
     kind: str
     note: str = ""
 
@@ -334,7 +202,7 @@ class ConsequenceRecorded(Payload):
 @dataclass(frozen=True)
 class RevisitScheduled(Payload):
     revisit: int
-    assignee: int | None = field(metadata=_meta(staff=True))
+    assignee: int | None = field(metadata=meta(staff=True))
     due: datetime | None
 
 
@@ -367,7 +235,7 @@ class MergedFrom(Payload):
 class Escalated(Payload):
     level: int
     role: str
-    to: int | None = field(metadata=_meta(staff=True))
+    to: int | None = field(metadata=meta(staff=True))
     reason: str = ""
     automatic: bool = False
     overdue_since: datetime | None = None
@@ -390,7 +258,7 @@ class LegalHold(Payload):
 @dataclass(frozen=True)
 class Reminder(Payload):
     due: datetime | None
-    owner: int | None = field(metadata=_meta(staff=True))
+    owner: int | None = field(metadata=meta(staff=True))
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,8 @@ def test_it_warns_when_a_deadline_falls_in_a_year_the_calendar_does_not_know(cas
 def test_it_does_not_count_time_waiting_on_the_customer(cast):
     with clock.travel(local(2026, 11, 20, 10, 0)):
         c = drive(cast, S.APPROVED)
-    assert c.paused_at is not None and c.remind_at is None and c.next_escalation_at is None
+    assert c.paused_at == local(2026, 11, 20, 10, 0)
+    assert c.remind_at is None and c.next_escalation_at is None
     assert c.resolve_due == local(2026, 11, 23, 10, 0)
     with clock.travel(local(2026, 11, 22, 10, 0)):
         c = services.remedy_record_consent(
@@ -144,10 +145,11 @@ def test_it_extends_a_deadline_only_with_a_reason_and_tells_the_customer(cast):
                 complaint=c, actor=cast.specialist, until=later, reason=""
             )
         assert refused.value.code == "needs_reason"
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as same:
             services.complaint_extend_deadline(
                 complaint=c, actor=cast.specialist, until=c.resolve_due, reason="需要厂家检测"
             )
+        assert same.value.code == "deadline_not_later"
         c = services.complaint_extend_deadline(
             complaint=c, actor=cast.specialist, until=later, reason="需要厂家检测"
         )

@@ -7,7 +7,7 @@ from amends.complaints import services
 from amends.complaints.models import ComplaintEvent, RemedyProposal
 from amends.complaints.tests.stories import drive
 from amends.complaints.transitions import State
-from amends.core.errors import InvalidInput, PermissionDenied
+from amends.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from amends.notifications.models import Outbox
 from amends.workflow.models import AuthorityLimit
 
@@ -43,8 +43,10 @@ def test_it_sends_a_larger_remedy_to_the_manager_for_approval(cast):
 def test_it_needs_the_director_above_the_managers_limit(cast):
     c = drive(cast, S.APPROVAL_PENDING, amount=3000)
     assert c.approval_role == "director"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         services.remedy_approve(proposal=pending(c), actor=cast.manager)
+    assert refused.value.code == "authority_exceeded"
+    assert pending(c).decided_by is None
     c = services.remedy_approve(proposal=pending(c), actor=cast.director)
     assert c.state == S.APPROVED
 
@@ -74,8 +76,10 @@ def test_it_approves_the_part_within_authority_and_asks_for_the_rest(cast):
 
 def test_it_rejects_only_with_a_reason_and_lets_the_handler_propose_again(cast):
     c = drive(cast, S.APPROVAL_PENDING, amount=500)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         services.remedy_reject(proposal=pending(c), actor=cast.manager, comment="")
+    assert refused.value.code == "needs_reason"
+    assert pending(c).decided_by is None
     c = services.remedy_reject(proposal=pending(c), actor=cast.manager, comment="金额过高")
     assert c.state == S.REJECTED
     services.remedy_propose(
@@ -87,8 +91,10 @@ def test_it_rejects_only_with_a_reason_and_lets_the_handler_propose_again(cast):
 
 def test_it_records_how_the_customer_answered(cast):
     c = drive(cast, S.APPROVED)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         services.remedy_record_consent(complaint=c, actor=cast.desk, accepted=False, method="phone")
+    assert refused.value.code == "needs_reason"
+    assert not c.consents.exists()
     c = services.remedy_record_consent(
         complaint=c, actor=cast.desk, accepted=False, method="phone", note="客户要求全额退款"
     )
@@ -104,6 +110,8 @@ def test_it_records_how_the_customer_answered(cast):
 def test_it_cannot_approve_what_is_not_awaiting_approval(cast):
     c = drive(cast, S.APPROVED, amount=500)
     proposal = c.remedies.get()
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(InvalidTransition) as refused:
         services.remedy_approve(proposal=proposal, actor=cast.director)
-    assert getattr(refused.value, "code", "") == "not_pending"
+    assert refused.value.code == "not_pending"
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.decided_by) == ("approved", cast.manager)

@@ -41,4 +41,5 @@ def test_it_walks_a_treadmill_injury_to_closure(cast):
         )
         c = services.complaint_close(complaint=c, actor=revisit.assignee)
     assert c.state == State.CLOSED
-    assert c.survey.invited_at
+    assert c.closed_at == local(2026, 11, 22, 11, 0)
+    assert c.survey.invited_at == local(2026, 11, 22, 11, 0)

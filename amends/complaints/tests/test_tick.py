@@ -85,15 +85,18 @@ def test_it_does_not_escalate_while_waiting_on_the_customer(cast):
 def test_it_anonymises_the_customer_after_retention_unless_on_legal_hold(cast):
     with clock.travel(local(2026, 11, 20, 10, 0)):
         kept = drive(cast, S.CLOSED, phone="13911112222", customer_name="赵四")
-        purged = drive(cast, S.CLOSED)
+        purged = drive(cast, S.CLOSED, email="li.na@example.com")
+    assert (purged.customer.name, purged.customer.email) == ("李娜", "li.na@example.com")
     services.complaint_set_legal_hold(
         complaint=kept, actor=cast.auditor, hold=True, reason="诉讼中"
     )
     assert tick(now=local(2029, 11, 20, 12, 0)).anonymised == 0
     assert tick(now=local(2029, 11, 21, 12, 0)).anonymised == 1
     purged.customer.refresh_from_db()
-    assert purged.customer.phone == "" and purged.customer.anonymised_at
-    assert Customer.objects.get(pk=kept.customer_id).phone == "+8613911112222"
+    assert (purged.customer.name, purged.customer.phone, purged.customer.email) == ("", "", "")
+    assert purged.customer.anonymised_at == local(2029, 11, 21, 12, 0)
+    held = Customer.objects.get(pk=kept.customer_id)
+    assert (held.name, held.phone, held.anonymised_at) == ("赵四", "+8613911112222", None)
     assert tick(now=local(2029, 11, 22, 12, 0)).anonymised == 0
 
 

@@ -75,19 +75,30 @@ def test_it_refuses_unsafe_files_and_stores_nothing(cast, data, code, tmp_path):
         attach(cast, c, data, "photo.png")
     assert refused.value.code == code
     assert not Evidence.objects.exists()
-    assert not any(path.is_file() for path in tmp_path.rglob("*"))
+    assert stored_files(tmp_path) == []
 
 
-def test_it_refuses_files_over_the_limit(cast, settings):
+def stored_files(root):
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
+def test_it_refuses_files_over_the_limit(cast, settings, tmp_path):
     settings.AMENDS_MAX_UPLOAD_MB = 1
     c = cast.receive()
     with pytest.raises(InvalidInput) as refused:
         attach(cast, c, png_bytes() + b"\x00" * (1024 * 1024), "big.png")
     assert refused.value.code == "file_too_large"
+    assert not Evidence.objects.exists() and stored_files(tmp_path) == []
+    assert not ComplaintEvent.objects.filter(complaint=c, kind="evidence").exists()
 
 
-def test_only_people_who_work_on_the_complaint_may_add_evidence(cast):
+def test_only_people_who_work_on_the_complaint_may_add_evidence(cast, tmp_path):
     c = cast.receive(category="service_quality")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         attach(cast, c, png_bytes(), "x.png", actor=cast.auditor)
-    assert attach(cast, c, png_bytes(), "x.png", actor=cast.manager).uploaded_by == cast.manager
+    assert refused.value.code == "action_not_allowed"
+    assert not Evidence.objects.exists() and stored_files(tmp_path) == []
+    assert not ComplaintEvent.objects.filter(complaint=c, kind="evidence").exists()
+    evidence = attach(cast, c, png_bytes(), "x.png", actor=cast.manager)
+    assert evidence.uploaded_by == cast.manager
+    assert stored_files(tmp_path) == [tmp_path / evidence.file.name]

@@ -191,6 +191,21 @@ def test_it_says_why_when_it_refuses_input_for_an_action_not_offered_now(
     assert 'role="alert">这个字段是必填项。</p>' in response.content.decode()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="Django points aria-describedby at <id>_error; _field.html names the message <id>-error",
+)
+def test_a_field_error_is_announced_with_its_field(client: Client, cast: Cast) -> None:
+    closed = drive(cast, S.CLOSED)
+    response = as_(client, cast.specialist).post(
+        page("act", closed.reference, "reopen"), {"version": closed.version}
+    )
+    form = opened_form(response.content.decode(), "reopen")
+    described_by = re.search(r'<textarea name="reason"[^>]* aria-describedby="([^"]+)"', form)
+    assert described_by is not None
+    assert f'id="{described_by.group(1)}" role="alert">这个字段是必填项。</p>' in form
+
+
 def test_the_front_desk_records_a_complaint_in_three_steps(client: Client, cast: Cast) -> None:
     as_(client, cast.desk)
     form = {

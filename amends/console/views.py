@@ -293,9 +293,11 @@ def complaint_act(request: HttpRequest, reference: str, name: str) -> HttpRespon
         files=request.FILES,
         auto_id=f"{name}-%s",
     )
-    if not form.is_valid():
-        return _complaint_page(request, complaint, bound=form, status=400)
     try:
+        catalogue.refuse_stale(form)
+        catalogue.refuse_unavailable(form)
+        if not form.is_valid():
+            return _complaint_page(request, complaint, bound=form, status=400)
         catalogue.execute(form)
     except DomainError as refused:
         form.add_error(None, str(refused.message))

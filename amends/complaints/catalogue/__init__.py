@@ -13,6 +13,8 @@ from amends.complaints.catalogue.base import (
     errors_of,
     execute,
     perform,
+    refuse_stale,
+    refuse_unavailable,
     spec_of,
 )
 
@@ -26,6 +28,8 @@ __all__ = [
     "execute",
     "handling",
     "perform",
+    "refuse_stale",
+    "refuse_unavailable",
     "resolution",
     "spec_of",
 ]

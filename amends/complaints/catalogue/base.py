@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.models import Complaint
 from amends.complaints.permissions import Actor, actor_tokens, may
-from amends.complaints.services.gate import lock
+from amends.complaints.services.gate import check_available, lock
 from amends.complaints.transitions import ACTIONS, Action
 from amends.core.errors import InvalidInput, NotFound
 
@@ -192,6 +192,13 @@ def _complete(blank: ActionForm, data: Mapping[str, Any]) -> dict[str, Any]:
     return complete
 
 
+def refuse_unavailable(form: ActionForm) -> None:
+    """An action the actor may not take, or not in the complaint's state, is refused (404, 403
+    or 409) before the input is judged: there is no form to correct."""
+    spec = spec_of(form.name)
+    check_available(form.complaint, form.actor, spec.permission)
+
+
 def perform(
     name: str,
     *,
@@ -209,6 +216,7 @@ def perform(
         name, complaint=complaint, actor=actor, data=_complete(blank, data or {}), files=files
     )
     refuse_stale(form)
+    refuse_unavailable(form)
     if not form.is_valid():
         fields = errors_of(form)
         first = next(iter(fields.values()))[0]

@@ -97,18 +97,24 @@ def check_needs(complaint: Complaint, actor: Actor, action: Action, reason: str)
             raise InvalidInput(message, code=f"needs_{need}", action=action.name)
 
 
-def authorize_action(complaint: Complaint, actor: Actor, name: str, reason: str = "") -> Action:
-    """For actions that leave the state alone: the state, the actor and the data must fit."""
-    action = ACTIONS[name]
+def check_available(complaint: Complaint, actor: Actor, action: Action) -> None:
+    """The actor may take `action` and the complaint's state allows it — or NotFound,
+    PermissionDenied or InvalidTransition (`action_not_available`)."""
     authorize(complaint, actor, action)
     if complaint.state not in action.sources:
         raise InvalidTransition(
             _("This cannot be done while the complaint is “%(state)s”.")
             % {"state": complaint.get_state_display()},
             code="action_not_available",
-            action=name,
+            action=action.name,
             state=complaint.state,
         )
+
+
+def authorize_action(complaint: Complaint, actor: Actor, name: str, reason: str = "") -> Action:
+    """For actions that leave the state alone: the state, the actor and the data must fit."""
+    action = ACTIONS[name]
+    check_available(complaint, actor, action)
     check_needs(complaint, actor, action, reason)
     return action
 

@@ -9,6 +9,7 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amends.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
     args = list(sys.argv if argv is None else argv)
@@ -16,7 +17,12 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1 and not args[1].startswith("-"):
         # Commands are spelled with hyphens on the command line, underscores in Python.
         args[1] = args[1].replace("-", "_")
-    execute_from_command_line(args)
+    try:
+        execute_from_command_line(args)
+    except ImproperlyConfigured as bad:
+        # A bad or missing setting stops start-up with its message, not a traceback.
+        sys.stderr.write(f"amends: {bad}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

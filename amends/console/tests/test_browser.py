@@ -25,11 +25,6 @@ from amends.conftest import Cast
 from amends.console.tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Console, tr
 from amends.orgs.models import User
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)",
-)
-
 LANGS = ["zh-hans", "en"]
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 S = State
@@ -41,6 +36,12 @@ def browser() -> Iterator[Browser]:
     # database calls from a thread with a running loop. The test's own database calls (the
     # cast, tick(), the checks) are plain synchronous code between browser steps, so allow
     # them while the browser is up — and only then.
+    if not CHROMIUM.exists():
+        # Never a silent skip: a newcomer's `make test` says what it could not run and why.
+        pytest.fail(
+            f"browser tests need Debian's chromium at {CHROMIUM} "
+            "(apt-get install chromium fonts-noto-cjk; .ci/run installs them)"
+        )
     previous = os.environ.get(ASYNC_UNSAFE)
     os.environ[ASYNC_UNSAFE] = "true"
     playwright = sync_playwright().start()

@@ -85,24 +85,49 @@ def tell(
             ids.add(event.actor_id)
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
     telling = _Telling(complaint, for_customer, names)
-    lines = []
+    lines: list[Line] = []
+    previous: ComplaintEvent | None = None
     for event, spec, payload in told:
         details: list[str] = []
         if spec is None or payload is None:
             title = str(spec.kind.label) if spec else event.kind
         else:
             title, details = spec.render(payload, telling)
-        lines.append(
-            Line(
-                event.seq,
-                event.at,
-                who(event, names, for_customer=for_customer),
-                event.kind,
-                title,
-                [str(d) for d in details if d],
+        shown = [str(d) for d in details if d]
+        if lines and previous is not None and _same_step(previous, event):
+            # One step, one line: the state it led to joins the line of what was done.
+            lines[-1].details.extend(d for d in shown if d not in lines[-1].details)
+        else:
+            lines.append(
+                Line(
+                    event.seq,
+                    event.at,
+                    who(event, names, for_customer=for_customer),
+                    event.kind,
+                    title,
+                    shown,
+                )
             )
-        )
+        previous = event
     return lines
+
+
+# A transition written right after the event of the step that caused it (same actor, next seq)
+# is that step's outcome, not a step of its own: proposing a remedy, deciding on one.
+_STEP_OUTCOMES = {
+    "remedy_proposed": "propose_remedy",
+    "remedy_approved": "approve",
+    "remedy_rejected": "reject",
+}
+
+
+def _same_step(previous: ComplaintEvent, event: ComplaintEvent) -> bool:
+    return (
+        event.kind == "transition"
+        and event.seq == previous.seq + 1
+        and (event.actor_kind, event.actor_ref) == (previous.actor_kind, previous.actor_ref)
+        and _STEP_OUTCOMES.get(previous.kind) == (event.data or {}).get("action")
+    )
 
 
 def who(event: ComplaintEvent, names: dict[int, str], *, for_customer: bool = False) -> str:

@@ -5,7 +5,7 @@ this table; nothing else changes a complaint's state.
 Who may act is a set of tokens: a role held at the complaint's venue (`Role` values), or a
 relation to the complaint — its first-contact `receiver`, its current `owner`, its `assignee`,
 or the `revisitor` named on its open revisit —, `complainant` (the customer, on their own
-complaint), an API key's scope (`api:complaints.comment` …) or `system` (amends itself).
+complaint), an API key's scope (`api:complaints:write` …) or `system` (amends itself).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ CUSTOMER_FACING = HANDLING | {R.FRONT_DESK, R.SPECIALIST}
 # Principals other than staff.
 COMPLAINANT = "complainant"
 SYSTEM = "system"
-API_COMMENT = f"api:{ApiScope.COMMENT.value}"
+API_WRITE = f"api:{ApiScope.WRITE.value}"
 API_CUSTOMER = f"api:{ApiScope.CUSTOMER.value}"
 API_HANDLE = f"api:{ApiScope.HANDLE.value}"
 # The customer's own word on their complaint: in person, on the portal, or through an app.
@@ -271,7 +271,7 @@ ACTIONS: dict[str, Action] = {
             OPEN_STATES,
             set(),
             CUSTOMER_FACING
-            | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_COMMENT},
+            | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_WRITE},
         ),
         _a(
             "add_evidence",
@@ -279,7 +279,7 @@ ACTIONS: dict[str, Action] = {
             OPEN_STATES,
             set(),
             CUSTOMER_FACING
-            | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_COMMENT},
+            | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_WRITE},
         ),
         _a(
             "classify",

@@ -33,11 +33,10 @@ class PrincipalKind(models.TextChoices):
 class ApiScope(models.TextChoices):
     """What an API key may do. The transition table names them as `api:<scope>` tokens."""
 
-    READ = "complaints.read", _("Read complaints")
-    INTAKE = "complaints.intake", _("Record complaints")
-    COMMENT = "complaints.comment", _("Add notes and evidence")
-    CUSTOMER = "complaints.customer", _("Act for the customer (accept, refuse, reopen)")
-    HANDLE = "complaints.handle", _("Acknowledge, assign, classify, escalate")
+    READ = "complaints:read", _("Read complaints")
+    WRITE = "complaints:write", _("Record complaints, add notes and evidence")
+    CUSTOMER = "complaints:customer", _("Act for the customer (accept, refuse, reopen)")
+    HANDLE = "complaints:handle", _("Acknowledge, assign, classify, escalate")
 
 
 @dataclass(frozen=True)

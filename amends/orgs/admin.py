@@ -300,7 +300,7 @@ class DepartmentAdmin(CompanyScoped, admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(CompanyScoped, admin.ModelAdmin):
-    """API keys are made with `amends api_key create` (the key is shown once); here they are
+    """API keys are made with `amends apikey create` (the key is shown once); here they are
     listed and revoked."""
 
     list_display = ("name", "prefix", "company", "venue", "scopes", "last_used_at", "revoked_at")

@@ -169,7 +169,7 @@ def api_key_create(
     and the key itself, which is shown this once and never stored (only its SHA-256 is).
 
     `actor` must be an administrator or a company-wide director of the company; None is the
-    operator at the command line (`amends api_key`)."""
+    operator at the command line (`amends apikey`)."""
     if actor is not None:
         scope = scope_of(actor)
         if scope.company_id != company.pk or not (

@@ -120,7 +120,7 @@ def _authorize_intake(principal: Principal, venue: Venue) -> None:
         allowed = (
             allowed
             and principal.venue_id in (None, venue.pk)
-            and ApiScope.INTAKE in principal.scopes
+            and ApiScope.WRITE in principal.scopes
         )
     else:
         allowed = False

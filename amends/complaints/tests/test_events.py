@@ -269,7 +269,7 @@ def test_it_says_who_acted_for_every_principal(cast, lang, customer, api_key, sy
             ref=1,
             company_id=cast.company.pk,
             name="mini-program",
-            scopes=frozenset({ApiScope.COMMENT.value}),
+            scopes=frozenset({ApiScope.WRITE.value}),
         ),
         None,
         Principal.system("tick"),

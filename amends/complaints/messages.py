@@ -162,7 +162,8 @@ def _staff_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, st
     body = _("%(ref)s at %(venue)s: %(summary)s. Due: %(due)s.") % {
         "ref": ref,
         "venue": complaint.venue.name,
-        "summary": complaint.description[:140],
+        # The sentence adds its own full stop: the description's own is left out.
+        "summary": complaint.description[:140].rstrip(".。!！?？ "),
         "due": due,
     }
     if text:

@@ -111,11 +111,11 @@ def test_it_writes_to_each_member_of_staff_in_their_own_language(cast: Any) -> N
     assert by_mail.dedupe_key == f"urgent:{c.pk}:{duty.pk}:email"
     assert by_mail.body == alerts.get(channel="in_app", recipient_user=duty).body
     assert by_mail.body == (
-        f"{REF} at 静安健身会所: 跑步机皮带突然打滑，我摔倒了膝盖流血。. Due: 2026-11-20 14:00."
+        f"{REF} at 静安健身会所: 跑步机皮带突然打滑，我摔倒了膝盖流血. Due: 2026-11-20 14:00."
     )
     director_alert = alerts.get(recipient_user=cast.director)
     assert director_alert.body == (
-        f"静安健身会所 投诉 {REF}：跑步机皮带突然打滑，我摔倒了膝盖流血。。"
+        f"静安健身会所 投诉 {REF}：跑步机皮带突然打滑，我摔倒了膝盖流血。"
         "截止时间：2026-11-20 14:00。"
     )
     assigned = Outbox.objects.get(complaint_id=c.pk, kind=Outbox.Kind.ASSIGNMENT)

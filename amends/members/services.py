@@ -50,10 +50,13 @@ def customer_find_or_create(
         )
         return customer, True
     changed = []
-    if e164 and not customer.phone:
+    # A missing detail is filled in only when no other customer of the company has it: a phone
+    # and an email of two different people never end up on one record.
+    others = Customer.objects.filter(company=company).exclude(pk=customer.pk)
+    if e164 and not customer.phone and not others.filter(phone_index=phone_index(e164)).exists():
         customer.phone, customer.phone_index = e164, phone_index(e164)
         changed += ["phone", "phone_index"]
-    if mail and not customer.email:
+    if mail and not customer.email and not others.filter(email_index=email_index(mail)).exists():
         customer.email, customer.email_index = mail, email_index(mail)
         changed += ["email", "email_index"]
     if name and not customer.name:

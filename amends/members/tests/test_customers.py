@@ -14,6 +14,7 @@ from django.test import override_settings
 from amends.core import crypto
 from amends.core.errors import InvalidInput
 from amends.members.models import Customer
+from amends.members.selectors import customers_by_email
 from amends.members.services import customer_find_or_create, customers_reencrypt
 
 LI_NA = {"name": "李娜", "phone": "13912345678", "email": "li.na@example.com"}
@@ -146,6 +147,10 @@ def test_it_looks_for_the_phone_before_the_email(cast: Any) -> None:
     )
     assert (found.pk, created) == (by_phone.pk, False)
     assert found.pk != by_email.pk
+    # Li Na's email is not copied onto Wang Fang's record: one email, one customer.
+    found.refresh_from_db()
+    assert (found.email, found.email_index) == ("", "")
+    assert list(customers_by_email(company=cast.company, email="li.na@example.com")) == [by_email]
 
 
 def test_it_never_merges_people_by_name_alone(cast: Any) -> None:

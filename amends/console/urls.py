@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from amends.console import views
+from amends.console import intake_views, views
 
 app_name = "console"
 
@@ -18,9 +18,9 @@ urlpatterns = [
     path("language/", views.language, name="language"),
     path("venue/", views.venue, name="venue"),
     path("queue/<slug:name>/", views.queue, name="queue"),
-    path("new/", views.intake, name="intake"),
-    path("new/duplicates/", views.intake_duplicates, name="intake_duplicates"),
-    path("new/done/<str:reference>/", views.intake_done, name="intake_done"),
+    path("new/", intake_views.intake, name="intake"),
+    path("new/duplicates/", intake_views.intake_duplicates, name="intake_duplicates"),
+    path("new/done/<str:reference>/", intake_views.intake_done, name="intake_done"),
     path("approvals/", views.approvals, name="approvals"),
     path("revisits/", views.revisits, name="revisits"),
     path("settings/", views.settings_page, name="settings"),

@@ -27,6 +27,16 @@ def local(complaint: Complaint, moment: datetime | None) -> str:
     return moment.astimezone(ZoneInfo(complaint.venue.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+# A sentence's own closing marks, left off a text placed inside another sentence so the stop is
+# never doubled ("原因：设备待检修。。").
+_STOPS = ".。!！?？;；,，:： "
+
+
+def clause(text: str) -> str:
+    """`text` ready to sit inside a sentence: trimmed, without its own closing punctuation."""
+    return text.strip().rstrip(_STOPS)
+
+
 def customer_route(complaint: Complaint) -> tuple[str, str]:
     """(outbox channel, address) to reach the customer the way they came in."""
     customer = complaint.customer
@@ -103,7 +113,9 @@ def notify_staff(
 
 
 def _customer_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, str]:
-    ref, venue = complaint.reference, complaint.venue.name
+    """The customer's message, in the active language (the customer's): the venue is named in
+    that language only, never in both."""
+    ref, venue = complaint.reference, complaint.venue.name_in()
     if kind == Outbox.Kind.ACKNOWLEDGEMENT:
         return (
             _("We have received your complaint %(ref)s") % {"ref": ref},
@@ -122,7 +134,7 @@ def _customer_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str,
             )
             % {
                 "ref": ref,
-                "reason": text,
+                "reason": clause(text),
                 "due": local(complaint, complaint.resolve_due or complaint.stage_due),
             },
         )
@@ -156,14 +168,16 @@ def _staff_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, st
         Outbox.Kind.ESCALATION: _("Complaint %(ref)s has been escalated to you"),
         Outbox.Kind.APPROVAL_REQUEST: _("A remedy for complaint %(ref)s awaits your approval"),
         Outbox.Kind.REVISIT_ASSIGNED: _("Please revisit the customer of complaint %(ref)s"),
+        Outbox.Kind.REOPENED: _("Complaint %(ref)s has been reopened"),
+        Outbox.Kind.LOW_SCORE: _("Low survey score on complaint %(ref)s"),
     }
     if kind not in subjects:
         raise ValueError(f"no staff message for {kind}")
     body = _("%(ref)s at %(venue)s: %(summary)s. Due: %(due)s.") % {
         "ref": ref,
-        "venue": complaint.venue.name,
+        "venue": complaint.venue.name_in(),
         # The sentence adds its own full stop: the description's own is left out.
-        "summary": complaint.description[:140].rstrip(".。!！?？ "),
+        "summary": clause(complaint.description[:140]),
         "due": due,
     }
     if text:

@@ -2,23 +2,27 @@
 reads. The console, the coming customer portal and webhooks all tell it from here.
 
 Each kind is told by its renderer in the event catalogue (`events.EVENTS`); this module adds who
-acted, resolves staff ids to names (one query for all of them) and leaves out what the audience
-may not see.
+acted, resolves ids and codes to words — a person as "Zhang Wei (Maintenance)", a department or a
+category by its name, all in the reader's language, in a fixed number of queries — follows the
+first-contact owner along the timeline, and leaves out what the audience may not see.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from amends.complaints.events import EventSpec, Payload, spec_of
+from amends.complaints.events import EventSpec, FieldsChanged, HandoffAccepted, Payload, spec_of
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.core.principals import PrincipalKind
-from amends.orgs.models import User
+from amends.orgs.models import Department, RoleGrant, User
+from amends.orgs.roles import Role
+from amends.workflow.models import Category
 
 Audience = Literal["staff", "customer"]
 
@@ -33,13 +37,17 @@ class Line:
     details: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Telling:
-    """What the renderers ask for (`events.Telling`)."""
+    """What the renderers ask for (`events.Telling`). `owner` follows the first-contact owner
+    as the timeline is told (the receiver, or the duty owner, until a hand-off is accepted)."""
 
     complaint: Complaint
     for_customer: bool
     names: dict[int, str]
+    departments: dict[int, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    owner: int | None = None
 
     def name(self, pk: int | None) -> str:
         if not pk:
@@ -48,6 +56,23 @@ class _Telling:
 
     def when(self, moment: datetime | None) -> str:
         return local_time(moment, self.complaint)
+
+    def value(self, name: str, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        try:
+            model_field = Complaint._meta.get_field(name)
+        except FieldDoesNotExist:
+            return str(value)
+        related = getattr(model_field, "related_model", None)
+        if related is Category:
+            return self.categories.get(str(value), str(value))
+        if related is Department and isinstance(value, int):
+            return self.departments.get(value, "—")
+        if related is User and isinstance(value, int):
+            return self.name(value)
+        shown = dict(getattr(model_field, "flatchoices", None) or [])
+        return str(shown.get(value, value))
 
 
 def local_time(moment: datetime | None, complaint: Complaint) -> str:
@@ -78,13 +103,31 @@ def tell(
             continue
         told.append((event, spec, payload))
     ids: set[int] = set()
+    departments: set[int] = set()
+    categories: set[str] = set()
     for event, _spec, payload in told:
         if payload is not None:
             ids |= payload.staff_ids()
+        if isinstance(payload, FieldsChanged):
+            _collect(payload, ids, departments, categories)
         if event.actor_id is not None:
             ids.add(event.actor_id)
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in=ids)} if ids else {}
-    telling = _Telling(complaint, for_customer, names)
+    telling = _Telling(
+        complaint,
+        for_customer,
+        staff_names(ids, venue_id=complaint.venue_id) if ids else {},
+        {d.pk: d.name_in() for d in Department.objects.filter(pk__in=departments)}
+        if departments
+        else {},
+        {
+            c.code: str(c)
+            for c in Category.objects.filter(company_id=complaint.company_id, code__in=categories)
+        }
+        if categories
+        else {},
+        owner=complaint.received_by_id,
+    )
+    names = telling.names
     lines: list[Line] = []
     previous: ComplaintEvent | None = None
     for event, spec, payload in told:
@@ -93,8 +136,12 @@ def tell(
             title = str(spec.kind.label) if spec else event.kind
         else:
             title, details = spec.render(payload, telling)
+        _follow_owner(telling, payload)
         shown = [str(d) for d in details if d]
-        if lines and previous is not None and _same_step(previous, event):
+        if previous is not None and event.kind == "handoff_accepted" and _caused(previous, event):
+            # Accepting the hand-off is the step that moved the ownership: told on its line.
+            lines[-1].details.insert(0, title)
+        elif lines and previous is not None and _same_step(previous, event):
             # One step, one line: the state it led to joins the line of what was done.
             lines[-1].details.extend(d for d in shown if d not in lines[-1].details)
         else:
@@ -124,10 +171,69 @@ _STEP_OUTCOMES = {
 def _same_step(previous: ComplaintEvent, event: ComplaintEvent) -> bool:
     return (
         event.kind == "transition"
-        and event.seq == previous.seq + 1
-        and (event.actor_kind, event.actor_ref) == (previous.actor_kind, previous.actor_ref)
+        and _caused(previous, event)
         and _STEP_OUTCOMES.get(previous.kind) == (event.data or {}).get("action")
     )
+
+
+def _caused(previous: ComplaintEvent, event: ComplaintEvent) -> bool:
+    """`event` was written by the same actor right after `previous`, as part of its step."""
+    return event.seq == previous.seq + 1 and (event.actor_kind, event.actor_ref) == (
+        previous.actor_kind,
+        previous.actor_ref,
+    )
+
+
+def _collect(
+    payload: FieldsChanged, ids: set[int], departments: set[int], categories: set[str]
+) -> None:
+    """The staff, departments and categories a change of details names, to resolve at once."""
+    for name, pair in payload.changes.items():
+        try:
+            related = getattr(Complaint._meta.get_field(name), "related_model", None)
+        except FieldDoesNotExist:
+            continue
+        values = [v for v in pair if v not in (None, "")]
+        if related is Category:
+            categories.update(str(v) for v in values)
+        elif related is Department:
+            departments.update(v for v in values if isinstance(v, int))
+        elif related is User:
+            ids.update(v for v in values if isinstance(v, int))
+
+
+def _follow_owner(telling: _Telling, payload: Payload | None) -> None:
+    if isinstance(payload, HandoffAccepted):
+        telling.owner = payload.to_owner
+    elif payload is not None and getattr(payload, "duty_owner", None):
+        telling.owner = payload.duty_owner  # type: ignore[attr-defined]
+
+
+def staff_names(ids: set[int], *, venue_id: int | None = None) -> dict[int, str]:
+    """Each person as the reader sees them on a timeline: their name in the active language and
+    their department at `venue_id` (or anywhere; or their role when they have no department),
+    e.g. "Zhang Wei (Maintenance)". Two queries, whatever the number of people."""
+    teams: dict[int, tuple[int, str]] = {}
+    grants = RoleGrant.objects.filter(user_id__in=ids).select_related("department")
+    for grant in grants.order_by("pk"):
+        if grant.department is not None:
+            rank, team = (0 if grant.venue_id == venue_id else 1), grant.department.name_in()
+        else:
+            rank, team = (2 if grant.venue_id in (venue_id, None) else 3), label_of(grant.role)
+        if grant.user_id not in teams or rank < teams[grant.user_id][0]:
+            teams[grant.user_id] = (rank, team)
+    names: dict[int, str] = {}
+    for user in User.objects.filter(pk__in=ids):
+        name, (_rank, team) = user.name_in(), teams.get(user.pk, (0, ""))
+        names[user.pk] = _("%(name)s (%(team)s)") % {"name": name, "team": team} if team else name
+    return names
+
+
+def label_of(role: str) -> str:
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role
 
 
 def who(event: ComplaintEvent, names: dict[int, str], *, for_customer: bool = False) -> str:

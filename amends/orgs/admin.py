@@ -187,19 +187,26 @@ class UserAdmin(CompanyScoped, DjangoUserAdmin):
 
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        (_("Company and language"), {"fields": ("company", "display_name", "language")}),
+        (
+            _("Company and language"),
+            {"fields": ("company", "display_name", "display_name_en", "language")},
+        ),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (
             _("Company and language"),
-            {"classes": ("wide",), "fields": ("company", "display_name", "language")},
+            {
+                "classes": ("wide",),
+                "fields": ("company", "display_name", "display_name_en", "language"),
+            },
         ),
     )
     inlines = (RoleGrantInline,)
     list_display = (
         "username",
         "display_name",
+        "display_name_en",
         "company",
         "email",
         "language",
@@ -213,7 +220,14 @@ class UserAdmin(CompanyScoped, DjangoUserAdmin):
         "is_superuser",
         "is_active",
     )
-    search_fields = ("username", "display_name", "first_name", "last_name", "email")
+    search_fields = (
+        "username",
+        "display_name",
+        "display_name_en",
+        "first_name",
+        "last_name",
+        "email",
+    )
     list_select_related = ("company",)
     ordering = ("username",)
 
@@ -238,7 +252,7 @@ class CompanyAdmin(CompanyScoped, admin.ModelAdmin):
 
 class DepartmentInline(admin.TabularInline):
     model = Department
-    fields = ("code", "name")
+    fields = ("code", "name", "name_en")
     extra = 0
 
 
@@ -247,6 +261,7 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):
     list_display = (
         "code",
         "name",
+        "name_en",
         "company",
         "kind",
         "timezone",
@@ -257,11 +272,11 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):
         "is_active",
     )
     list_filter = ("kind", "open_days", "is_active", ("company", admin.RelatedOnlyFieldListFilter))
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
     list_select_related = ("company",)
     ordering = ("company__name", "code")
     fieldsets = (
-        (None, {"fields": ("company", "code", "name", "kind", "is_active")}),
+        (None, {"fields": ("company", "code", "name", "name_en", "kind", "is_active")}),
         (
             _("Business clock"),
             {
@@ -291,9 +306,9 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):
 @admin.register(Department)
 class DepartmentAdmin(CompanyScoped, admin.ModelAdmin):
     company_path = "venue__company_id"
-    list_display = ("name", "code", "venue")
+    list_display = ("name", "name_en", "code", "venue")
     list_filter = (("venue", admin.RelatedOnlyFieldListFilter),)
-    search_fields = ("code", "name", "venue__code", "venue__name")
+    search_fields = ("code", "name", "name_en", "venue__code", "venue__name")
     list_select_related = ("venue",)
     ordering = ("venue__code", "code")
 

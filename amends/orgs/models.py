@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from amends.core import clock
@@ -20,6 +21,16 @@ code_validator = RegexValidator(
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+def in_language(zh: str, en: str, language: str | None = None) -> str:
+    """The Chinese or the English form of a name, for `language` (default: the active one),
+    falling back to the other form when the wanted one is blank. Names are never mixed: a
+    Chinese reader gets 静安健身会所, an English reader Jing'an Club."""
+    wanted = language if language is not None else (get_language() or "")
+    if wanted.startswith("en"):
+        return en or zh
+    return zh or en
+
 
 
 class Company(models.Model):
@@ -62,7 +73,13 @@ class Venue(models.Model):
         Company, models.PROTECT, related_name="venues", verbose_name=_("company")
     )
     code = models.CharField(_("code"), max_length=12, unique=True, validators=[code_validator])
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, help_text=_("In Chinese."))
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; empty: the Chinese name."),
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.GYM)
     timezone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_timezone]
@@ -101,7 +118,11 @@ class Venue(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.name_in()}"
+
+    def name_in(self, language: str | None = None) -> str:
+        """The venue's name in `language` (default: the active language)."""
+        return in_language(self.name, self.name_en, language)
 
     def clean(self) -> None:
         duty = self.duty_roles
@@ -120,7 +141,13 @@ class Department(models.Model):
         Venue, models.PROTECT, related_name="departments", verbose_name=_("venue")
     )
     code = models.SlugField(_("code"), max_length=40)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, help_text=_("In Chinese."))
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to English readers; empty: the Chinese name."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -131,7 +158,11 @@ class Department(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.venue.code} · {self.name}"
+        return f"{self.venue.code} · {self.name_in()}"
+
+    def name_in(self, language: str | None = None) -> str:
+        """The department's name in `language` (default: the active language)."""
+        return in_language(self.name, self.name_en, language)
 
 
 class User(AbstractUser):
@@ -149,7 +180,15 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("company"),
     )
-    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    display_name = models.CharField(
+        _("display name"), max_length=100, blank=True, help_text=_("In Chinese, e.g. 张伟.")
+    )
+    display_name_en = models.CharField(
+        _("display name in English"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. Zhang Wei; empty: the Chinese name."),
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
@@ -159,7 +198,15 @@ class User(AbstractUser):
         verbose_name_plural = _("staff users")
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.name_in()
+
+    def name_in(self, language: str | None = None) -> str:
+        """The person's name in `language` (default: the active language)."""
+        return (
+            in_language(self.display_name, self.display_name_en, language)
+            or self.get_full_name()
+            or self.username
+        )
 
 
 class RoleGrant(models.Model):

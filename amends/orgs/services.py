@@ -18,11 +18,12 @@ from amends.orgs.roles import Role
 from amends.orgs.selectors import forget_scope, scope_of
 
 # The departments every new venue starts with (codes are referenced by the default routing).
+# (code, Chinese name, English name)
 DEFAULT_DEPARTMENTS = (
-    ("customer_service", "客服部 Customer service"),
-    ("front_office", "前台 Front office"),
-    ("maintenance", "工程维修部 Maintenance"),
-    ("courses", "课程部 Courses"),
+    ("customer_service", "客服部", "Customer service"),
+    ("front_office", "前台", "Front office"),
+    ("maintenance", "工程维修部", "Maintenance"),
+    ("courses", "课程部", "Courses"),
 )
 
 
@@ -40,6 +41,7 @@ def venue_create(
     company: Company,
     code: str,
     name: str,
+    name_en: str = "",
     kind: str = Venue.Kind.GYM,
     timezone: str = "Asia/Shanghai",
     opens_at: time = time(6, 0),
@@ -53,6 +55,7 @@ def venue_create(
         company=company,
         code=code,
         name=name,
+        name_en=name_en,
         kind=kind,
         timezone=timezone,
         opens_at=opens_at,
@@ -70,8 +73,10 @@ def venue_create(
 @transaction.atomic
 def department_install_defaults(*, venue: Venue) -> None:
     """Give `venue` the standard departments the default routing names (idempotent)."""
-    for dept_code, dept_name in DEFAULT_DEPARTMENTS:
-        Department.objects.get_or_create(venue=venue, code=dept_code, defaults={"name": dept_name})
+    for dept_code, name, name_en in DEFAULT_DEPARTMENTS:
+        Department.objects.get_or_create(
+            venue=venue, code=dept_code, defaults={"name": name, "name_en": name_en}
+        )
 
 
 @transaction.atomic
@@ -81,6 +86,7 @@ def staff_create(
     username: str,
     password: str | None,
     display_name: str = "",
+    display_name_en: str = "",
     email: str = "",
     language: str = User.Language.ZH_HANS,
     is_staff: bool = False,
@@ -92,6 +98,7 @@ def staff_create(
         company=company,
         username=username,
         display_name=display_name,
+        display_name_en=display_name_en,
         email=email,
         language=language,
         is_staff=is_staff,

@@ -260,8 +260,7 @@ class Planner:
         team = self.world.teams[plan.venue]
         # A text may name a coach who is not complained about ("{coach} was with someone else").
         named = plan.subject or rng.choice(self._coaches(team))
-        zh, _sep, en = named.display_name.partition(" ")
-        values["coach"] = values["staff"] = zh if plan.lang == "zh" else en
+        values["coach"] = values["staff"] = named.name_in("zh-hans" if plan.lang == "zh" else "en")
         return values
 
     @staticmethod

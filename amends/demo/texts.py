@@ -31,6 +31,7 @@ class Person:
     venue: str | None
     department: str | None
     name: str
+    name_en: str = ""
     email: str = ""
     language: str = "zh-hans"
     login: bool = False
@@ -222,7 +223,9 @@ def _load() -> Texts:
     )
     return Texts(
         company=(_str(world["company"]["name"], "world.toml"), world["company"]["code"]),
-        venues=tuple((v["code"], v["name"], v["kind"]) for v in world["venues"]),
+        venues=tuple(
+            (v["code"], v["name"], v.get("name_en", ""), v["kind"]) for v in world["venues"]
+        ),
         staff=staff,
         zh_surnames=tuple(_pair(v, "people.toml: zh_surnames") for v in people["zh_surnames"]),
         zh_given=tuple(_pair(v, "people.toml: zh_given") for v in people["zh_given"]),

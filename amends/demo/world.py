@@ -54,8 +54,8 @@ def build_company(words: Texts) -> World:
     name, code = words.company
     company = company_create(name=name, code=code)
     venues = {
-        vcode: venue_create(company=company, code=vcode, name=vname, kind=kind)
-        for vcode, vname, kind in words.venues
+        vcode: venue_create(company=company, code=vcode, name=vname, name_en=vname_en, kind=kind)
+        for vcode, vname, vname_en, kind in words.venues
     }
     workflow_install_defaults(company=company)
     teams = {vcode: Team(venue) for vcode, venue in venues.items()}
@@ -66,6 +66,7 @@ def build_company(words: Texts) -> World:
             username=person.username,
             password=DEMO_PASSWORD if person.login else None,
             display_name=person.name,
+            display_name_en=person.name_en,
             email=person.email,
             language=person.language,
             is_staff=person.role == Role.ADMIN,

@@ -110,7 +110,7 @@ class Texts:
     """Everything the demo says, as read from the data files."""
 
     company: tuple[str, str]  # (name, code)
-    venues: tuple[tuple[str, str, str], ...]  # (code, name, kind)
+    venues: tuple[tuple[str, str, str, str], ...]  # (code, name, name in English, kind)
     staff: tuple[Person, ...]
     # customers
     zh_surnames: tuple[Pair, ...]  # (汉字, pinyin)

@@ -25,6 +25,7 @@ from typing import Any, Protocol, Self
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -288,6 +289,16 @@ class Telling(Protocol):
         """`moment` in the venue's time zone."""
         ...
 
+    @property
+    def owner(self) -> int | None:
+        """Who owned the complaint before this event (first-contact ownership followed)."""
+        ...
+
+    def value(self, name: str, value: Any) -> str:
+        """A stored value of the complaint's field `name` in words: a choice's label, a
+        category's or department's name, a person's name — never a code or an id."""
+        ...
+
 
 def label(choices: Any, value: Any) -> str:
     try:
@@ -297,9 +308,10 @@ def label(choices: Any, value: Any) -> str:
 
 
 def _received(p: Received, t: Telling) -> Told:
-    return _("Received via %(channel)s") % {"channel": label(Channel, p.channel)}, [
-        _("Reply due %(due)s") % {"due": t.when(p.respond_due)},
-    ]
+    details = [_("Reply due %(due)s") % {"due": t.when(p.respond_due)}]
+    if p.duty_owner and not t.for_customer:
+        details.append(_("Owner: %(name)s") % {"name": t.name(p.duty_owner)})
+    return _("Received via %(channel)s") % {"channel": label(Channel, p.channel)}, details
 
 
 # The transitions the customer sees, and those whose reason is a message to the customer.
@@ -320,6 +332,28 @@ CUSTOMER_STATES = frozenset(
 )
 CUSTOMER_MESSAGES = frozenset({"explain", "give_feedback"})
 
+# How each step is told to staff, in words, once: what was done (and to whom). The state it led
+# to is added only where the step can lead to more than one.
+DONE = {
+    "acknowledge": gettext_lazy("Acknowledged to the customer"),
+    "accept": gettext_lazy("Accepted and started investigating"),
+    "mark_invalid": gettext_lazy("Found invalid"),
+    "explain": gettext_lazy("Explained to the customer"),
+    "propose_remedy": gettext_lazy("Proposed a remedy"),
+    "submit_remedy": gettext_lazy("Submitted the remedy"),
+    "approve": gettext_lazy("Approved the remedy"),
+    "reject": gettext_lazy("Rejected the remedy"),
+    "record_acceptance": gettext_lazy("The customer accepted the remedy"),
+    "record_refusal": gettext_lazy("The customer refused the remedy"),
+    "execute": gettext_lazy("Carried out the remedy"),
+    "give_feedback": gettext_lazy("Told the customer the outcome"),
+    "record_revisit": gettext_lazy("Revisited the customer"),
+    "close": gettext_lazy("Closed"),
+    "reopen": gettext_lazy("Reopened"),
+    "back_to_investigation": gettext_lazy("Sent back to investigation"),
+    "decline": gettext_lazy("Declined as abusive"),
+}
+
 
 def _transition(p: Transition, t: Telling) -> Told:
     now = _("Now: %(state)s") % {"state": label(State, p.to)}
@@ -332,13 +366,26 @@ def _transition(p: Transition, t: Telling) -> Told:
             title = label(State, p.to)
         return title, [p.reason] if p.action in CUSTOMER_MESSAGES else []
     action = ACTIONS.get(p.action)
-    title = str(action.label) if action else p.action
     reason = p.reason
     if p.action == "record_acceptance":
         reason = label(CustomerConsent.Method, reason)  # the reason is how it was given
-    details = [now, reason]
-    if p.assignee:
+    if p.action == "assign" and p.assignee:
+        title = _("Assigned to %(name)s") % {"name": t.name(p.assignee)}
+    elif p.action == "merge" and p.into:
+        title = _("Merged into %(ref)s") % {"ref": p.into}
+    elif p.action in DONE:
+        title = str(DONE[p.action])
+    else:
+        title = str(action.label) if action else p.action
+    # The state is told when the step alone does not say it (a remedy within authority or not).
+    details = [now if action is None or len(action.targets) != 1 else "", reason]
+    if p.assignee and p.action != "assign":
         details.insert(0, _("To %(name)s") % {"name": t.name(p.assignee)})
+    if p.action == "assign" and p.assignee and t.owner and t.owner != p.assignee:
+        # First-contact ownership: the hand-off is complete only when the assignee accepts.
+        details.append(
+            _("%(name)s stays the owner until the assignee accepts.") % {"name": t.name(t.owner)}
+        )
     if p.within_authority:
         details.append(_("Within the proposer's authority: no approval needed."))
     if p.approval_role:
@@ -347,7 +394,7 @@ def _transition(p: Transition, t: Telling) -> Told:
 
 
 def _handoff(p: HandoffAccepted, t: Telling) -> Told:
-    return _("Took over the complaint from %(name)s") % {"name": t.name(p.from_owner)}, []
+    return _("Took over from %(name)s") % {"name": t.name(p.from_owner)}, []
 
 
 def _fields_changed(p: FieldsChanged, t: Telling) -> Told:
@@ -359,9 +406,8 @@ def _fields_changed(p: FieldsChanged, t: Telling) -> Told:
         except FieldDoesNotExist:
             model_field = None
         if model_field is not None:
-            title = str(getattr(model_field, "verbose_name", name))
-            shown = dict(getattr(model_field, "flatchoices", None) or [])
-            before, after = shown.get(before, before), shown.get(after, after)
+            title = capfirst(str(getattr(model_field, "verbose_name", name)))
+        before, after = t.value(name, before), t.value(name, after)
         details.append(f"{title}: {before or '—'} → {after or '—'}")
     return _("Details changed"), details
 

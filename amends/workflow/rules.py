@@ -40,10 +40,22 @@ DEFAULT_RESPOND_HOURS = {
 DEFAULT_RESOLVE_HOURS = Decimal("72")
 
 
+# Venues whose staff work in opening hours only: their important and general clocks count
+# business hours (inside opening hours, on open days), so nobody is promised a reply at 03:00 at
+# a club that opens at 06:00. Urgent complaints keep the round-the-clock count everywhere.
+BUSINESS_HOURS_KINDS = frozenset({"gym"})
+
+
 def default_sla(*, severity: str, venue_kind: str) -> SlaTargets:
-    """The shipped defaults: clock hours everywhere, working days for tourist sites."""
+    """The shipped defaults: working days for tourist sites; business hours for a gym's
+    important and general complaints; clock hours otherwise (urgent ones always)."""
     respond = DEFAULT_RESPOND_HOURS[Severity(severity)]
-    mode = ClockMode.WORKING_DAYS if venue_kind == "tourism" else ClockMode.CLOCK
+    if venue_kind == "tourism":
+        mode = ClockMode.WORKING_DAYS
+    elif venue_kind in BUSINESS_HOURS_KINDS and severity != Severity.URGENT:
+        mode = ClockMode.BUSINESS
+    else:
+        mode = ClockMode.CLOCK
     return SlaTargets(
         mode=mode,
         respond_hours=respond,

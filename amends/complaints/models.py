@@ -447,6 +447,8 @@ class RemedyProposal(models.Model):
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
+        MEDICAL_COSTS = "medical_costs", _("Medical costs paid")
+        PROPERTY_COSTS = "property_costs", _("Damaged or lost property paid for")
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT

@@ -300,13 +300,12 @@ def decidable_proposal_ids(*, actor: User, complaint: Complaint) -> set[int]:
     is theirs and their authority covers the amount (what the console offers as buttons)."""
     from amends.complaints.permissions import may
     from amends.complaints.transitions import ACTIONS
-    from amends.workflow.rules import authority_of, covers
-    from amends.workflow.selectors import authority_limits
+    from amends.workflow.rules import covers
+    from amends.workflow.selectors import authority_for
 
     if complaint.state != State.APPROVAL_PENDING or not may(complaint, actor, ACTIONS["approve"]):
         return set()
-    roles = scope_of(actor).roles_at(complaint.venue_id)
-    authority = authority_of(roles, authority_limits(company=complaint.company))
+    authority = authority_for(user=actor, venue_id=complaint.venue_id)
     pending = RemedyProposal.objects.filter(
         complaint=complaint, status=RemedyProposal.Status.PENDING
     )

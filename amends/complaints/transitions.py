@@ -17,7 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from amends.core.principals import ApiScope
-from amends.orgs.roles import Role
+from amends.orgs.roles import PROPOSER_ROLES, Role
 
 
 class State(models.TextChoices):
@@ -54,8 +54,12 @@ RESPONSE_STATES = frozenset(
 RESOLUTION_STATES = frozenset({S.FEEDBACK_GIVEN, S.EXPLAINED, S.DECLINED, S.MERGED})
 
 R = Role
-SUPERVISORS = frozenset({R.MANAGER, R.DIRECTOR})
+# The venue general manager (店长) acts like the manager and the director: a supervisor.
+SUPERVISORS = frozenset({R.MANAGER, R.GENERAL_MANAGER, R.DIRECTOR})
 HANDLING = frozenset({"owner", "assignee"}) | SUPERVISORS
+# Who may propose a remedy and submit it: whoever handles the complaint, and every role with an
+# authority limit of its own at the venue, the front desk included (PROPOSER_ROLES).
+PROPOSING = HANDLING | PROPOSER_ROLES
 CUSTOMER_FACING = HANDLING | {R.FRONT_DESK, R.SPECIALIST}
 # Principals other than staff.
 COMPLAINANT = "complainant"
@@ -143,7 +147,7 @@ ACTIONS: dict[str, Action] = {
             _("Propose a remedy"),
             {S.INVESTIGATING, S.REMEDY_PROPOSED, S.REJECTED, S.CUSTOMER_DECLINED},
             {S.REMEDY_PROPOSED},
-            HANDLING,
+            PROPOSING,
             ("report", "validity_valid", "responsibility", "open_proposal"),
         ),
         _a(
@@ -151,7 +155,7 @@ ACTIONS: dict[str, Action] = {
             _("Submit the remedy"),
             {S.REMEDY_PROPOSED},
             {S.APPROVAL_PENDING, S.APPROVED},
-            HANDLING,
+            PROPOSING,
             ("submitted_proposal",),
         ),
         _a(

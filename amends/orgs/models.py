@@ -13,8 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from amends.core import clock
 from amends.orgs.roles import Role
 
+# Capital letters and digits, with single hyphens inside (a city and a district: SH-JA). A
+# reference is <code>-YYYYMMDD-NNNN and is read from the right, so a hyphen in the code never
+# makes it ambiguous (the search box's reference pattern allows hyphens in the code).
 code_validator = RegexValidator(
-    r"^[A-Z0-9]{2,12}$", _("Use 2–12 capital letters or digits, e.g. GYM1.")
+    r"^(?=.{2,12}$)[A-Z0-9]+(?:-[A-Z0-9]+)*$",
+    _("Use 2–12 capital letters or digits, hyphens only between them, e.g. GYM1 or SH-JA."),
 )
 
 

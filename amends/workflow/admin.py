@@ -17,7 +17,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from amends.orgs import admin as orgs_admin
-from amends.orgs.models import Company, Venue
+from amends.orgs.models import Company, User, Venue
+from amends.workflow.calendar import ScheduleDay, ScheduleError, parse_schedule
 from amends.workflow.models import (
     AuthorityLimit,
     CalendarOverride,
@@ -25,6 +26,7 @@ from amends.workflow.models import (
     RoutingRule,
     SlaPolicy,
 )
+    PersonalAuthorityLimit,
 from amends.workflow.services import sla_install_defaults, workflow_install_defaults
 
 _HOURS = ("mode", "respond_hours", "resolve_hours", "remind_at_percent", "escalation_step_hours")
@@ -162,6 +164,39 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     ordering = ("day",)
 
 
+@admin.register(PersonalAuthorityLimit)
+class PersonalAuthorityLimitAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
+    company_path = "user__company_id"
+    list_display = ("user", "limit", "reason")
+    search_fields = ("user__username", "user__display_name", "reason")
+    list_select_related = ("user",)
+    ordering = ("user__username",)
+    autocomplete_fields = ("user",)
+
+
+class PersonalAuthorityLimitInline(admin.StackedInline):
+    model = PersonalAuthorityLimit
+    fields = ("limit", "reason")
+    extra = 0
+    max_num = 1
+    verbose_name_plural = _("personal authority limit")
+
+
+@admin.register(ServiceTargets)
+class ServiceTargetsAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
+    """The targets the dashboard measures against (SPEC §10 by default), one row per company."""
+
+    list_display = (
+        "company",
+        "respond_within_hours",
+        "average_response_hours",
+        "resolution_rate",
+        "positive_rate",
+    )
+    list_select_related = ("company",)
+    ordering = ("company__name",)
+
+
 # --- the orgs admins, with the workflow's parts ----------------------------------------------
 
 admin.site.unregister(Venue)
@@ -187,3 +222,14 @@ class CompanyAdmin(orgs_admin.CompanyAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             workflow_install_defaults(company=obj)
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(orgs_admin.UserAdmin):
+    """A staff user's page also holds their personal authority limit, if any (once the user
+    exists: the add form stays as Django's)."""
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[InlineModelAdmin]]:
+        inlines = list(super().get_inlines(request, obj))
+        return [*inlines, PersonalAuthorityLimitInline] if obj is not None else inlines

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from amends.orgs.models import Company, Venue
+from amends.orgs.models import Company, User, Venue
 from amends.orgs.roles import Role
 from amends.workflow.calendar import ClockMode
 from amends.workflow.taxonomy import Severity
@@ -153,6 +153,33 @@ class AuthorityLimit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.limit if self.limit is not None else '∞'}"
+
+
+class PersonalAuthorityLimit(models.Model):
+    """One person's own authority limit (CNY), replacing what their roles allow — higher (a
+    trusted specialist who may settle ¥1,000) or lower (a new front-desk hire at ¥0). Empty:
+    unlimited. It holds wherever the person acts; the approval ladder stays role-based."""
+
+    user = models.OneToOneField(
+        User, models.CASCADE, related_name="authority_override", verbose_name=_("staff user")
+    )
+    limit = models.DecimalField(
+        _("limit (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Replaces the limit of this person's roles. Leave empty for no limit."),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("personal authority limit")
+        verbose_name_plural = _("personal authority limits")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.limit if self.limit is not None else '∞'}"
 
 
 class CalendarOverride(models.Model):

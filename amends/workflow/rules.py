@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from amends.orgs.roles import Role
+from amends.orgs.roles import APPROVAL_LADDER, Role
 from amends.workflow.calendar import ClockMode
 from amends.workflow.taxonomy import Severity
 
@@ -79,8 +79,14 @@ DEFAULT_ROUTES: tuple[tuple[str | None, Route], ...] = (
     ("safety_security", Route("customer_service", Role.MANAGER)),
     ("facility_equipment", Route("maintenance", Role.MAINTENANCE)),
     ("class_schedule", Route("courses", Role.COURSE_SUPERVISOR)),
+    ("privacy_data", Route("customer_service", Role.PRIVACY_OFFICER)),
     (None, Route("customer_service", Role.SPECIALIST)),
 )
+
+# Where nobody at a venue (company-wide holders included) holds the routed role, the complaint
+# goes to this role instead: a company without a privacy officer has its privacy complaints
+# handled by the customer-service manager rather than by nobody.
+ROUTE_FALLBACKS: dict[str, str] = {Role.PRIVACY_OFFICER: Role.MANAGER}
 
 
 @dataclass(frozen=True)
@@ -136,9 +142,19 @@ DEFAULT_AUTHORITY_LIMITS: dict[str, Decimal | None] = {
 
 
 def authority_of(
-    roles: frozenset[str] | set[str], limits: Mapping[str, Decimal | None]
+    roles: frozenset[str] | set[str],
+    limits: Mapping[str, Decimal | None],
+    personal: PersonalLimit | None = None,
 ) -> Decimal | None:
     """The largest amount any of `roles` may grant (None: unlimited; Decimal 0 if none apply)."""
+@dataclass(frozen=True)
+class PersonalLimit:
+    """A per-person authority limit: it replaces whatever the person's roles allow (higher or
+    lower). `limit` None: unlimited."""
+
+    limit: Decimal | None
+
+
     best: Decimal | None = Decimal("-1")
     for role in roles:
         if role not in limits:
@@ -155,12 +171,19 @@ def covers(authority: Decimal | None, amount: Decimal) -> bool:
     return authority is None or amount <= authority
 
 
-def approver_role(amount: Decimal, limits: Mapping[str, Decimal | None]) -> str:
-    """The lowest role whose limit covers `amount` — who must approve a proposal above the
-    proposer's own authority. Only roles on the approval ladder (specialist, manager, director)
-    are considered; the director is the last resort even without a configured limit."""
-    ladder = (Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR)
-    for role in ladder:
+def approver_role(
+    amount: Decimal,
+    limits: Mapping[str, Decimal | None],
+    present: frozenset[str] | set[str] | None = None,
+) -> str:
+    """The lowest role of the approval ladder (specialist → manager → general manager →
+    director) whose limit covers `amount` — who must approve a proposal above the proposer's
+    own authority. With `present` (the roles somebody holds at the venue), a rung nobody
+    holds is skipped, so a proposal never waits for nobody; the director is the last resort
+    even without a configured limit."""
+    for role in APPROVAL_LADDER:
+        if present is not None and role not in present and role != Role.DIRECTOR:
+            continue
         if role in limits and covers(limits[role], amount):
             return role
     return Role.DIRECTOR

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from amends.orgs.models import Company, Department, Venue
+from amends.orgs.models import Company, Department, User, Venue
+from amends.orgs.selectors import scope_of, users_with_role
 from amends.workflow.calendar import Calendar, OpenDays, VenueClock
 from amends.workflow.models import (
     AuthorityLimit,
     CalendarOverride,
     Category,
+    PersonalAuthorityLimit,
     RoutingRule,
     SlaPolicy,
 )
 from amends.workflow.rules import (
     DEFAULT_AUTHORITY_LIMITS,
     Route,
+    DEFAULT_TARGETS,
+    ROUTE_FALLBACKS,
+    PersonalLimit,
     RuleRow,
     SlaTargets,
     default_sla,
@@ -57,7 +65,8 @@ def sla_targets(*, venue: Venue, severity: str) -> SlaTargets:
     )
 
 
-def authority_limits(*, company: Company) -> dict[str, Decimal | None]:
+def authority_limits(*, company: Company | int) -> dict[str, Decimal | None]:
+    """The limit of each role (CNY; None: unlimited): the company's own over the defaults."""
     limits: dict[str, Decimal | None] = dict(DEFAULT_AUTHORITY_LIMITS)
     limits.update(dict(AuthorityLimit.objects.filter(company=company).values_list("role", "limit")))
     return limits
@@ -66,6 +75,21 @@ def authority_limits(*, company: Company) -> dict[str, Decimal | None]:
 def route_for(
     *, venue: Venue, category_code: str | None, severity: str | None
 ) -> tuple[Department | None, str]:
+def authority_for(
+    *, user: User, venue_id: int, limits: Mapping[str, Decimal | None] | None = None
+) -> Decimal | None:
+    """The most `user` may grant at this venue without approval (None: unlimited): their
+    personal limit when the admin set one, else the widest limit of the roles they hold there."""
+    own = PersonalAuthorityLimit.objects.filter(user_id=user.pk).first()
+    if limits is None:
+        limits = authority_limits(company=user.company_id or 0)
+    return authority_of(
+        scope_of(user).roles_at(venue_id),
+        limits,
+        PersonalLimit(own.limit) if own is not None else None,
+    )
+
+
     """The department (of this venue) and role that own a complaint of this kind."""
     rows = [
         RuleRow(
@@ -84,6 +108,9 @@ def route_for(
     return department, route.role
 
 
+    fallback = ROUTE_FALLBACKS.get(route.role)
+    if fallback is not None and not users_with_role(venue=venue, roles=[route.role]).exists():
+        return department, fallback
 def categories_for(*, company: Company, active_only: bool = True) -> list[Category]:
     categories = Category.objects.filter(company=company)
     if active_only:

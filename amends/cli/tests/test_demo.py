@@ -23,7 +23,18 @@ from amends.notifications.models import Outbox
 from amends.orgs.models import Company, User
 from amends.workflow.taxonomy import Channel
 
-LOGINS = ("desk", "specialist", "manager", "maintenance", "courses", "director", "auditor", "admin")
+LOGINS = (
+    "desk",
+    "specialist",
+    "manager",
+    "gm",
+    "maintenance",
+    "courses",
+    "director",
+    "auditor",
+    "privacy",
+    "admin",
+)
 
 
 def _snapshot() -> dict[str, int]:

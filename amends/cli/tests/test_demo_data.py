@@ -44,11 +44,12 @@ def test_it_reads_every_file_into_known_values() -> None:
     assert set(words.steps.survey_comments) == {1, 2, 3, 4, 5}
 
 
-def test_it_names_the_eight_demo_logins_with_known_roles() -> None:
+def test_it_names_the_ten_demo_logins_with_known_roles() -> None:
     assert [p.username for p in logins()] == [
         "desk",
         "specialist",
         "manager",
+        "gm",
         "maintenance",
         "courses",
         "director",

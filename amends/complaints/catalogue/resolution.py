@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import selectors, services
+from amends.complaints import remedy_kinds, selectors, services
 from amends.complaints.catalogue.base import ActionForm, action
 from amends.complaints.catalogue.fields import (
     DateTimeLocalInput,
@@ -47,6 +47,14 @@ class ProposeRemedyForm(ActionForm):
 
     def arguments(self) -> dict[str, Any]:
         return {key: self.cleaned_data[key] for key in ("kind", "description", "amount")}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the kinds this venue offers (no room upgrade at a gym, no class at a hotel).
+        offered = set(remedy_kinds.kinds_for(self.complaint.venue.kind))
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = [(v, label) for v, label in RemedyProposal.Kind.choices if v in offered]
+
 
 
 @action

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints import remedy_kinds
 from amends.complaints.events import (
     ConsequenceRecorded,
     RemedyApproved,
@@ -45,10 +46,10 @@ from amends.core.errors import (
 )
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
-from amends.orgs.roles import Role
-from amends.orgs.selectors import scope_of, users_with_role
-from amends.workflow.rules import approver_role, authority_of, covers
-from amends.workflow.selectors import authority_limits
+from amends.orgs.roles import APPROVAL_LADDER, Role
+from amends.orgs.selectors import users_with_role
+from amends.workflow.rules import approver_role, covers
+from amends.workflow.selectors import authority_for, authority_limits
 
 S = State
 
@@ -78,9 +79,16 @@ def remedy_propose(
     amount: Decimal | str | int = 0,
     expected_version: int | None = None,
 ) -> RemedyProposal:
-    """Add a remedy proposal (CNY amount); the complaint moves to “remedy proposed”."""
+    """Add a remedy proposal (CNY amount); the complaint moves to “remedy proposed”. Only a
+    kind the complaint's venue offers (`remedy_kinds`): no room upgrade at a gym."""
     if kind not in RemedyProposal.Kind.values:
         raise InvalidInput(_("Unknown kind of remedy."), code="invalid_remedy_kind")
+    if not remedy_kinds.fits(kind, complaint.venue.kind):
+        raise InvalidInput(
+            _("This venue does not offer this remedy: %(kind)s.")
+            % {"kind": RemedyProposal.Kind(kind).label},
+            code="remedy_not_offered_here",
+        )
     if not description.strip():
         raise InvalidInput(_("Describe the remedy."), code="empty_remedy")
     value = _amount(amount)
@@ -108,10 +116,21 @@ def remedy_propose(
     return proposal
 
 
-def _actor_authority(complaint: Complaint, actor: Actor) -> Decimal | None:
-    return authority_of(
-        scope_of(staff_of(actor)).roles_at(complaint.venue_id),
-        authority_limits(company=complaint.company),
+def _actor_authority(
+    complaint: Complaint, actor: Actor, limits: dict[str, Decimal | None] | None = None
+) -> Decimal | None:
+    """The actor's own limit: their personal one where set, else their roles' at this venue."""
+    return authority_for(user=staff_of(actor), venue_id=complaint.venue_id, limits=limits)
+
+
+def _ladder_present(complaint: Complaint, actor: Actor) -> frozenset[str]:
+    """The rungs of the approval ladder somebody other than `actor` holds at the venue
+    (company-wide holders included): a proposal never waits for a role nobody has."""
+    others = [staff_of(actor).pk]
+    return frozenset(
+        role
+        for role in APPROVAL_LADDER
+        if users_with_role(venue=complaint.venue, roles=[role]).exclude(pk__in=others).exists()
     )
 
 
@@ -119,17 +138,18 @@ def _actor_authority(complaint: Complaint, actor: Actor) -> Decimal | None:
 def remedy_submit(
     *, complaint: Complaint, actor: Actor, expected_version: int | None = None
 ) -> Complaint:
-    """Submit the draft proposals. Those within the proposer's authority are approved at once;
-    the others wait for the lowest role whose limit covers their amount."""
+    """Submit the draft proposals. Those within the submitter's authority (their personal limit,
+    else their roles') are approved at once; the others wait for the lowest role of the approval
+    ladder whose limit covers their amount and whom the venue has."""
     locked = lock(complaint, expected_version=expected_version)
     authorize(locked, actor, ACTIONS["submit_remedy"])
     if locked.state != S.REMEDY_PROPOSED:
         raise InvalidTransition(_("There is no remedy to submit."), code="action_not_available")
     check_needs(locked, actor, ACTIONS["propose_remedy"], "")
-    limits = authority_limits(company=locked.company)
-    own = _actor_authority(locked, actor)
+    limits = authority_limits(company=locked.company_id)
+    own = _actor_authority(locked, actor, limits)
+    present: frozenset[str] | None = None
     now = clock.now()
-    ladder: list[str] = [Role.SPECIALIST, Role.MANAGER, Role.DIRECTOR]
     needed: list[str] = []
     for proposal in RemedyProposal.objects.filter(
         complaint=locked, status=RemedyProposal.Status.DRAFT
@@ -140,12 +160,14 @@ def remedy_submit(
             proposal.decision_comment = ""  # the event records that it was within authority
         else:
             proposal.status = RemedyProposal.Status.PENDING
-            proposal.approval_role = approver_role(proposal.amount, limits)
+            if present is None:
+                present = _ladder_present(locked, actor)
+            proposal.approval_role = approver_role(proposal.amount, limits, present)
             needed.append(proposal.approval_role)
         proposal.save()
     if not needed:
         return gate(locked, to=S.APPROVED, actor=actor, data={"within_authority": True})
-    locked.approval_role = max(needed, key=ladder.index)
+    locked.approval_role = max(needed, key=APPROVAL_LADDER.index)
     locked = gate(
         locked, to=S.APPROVAL_PENDING, actor=actor, data={"approval_role": locked.approval_role}
     )

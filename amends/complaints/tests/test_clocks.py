@@ -33,19 +33,36 @@ def at_scenic(cast, venue, when, **fields):
 
 
 @pytest.mark.parametrize(
-    ("severity", "respond"),
+    ("severity", "respond", "remind", "resolve"),
     [
-        ("urgent", local(2026, 11, 20, 14, 0)),
-        ("important", local(2026, 11, 20, 22, 0)),
-        ("general", local(2026, 11, 21, 10, 0)),
+        # Urgent: clock hours, round the clock.
+        (
+            "urgent",
+            local(2026, 11, 20, 14, 0),
+            local(2026, 11, 20, 13, 0),
+            local(2026, 11, 23, 10, 0),
+        ),
+        # Important and general: the club's opening hours (06:00–22:00, 16 hours a day).
+        (
+            "important",
+            local(2026, 11, 20, 22, 0),
+            local(2026, 11, 20, 19, 0),
+            local(2026, 11, 24, 18, 0),
+        ),
+        (
+            "general",
+            local(2026, 11, 21, 18, 0),
+            local(2026, 11, 21, 10, 0),
+            local(2026, 11, 24, 18, 0),
+        ),
     ],
 )
-def test_it_sets_the_gyms_clock_hour_deadlines_by_severity(cast, severity, respond):
+def test_it_sets_the_gyms_deadlines_by_severity(cast, severity, respond, remind, resolve):
     with clock.travel(local(2026, 11, 20, 10, 0)):
         c = cast.receive(severity=severity)
     assert c.respond_due == respond
-    assert c.resolve_due == local(2026, 11, 23, 10, 0)
-    assert c.remind_at == local(2026, 11, 20, 10, 0) + (respond - local(2026, 11, 20, 10, 0)) * 0.75
+    assert c.resolve_due == resolve
+    assert c.remind_at == remind
 
 
 def test_it_counts_a_make_up_sunday_as_a_working_day(cast, scenic):
@@ -114,7 +131,7 @@ def test_it_warns_when_a_deadline_falls_in_a_year_the_calendar_does_not_know(cas
 
 def test_it_does_not_count_time_waiting_on_the_customer(cast):
     with clock.travel(local(2026, 11, 20, 10, 0)):
-        c = drive(cast, S.APPROVED)
+        c = drive(cast, S.APPROVED, severity="urgent")  # clock hours, round the clock
     assert c.paused_at == local(2026, 11, 20, 10, 0)
     assert c.remind_at is None and c.next_escalation_at is None
     assert c.resolve_due == local(2026, 11, 23, 10, 0)

@@ -31,8 +31,9 @@ EXPECTED = {
     "accept": {"specialist", "manager", "director"},
     "mark_invalid": {"desk", "specialist", "manager", "director"},
     "explain": {"desk", "specialist", "specialist2", "manager", "director"},
-    "propose_remedy": {"desk", "specialist", "manager", "director"},
-    "submit_remedy": {"desk", "specialist", "manager", "director"},
+    # The front desk and every specialist may propose (each within their authority limit).
+    "propose_remedy": {"desk", "specialist", "specialist2", "manager", "director"},
+    "submit_remedy": {"desk", "specialist", "specialist2", "manager", "director"},
     "approve": {"specialist", "specialist2", "manager", "director"},
     "reject": {"specialist", "specialist2", "manager", "director"},
     "record_acceptance": {"desk", "specialist", "specialist2", "manager", "director"},

@@ -39,8 +39,8 @@ def test_it_installs_the_shipped_defaults_once(cast: Any) -> None:
     installed = configuration(cast.company)
     assert installed == {
         "categories": len(DEFAULT_CATEGORIES),
-        "limits": 7,
-        "rules": 7,
+        "limits": 9,
+        "rules": 8,
         "sla": 3 * 3,  # three severities at each of three venues
     }
     workflow_install_defaults(company=cast.company)

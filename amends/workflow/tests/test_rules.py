@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from amends.workflow.rules import (
     DEFAULT_AUTHORITY_LIMITS,
+    PersonalLimit,
     Route,
     RuleRow,
     approver_role,
@@ -40,16 +41,31 @@ def test_it_finds_the_lowest_role_whose_limit_covers_an_amount():
     assert approver_role(Decimal("200"), LIMITS) == "specialist"
     assert approver_role(Decimal("200.01"), LIMITS) == "manager"
     assert approver_role(Decimal("2000"), LIMITS) == "manager"
-    assert approver_role(Decimal("2000.01"), LIMITS) == "director"
+    assert approver_role(Decimal("2000.01"), LIMITS) == "general_manager"
+    assert approver_role(Decimal("10000"), LIMITS) == "general_manager"
+    assert approver_role(Decimal("10000.01"), LIMITS) == "director"
     assert approver_role(Decimal("1000000"), LIMITS) == "director"
 
 
+def test_it_skips_a_rung_of_the_approval_ladder_the_venue_does_not_have():
+    no_general_manager = {"specialist", "manager", "director"}
+    assert approver_role(Decimal("2000.01"), LIMITS, no_general_manager) == "director"
+    assert approver_role(Decimal("150"), LIMITS, {"manager"}) == "manager"
+    assert approver_role(Decimal("150"), LIMITS, set()) == "director"
+
+
 def test_it_takes_the_widest_authority_of_the_roles_held():
-    assert authority_of({"front_desk"}, LIMITS) == Decimal("0")
+    assert authority_of({"front_desk"}, LIMITS) == Decimal("100")
     assert authority_of({"front_desk", "manager"}, LIMITS) == Decimal("2000")
     assert authority_of({"director"}, LIMITS) is None
     assert authority_of({"auditor"}, LIMITS) == Decimal("0")
     assert covers(None, Decimal("99999")) and not covers(Decimal("200"), Decimal("200.5"))
+
+
+def test_it_lets_a_personal_limit_replace_what_the_roles_allow():
+    assert authority_of({"specialist"}, LIMITS, PersonalLimit(Decimal("1500"))) == Decimal("1500")
+    assert authority_of({"manager"}, LIMITS, PersonalLimit(Decimal("0"))) == Decimal("0")
+    assert authority_of({"front_desk"}, LIMITS, PersonalLimit(None)) is None
 
 
 def test_it_routes_by_the_most_specific_rule_then_position():

@@ -423,8 +423,11 @@ class RemedyProposal(models.Model):
         CLASS_ADJUSTMENT = "class_adjustment", _("Class or course adjustment")
         MEMBERSHIP_EXTENSION = "membership_extension", _("Membership extension")
         VOUCHER = "voucher", _("Voucher or compensation")
+        MEDICAL_COSTS = "medical_costs", _("Medical costs paid")
+        PROPERTY_COSTS = "property_costs", _("Damaged or lost property paid for")
         REPAIR = "repair", _("Repair or replacement")
         ROOM_CHANGE = "room_change", _("Room change or upgrade")
+        LATE_CHECKOUT = "late_checkout", _("Late checkout")
         FREE_SERVICE = "free_service", _("Free service")
         OTHER = "other", _("Other")
 
@@ -447,8 +450,6 @@ class RemedyProposal(models.Model):
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
-        MEDICAL_COSTS = "medical_costs", _("Medical costs paid")
-        PROPERTY_COSTS = "property_costs", _("Damaged or lost property paid for")
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT

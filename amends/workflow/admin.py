@@ -18,15 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from amends.orgs import admin as orgs_admin
 from amends.orgs.models import Company, User, Venue
-from amends.workflow.calendar import ScheduleDay, ScheduleError, parse_schedule
 from amends.workflow.models import (
     AuthorityLimit,
     CalendarOverride,
     Category,
+    PersonalAuthorityLimit,
     RoutingRule,
     SlaPolicy,
 )
-    PersonalAuthorityLimit,
 from amends.workflow.services import sla_install_defaults, workflow_install_defaults
 
 _HOURS = ("mode", "respond_hours", "resolve_hours", "remind_at_percent", "escalation_step_hours")
@@ -147,21 +146,12 @@ class RoutingRuleAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
 
 @admin.register(AuthorityLimit)
 class AuthorityLimitAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
+    """Each role's limit; a person's own limit (below, and on the staff user's page) wins."""
+
     list_display = ("role", "limit", "company")
     list_filter = ("role", ("company", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("company",)
     ordering = ("company__name", "role")
-
-
-@admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
-    """National facts, shared by every company of the installation."""
-
-    list_display = ("day", "is_working_day", "name")
-    list_filter = ("is_working_day",)
-    search_fields = ("name",)
-    date_hierarchy = "day"
-    ordering = ("day",)
 
 
 @admin.register(PersonalAuthorityLimit)
@@ -182,25 +172,32 @@ class PersonalAuthorityLimitInline(admin.StackedInline):
     verbose_name_plural = _("personal authority limit")
 
 
-@admin.register(ServiceTargets)
-class ServiceTargetsAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
-    """The targets the dashboard measures against (SPEC §10 by default), one row per company."""
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    """National facts, shared by every company of the installation."""
 
-    list_display = (
-        "company",
-        "respond_within_hours",
-        "average_response_hours",
-        "resolution_rate",
-        "positive_rate",
-    )
-    list_select_related = ("company",)
-    ordering = ("company__name",)
+    list_display = ("day", "is_working_day", "name")
+    list_filter = ("is_working_day",)
+    search_fields = ("name",)
+    date_hierarchy = "day"
+    ordering = ("day",)
 
 
 # --- the orgs admins, with the workflow's parts ----------------------------------------------
 
 admin.site.unregister(Venue)
 admin.site.unregister(Company)
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(orgs_admin.UserAdmin):
+    """A staff user's page also holds their personal authority limit, if any (once the user
+    exists: the add form stays as Django's)."""
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[InlineModelAdmin]]:
+        inlines = list(super().get_inlines(request, obj))
+        return [*inlines, PersonalAuthorityLimitInline] if obj is not None else inlines
 
 
 @admin.register(Venue)
@@ -222,14 +219,3 @@ class CompanyAdmin(orgs_admin.CompanyAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             workflow_install_defaults(company=obj)
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class UserAdmin(orgs_admin.UserAdmin):
-    """A staff user's page also holds their personal authority limit, if any (once the user
-    exists: the add form stays as Django's)."""
-
-    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[InlineModelAdmin]]:
-        inlines = list(super().get_inlines(request, obj))
-        return [*inlines, PersonalAuthorityLimitInline] if obj is not None else inlines

@@ -129,24 +129,22 @@ def match_route(
     raise AssertionError("DEFAULT_ROUTES ends with a catch-all")  # pragma: no cover
 
 
-# SPEC §5 defaults (CNY). None means unlimited.
+# SPEC §5 defaults (CNY). None means unlimited. The front desk settles small matters on the
+# spot (a drink, a towel, a ¥50 voucher); the venue general manager (店长) approves what is
+# above the customer-service manager; the director is unlimited.
 DEFAULT_AUTHORITY_LIMITS: dict[str, Decimal | None] = {
-    Role.FRONT_DESK: Decimal("0"),
+    Role.FRONT_DESK: Decimal("100"),
     Role.SPECIALIST: Decimal("200"),
     Role.MANAGER: Decimal("2000"),
+    Role.GENERAL_MANAGER: Decimal("10000"),
     Role.DIRECTOR: None,
     Role.MAINTENANCE: Decimal("0"),
     Role.COURSE_SUPERVISOR: Decimal("0"),
     Role.STAFF: Decimal("0"),
+    Role.PRIVACY_OFFICER: Decimal("200"),
 }
 
 
-def authority_of(
-    roles: frozenset[str] | set[str],
-    limits: Mapping[str, Decimal | None],
-    personal: PersonalLimit | None = None,
-) -> Decimal | None:
-    """The largest amount any of `roles` may grant (None: unlimited; Decimal 0 if none apply)."""
 @dataclass(frozen=True)
 class PersonalLimit:
     """A per-person authority limit: it replaces whatever the person's roles allow (higher or
@@ -155,6 +153,15 @@ class PersonalLimit:
     limit: Decimal | None
 
 
+def authority_of(
+    roles: frozenset[str] | set[str],
+    limits: Mapping[str, Decimal | None],
+    personal: PersonalLimit | None = None,
+) -> Decimal | None:
+    """The most this person may grant (None: unlimited): their personal limit when they have
+    one, else the largest limit of any of `roles` (Decimal 0 if none apply)."""
+    if personal is not None:
+        return personal.limit
     best: Decimal | None = Decimal("-1")
     for role in roles:
         if role not in limits:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Mapping
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,12 +19,12 @@ from amends.workflow.models import (
 )
 from amends.workflow.rules import (
     DEFAULT_AUTHORITY_LIMITS,
-    Route,
-    DEFAULT_TARGETS,
     ROUTE_FALLBACKS,
     PersonalLimit,
+    Route,
     RuleRow,
     SlaTargets,
+    authority_of,
     default_sla,
     match_route,
 )
@@ -72,9 +70,6 @@ def authority_limits(*, company: Company | int) -> dict[str, Decimal | None]:
     return limits
 
 
-def route_for(
-    *, venue: Venue, category_code: str | None, severity: str | None
-) -> tuple[Department | None, str]:
 def authority_for(
     *, user: User, venue_id: int, limits: Mapping[str, Decimal | None] | None = None
 ) -> Decimal | None:
@@ -90,6 +85,9 @@ def authority_for(
     )
 
 
+def route_for(
+    *, venue: Venue, category_code: str | None, severity: str | None
+) -> tuple[Department | None, str]:
     """The department (of this venue) and role that own a complaint of this kind."""
     rows = [
         RuleRow(
@@ -105,12 +103,12 @@ def authority_for(
     ]
     route = match_route(rows, venue_id=venue.pk, category_code=category_code, severity=severity)
     department = Department.objects.filter(venue=venue, code=route.department_code).first()
-    return department, route.role
-
-
     fallback = ROUTE_FALLBACKS.get(route.role)
     if fallback is not None and not users_with_role(venue=venue, roles=[route.role]).exists():
         return department, fallback
+    return department, route.role
+
+
 def categories_for(*, company: Company, active_only: bool = True) -> list[Category]:
     categories = Category.objects.filter(company=company)
     if active_only:

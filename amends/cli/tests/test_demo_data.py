@@ -54,6 +54,7 @@ def test_it_names_the_ten_demo_logins_with_known_roles() -> None:
         "courses",
         "director",
         "auditor",
+        "privacy",
         "admin",
     ]
     words = texts.load()

@@ -45,8 +45,6 @@ class ProposeRemedyForm(ActionForm):
         label=_("Cost (CNY)"), min_value=0, max_digits=12, decimal_places=2, initial=0
     )
 
-    def arguments(self) -> dict[str, Any]:
-        return {key: self.cleaned_data[key] for key in ("kind", "description", "amount")}
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the kinds this venue offers (no room upgrade at a gym, no class at a hotel).
@@ -55,6 +53,8 @@ class ProposeRemedyForm(ActionForm):
         assert isinstance(kind, forms.ChoiceField)
         kind.choices = [(v, label) for v, label in RemedyProposal.Kind.choices if v in offered]
 
+    def arguments(self) -> dict[str, Any]:
+        return {key: self.cleaned_data[key] for key in ("kind", "description", "amount")}
 
 
 @action

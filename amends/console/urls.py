@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from amends.console import intake_views, views
+from amends.console import intake_views, notification_views, search_views, views
 
 app_name = "console"
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("approvals/", views.approvals, name="approvals"),
     path("revisits/", views.revisits, name="revisits"),
     path("settings/", views.settings_page, name="settings"),
+    path("search/", search_views.search, name="search"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/", notification_views.notification_open, name="notification_open"),
     path("c/<str:reference>/", views.complaint_page, name="complaint"),
     path("c/<str:reference>/contact/", views.reveal_contact, name="reveal_contact"),
     path("c/<str:reference>/do/<slug:name>/", views.complaint_act, name="act"),

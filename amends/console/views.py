@@ -3,6 +3,7 @@ call one service, respond. Domain errors become pages in middleware.UserLanguage
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
 from amends.complaints import catalogue, selectors, services
@@ -24,10 +26,12 @@ from amends.complaints.permissions import actor_tokens
 from amends.console.forms import QueueFilterForm
 from amends.core.errors import DomainError, PermissionDenied
 from amends.members.selectors import ContactCard
+from amends.notifications.selectors import unread_count
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import APPROVER_ROLES, INTAKE_ROLES, REVISIT_ROLES, UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of, venues_for_actor
 from amends.orgs.services import staff_set_language
+from amends.workflow import selectors as workflow_selectors
 
 SESSION_VENUE = "console_venue"
 SORTS = {"received": "-received_at", "oldest": "received_at", "due": "due", "severity": "severity"}
@@ -90,9 +94,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     place = current_venue(request)
     figures = selectors.figures_for_actor(actor=request.user, venue=place)  # type: ignore[arg-type]
     counts = selectors.queue_counts(actor=request.user, venue_id=place.pk if place else None)  # type: ignore[arg-type]
-    return render(
-        request, "console/dashboard.html", {"figures": figures, "counts": counts, "place": place}
-    )
+    context = {"figures": figures, "off": figures.off_target, "counts": counts, "place": place}
+    return render(request, "console/dashboard.html", context)
+
+
+# What each dashboard tile's complaints are, as the all-complaints view names them.
+TILE_LABELS = {
+    "new_today": _l("Received today"),
+    "open": _l("Open"),
+    "due_soon": _l("Due within 4 h"),
+    "overdue": _l("Overdue"),
+    "received_month": _l("Received this month"),
+    "resolvable_month": _l("Received this month, resolved or due by now"),
+    "response_missed_month": _l("First response after its deadline, this month"),
+    "resolution_missed_month": _l("Resolution after its deadline, this month"),
+    "responded_month": _l("Answered this month"),
+    "late_month": _l("Answered late or not yet, this month"),
+    "surveyed_month": _l("Surveyed this month"),
+}
 
 
 @login_required
@@ -102,9 +121,14 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     actor: User = request.user  # type: ignore[assignment]
     place = current_venue(request)
-    complaints = selectors.queue_for_actor(
-        actor=actor, name=name, venue_id=place.pk if place else None
-    )
+    tile = request.GET.get("tile", "") if name == "all" else ""
+    if tile in TILE_LABELS:  # a dashboard tile's complaints, exactly
+        complaints = selectors.tile_complaints(actor=actor, name=tile, venue=place)
+    else:
+        tile = ""
+        complaints = selectors.queue_for_actor(
+            actor=actor, name=name, venue_id=place.pk if place else None
+        )
     filters = QueueFilterForm(request.GET or None, actor=actor)
     complaints = filters.apply(
         complaints, ZoneInfo(place.timezone) if place else ZoneInfo("Asia/Shanghai")
@@ -121,6 +145,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         "counts": counts,
         "sort": sort,
         "place": place,
+        "tile": tile,
+        "tile_label": TILE_LABELS.get(tile, ""),
     }
     return render(request, "console/queue.html", context)
 
@@ -132,7 +158,9 @@ def approvals(request: HttpRequest) -> HttpResponse:
         raise_forbidden(_("The approvals inbox is for managers and directors."))
     actor: User = request.user  # type: ignore[assignment]
     complaints = list(
-        selectors.queue_for_actor(actor=actor, name="approvals").order_by("received_at")[:100]
+        selectors.queue_for_actor(actor=actor, name="approvals")
+        .select_related("responsible_department", "responsible_staff")
+        .order_by("received_at")[:100]
     )
     rows = []
     for complaint in complaints:
@@ -141,8 +169,15 @@ def approvals(request: HttpRequest) -> HttpResponse:
             p for p in selectors.remedies_of(actor=actor, complaint=complaint) if p.pk in decidable
         ]
         if pending:
-            rows.append((complaint, pending))
+            limit = approver_limit(actor, complaint.venue_id)
+            rows.append({"complaint": complaint, "pending": pending, "limit": limit})
     return render(request, "console/approvals.html", {"rows": rows})
+
+
+def approver_limit(actor: User, venue_id: int) -> Decimal | None:
+    """The most `actor` may approve at this venue (None: no limit): their personal limit when
+    the admin set one, else the widest limit of their roles there."""
+    return workflow_selectors.authority_for(user=actor, venue_id=venue_id)
 
 
 @login_required
@@ -290,7 +325,10 @@ def context(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated or not request.path.startswith("/console/"):
         return {}
     roles = scope_of(user).all_roles
+    match = request.resolver_match
     return {
+        "section": section_of(match.url_name if match else "", match.kwargs if match else {}),
+        "unread": unread_count(user=user),
         "venues": list(venues_for_actor(actor=user)),
         "place": current_venue(request),
         "can_intake": bool(roles & INTAKE_ROLES),
@@ -298,3 +336,14 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "can_revisit": bool(roles & REVISIT_ROLES),
         "can_settings": user.is_staff or Role.ADMIN in roles,
     }
+
+
+def section_of(url_name: str | None, kwargs: dict[str, Any]) -> str:
+    """Which entry of the navigation the page belongs to (marked aria-current)."""
+    if url_name == "queue":
+        return "all" if kwargs.get("name") == "all" else "queues"
+    if url_name in ("intake", "intake_done", "intake_duplicates"):
+        return "intake"
+    if url_name in ("notifications", "notification_open"):
+        return "notifications"
+    return url_name or ""

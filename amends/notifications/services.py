@@ -77,3 +77,15 @@ def outbox_cancel(*, ids: Iterable[int], reason: str) -> int:
     Sent messages are left as they are. Returns how many were cancelled."""
     pending = Outbox.objects.filter(pk__in=list(ids), status=Outbox.Status.PENDING)
     return pending.update(status=Outbox.Status.CANCELLED, last_error=reason[:500])
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark `user`'s unread console notifications read: those of `ids`, or all of them.
+    Only the user's own rows are touched; already-read rows keep their first read time.
+    Returns how many were marked."""
+    unread = Outbox.objects.filter(
+        recipient_user_id=user.pk, channel=Outbox.Channel.IN_APP, read_at__isnull=True
+    )
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=clock.now())

@@ -2,13 +2,21 @@
 
 Everything here mutates the complaint object in memory; the calling service saves it inside its
 transaction. Returned lists are calendar warnings (e.g. "calendar_unknown:2027") that the caller
-records on the timeline.
+records on the timeline. `outcomes` is pure: it reads the stored deadlines and tells, for each,
+whether it was met, missed (and by how much), is running or is overdue.
+
+Working-days mode (tourism) runs one clock per stage: assess (the first response's: its deadline
+is `respond_due`, and it is done with the first response), then plan, execute, follow up. A stage's
+deadline stops counting once that stage is done; escalation only ever fires at a working time of
+the venue's clock (`VenueClock.next_working_time`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from amends.complaints.models import Complaint
 from amends.orgs.roles import ESCALATION_LADDER
@@ -28,8 +36,9 @@ def policy_of(complaint: Complaint) -> tuple[VenueClock, SlaTargets]:
 
 
 def start(complaint: Complaint, *, now: datetime) -> list[str]:
-    """Set the response and resolution deadlines from `received_at` (at intake, or after the
-    severity changed before the first response)."""
+    """Set the running response and resolution deadlines from `received_at` under the venue's
+    policy for the complaint's severity (at intake, and again when a reclassification changes
+    the policy: deadlines already met stay as they were)."""
     vc, targets = policy_of(complaint)
     mode = ClockMode(targets.mode)
     complaint.clock_mode = mode
@@ -133,6 +142,38 @@ def resume(complaint: Complaint, *, now: datetime) -> list[str]:
     return _warnings(results)
 
 
+def running(complaint: Complaint) -> dict[str, datetime | None]:
+    """The deadlines still counting, by field name (what a reclassification may move)."""
+    found: dict[str, datetime | None] = {}
+    if complaint.responded_at is None:
+        found["respond_due"] = complaint.respond_due
+    if complaint.stage_due is not None and complaint.stage != "assess":
+        found["stage_due"] = complaint.stage_due
+    if complaint.resolved_at is None:
+        found["resolve_due"] = complaint.resolve_due
+    return found
+
+
+def promise(complaint: Complaint, *, respond: bool = False, resolve: bool = False) -> None:
+    """Keep what the customer was told: the reply time (at acknowledgement) or the time we will
+    come back by (with a deadline extension they are told of). Later recomputations never
+    change it, so the console can show the promise beside the deadline."""
+    if respond and complaint.respond_due is not None:
+        complaint.promised_respond_by = complaint.respond_due
+    if resolve:
+        told = complaint.resolve_due or complaint.stage_due
+        if told is not None:
+            complaint.promised_resolve_by = told
+
+
+def settle_stages(complaint: Complaint) -> None:
+    """End a stage clock whose stage is done. The assess stage is the first response's: once
+    the complaint has had its first response it stops counting (the stage name stays, so the
+    plan stage still starts at the remedy proposal or the finding of invalid)."""
+    if complaint.stage == "assess" and complaint.responded_at is not None:
+        complaint.stage_due = None
+
+
 def active_due(complaint: Complaint) -> datetime | None:
     if complaint.responded_at is None:
         return complaint.respond_due
@@ -153,8 +194,9 @@ def arm(
     """
     from amends.complaints.transitions import OPEN_STATES
 
-    if targets is None:
-        targets = policy_of(complaint)[1]
+    settle_stages(complaint)
+    vc, policy = policy_of(complaint)
+    targets = targets or policy
     moment = now or complaint.received_at
     due = active_due(complaint)
     if complaint.state not in OPEN_STATES or complaint.paused_at is not None or due is None:
@@ -172,13 +214,118 @@ def arm(
     else:
         complaint.remind_at = max(remind, moment)
     if complaint.escalation_level < len(ESCALATION_LADDER):
-        complaint.next_escalation_at = max(due, moment)
+        complaint.next_escalation_at = working_time(complaint, max(due, moment), vc=vc)
     else:
         complaint.next_escalation_at = None
 
 
 def escalation_step(complaint: Complaint) -> timedelta:
     return timedelta(hours=_hours(policy_of(complaint)[1].escalation_step_hours))
+
+
+def working_time(
+    complaint: Complaint, moment: datetime, *, vc: VenueClock | None = None
+) -> datetime:
+    """The first moment at or after `moment` at which this complaint's clock works: any time
+    for clock hours, the opening hours of an open day for business hours, the opening hours of
+    a national working day for working days. Escalations are only ever set (and fired) there."""
+    mode = ClockMode(complaint.clock_mode or ClockMode.CLOCK)
+    return (vc or venue_clock(complaint.venue)).next_working_time(moment, mode=mode)
+
+
+def is_working_time(complaint: Complaint, moment: datetime) -> bool:
+    return working_time(complaint, moment) <= moment
+
+
+def next_escalation(complaint: Complaint, *, now: datetime) -> datetime:
+    """When the step after one taken at `now` comes: one escalation step later, never before
+    the running deadline (a complaint escalated by hand before it is due is not overdue yet),
+    at a working time."""
+    step = now + escalation_step(complaint)
+    due = active_due(complaint)
+    return working_time(complaint, max(step, due) if due is not None else step)
+
+
+# --- outcomes: what became of each deadline ---------------------------------------------------
+
+
+class Status(StrEnum):
+    MET = "met"  # done by its deadline
+    MISSED = "missed"  # done, but after its deadline
+    RUNNING = "running"  # not done, deadline ahead
+    OVERDUE = "overdue"  # not done, deadline passed
+    PAUSED = "paused"  # not done, the clock stopped while waiting on the customer
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One deadline of a complaint and what became of it. `late_by` is how far past the deadline
+    it was done (missed) or now is (overdue, or paused after the deadline); else None."""
+
+    name: str  # "respond", "resolve" or a working-days stage ("plan", "execute", "follow_up")
+    due: datetime
+    done_at: datetime | None
+    status: Status
+    late_by: timedelta | None = None
+
+    @property
+    def late(self) -> bool:
+        return self.status in (Status.MISSED, Status.OVERDUE) or self.late_by is not None
+
+
+def _outcome(
+    name: str, due: datetime, done_at: datetime | None, now: datetime, paused_at: datetime | None
+) -> Outcome:
+    if done_at is not None:
+        if done_at <= due:
+            return Outcome(name, due, done_at, Status.MET)
+        return Outcome(name, due, done_at, Status.MISSED, done_at - due)
+    if paused_at is not None:
+        late = paused_at - due if paused_at > due else None
+        return Outcome(name, due, None, Status.PAUSED, late)
+    if now < due:
+        return Outcome(name, due, None, Status.RUNNING)
+    return Outcome(name, due, None, Status.OVERDUE, now - due)
+
+
+def outcomes(complaint: Complaint, now: datetime) -> list[Outcome]:
+    """Each deadline of `complaint` with its outcome at `now`: the first response, the running
+    stage (working-days mode, after the first response) and the resolution. Pure: reads only
+    the complaint's own fields, so a list can call it for every row without a query.
+
+    A first response or resolution after its deadline is MISSED, with `late_by` — never met.
+    A deadline moved by an extension or a reclassification is judged against where it now is;
+    what the customer was promised is kept apart (`promised_respond_by`, `promised_resolve_by`).
+    """
+    found: list[Outcome] = []
+    if complaint.respond_due is not None:
+        found.append(
+            _outcome(
+                "respond",
+                complaint.respond_due,
+                complaint.responded_at,
+                now,
+                complaint.paused_at,
+            )
+        )
+    stage_running = (
+        complaint.stage_due is not None
+        and complaint.stage not in ("", "assess")
+        and complaint.closed_at is None
+    )
+    if stage_running and complaint.stage_due is not None:
+        found.append(_outcome(complaint.stage, complaint.stage_due, None, now, complaint.paused_at))
+    if complaint.resolve_due is not None:
+        found.append(
+            _outcome(
+                "resolve",
+                complaint.resolve_due,
+                complaint.resolved_at,
+                now,
+                complaint.paused_at,
+            )
+        )
+    return found
 
 
 def _warnings(deadlines: list[Deadline]) -> list[str]:

@@ -63,6 +63,7 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", gettext_lazy("Duplicate merged in")
     ESCALATED = "escalated", gettext_lazy("Escalated")
     DEADLINE_EXTENDED = "deadline_extended", gettext_lazy("Deadline extended")
+    DEADLINES_RECOMPUTED = "deadlines_recomputed", gettext_lazy("Deadlines recomputed")
     LEGAL_HOLD = "legal_hold", gettext_lazy("Legal hold")
     REMINDER = "reminder", gettext_lazy("Reminder")
     ANONYMISED = "anonymised", gettext_lazy("Personal data erased")
@@ -240,6 +241,9 @@ class Escalated(Payload):
     reason: str = ""
     automatic: bool = False
     overdue_since: datetime | None = None
+    # The rungs passed over because nobody at the venue (or company-wide) holds them; with `to`
+    # None nobody at all was found and the company's directors and administrators were told.
+    skipped: list[str] | None = field(default=None, metadata=meta(optional=True))
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,19 @@ class DeadlineExtended(Payload):
     before: datetime | None
     after: datetime | None
     reason: str
+
+
+@dataclass(frozen=True)
+class DeadlinesRecomputed(Payload):
+    """Severity or category changed after intake: the running deadlines under the new policy,
+    before and after (a deadline already met is not moved)."""
+
+    severity: str
+    category: str
+    respond_before: datetime | None
+    respond_after: datetime | None
+    resolve_before: datetime | None
+    resolve_after: datetime | None
 
 
 @dataclass(frozen=True)
@@ -478,10 +495,21 @@ def _merged_from(p: MergedFrom, t: Telling) -> Told:
 
 
 def _escalated(p: Escalated, t: Telling) -> Told:
-    title = _("Escalated to %(role)s: %(name)s") % {
-        "role": label(Role, p.role),
-        "name": t.name(p.to),
-    }
+    if p.to is None:
+        title = _(
+            "Escalation found nobody: no %(role)s or anyone above; "
+            "the company's directors and administrators were told"
+        ) % {"role": label(Role, p.role)}
+    else:
+        title = _("Escalated to %(role)s: %(name)s") % {
+            "role": label(Role, p.role),
+            "name": t.name(p.to),
+        }
+    if p.skipped:
+        title = "{} ({})".format(
+            title,
+            _("no %(roles)s here") % {"roles": ", ".join(label(Role, r) for r in p.skipped)},
+        )
     if p.overdue_since:
         return title, [_("Overdue since %(due)s") % {"due": t.when(p.overdue_since)}, p.reason]
     return title, [p.reason]
@@ -489,6 +517,21 @@ def _escalated(p: Escalated, t: Telling) -> Told:
 
 def _deadline_extended(p: DeadlineExtended, t: Telling) -> Told:
     return _("Deadline extended to %(due)s") % {"due": t.when(p.after)}, [p.reason]
+
+
+def _deadlines_recomputed(p: DeadlinesRecomputed, t: Telling) -> Told:
+    details = []
+    if p.respond_before != p.respond_after:
+        details.append(
+            _("First response due: %(before)s → %(after)s")
+            % {"before": t.when(p.respond_before), "after": t.when(p.respond_after)}
+        )
+    if p.resolve_before != p.resolve_after:
+        details.append(
+            _("Resolution due: %(before)s → %(after)s")
+            % {"before": t.when(p.resolve_before), "after": t.when(p.resolve_after)}
+        )
+    return _("Deadlines recomputed for the new classification"), details
 
 
 def _legal_hold(p: LegalHold, t: Telling) -> Told:
@@ -576,6 +619,8 @@ EVENTS: dict[EventKind, EventSpec] = {
         EventSpec(K.ESCALATED, Escalated, False, _escalated),
         # The customer is told of the new deadline and its reason (an outbox message).
         EventSpec(K.DEADLINE_EXTENDED, DeadlineExtended, True, _deadline_extended),
+        # A reclassification moved the clocks: internal (what the customer was promised stays).
+        EventSpec(K.DEADLINES_RECOMPUTED, DeadlinesRecomputed, False, _deadlines_recomputed),
         # Legal matters, staff reminders: internal.
         EventSpec(K.LEGAL_HOLD, LegalHold, False, _legal_hold),
         EventSpec(K.REMINDER, Reminder, False, _reminder),

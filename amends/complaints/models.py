@@ -206,6 +206,10 @@ class Complaint(models.Model):
         _("next escalation at"), null=True, blank=True, db_index=True
     )
     extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    # What the customer was told (at acknowledgement; with each extension they are told of):
+    # kept apart from the deadlines, which a reclassification may move.
+    promised_respond_by = models.DateTimeField(_("reply promised by"), null=True, blank=True)
+    promised_resolve_by = models.DateTimeField(_("outcome promised by"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
 
     # Merge, related complaints, archive.

@@ -5,12 +5,13 @@ account). Lives in the complaints layer because balancing counts open complaints
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from amends.complaints.models import Complaint
 from amends.complaints.transitions import OPEN_STATES
-from amends.orgs.models import Department, User, Venue
+from amends.orgs.models import Department, RoleGrant, User, Venue
 from amends.orgs.roles import ESCALATION_LADDER, Role
 from amends.orgs.selectors import users_with_role
 
@@ -68,12 +69,56 @@ def pick_revisitor(complaint: Complaint) -> User | None:
     return None
 
 
+@dataclass(frozen=True)
+class Rung:
+    """Where one escalation step lands: the ladder `level` (1-based) reached, its `role`, the
+    person (None when nobody holds that role or any above it) and the rungs passed over."""
+
+    level: int
+    role: str
+    user: User | None
+    skipped: tuple[str, ...] = ()
+
+
+def _rung_holder(complaint: Complaint, role: str) -> User | None:
+    """The least loaded holder of `role` for this complaint (at its venue or company-wide),
+    never the person complained about, and not the owner: escalating to yourself helps nobody,
+    so a rung held only by the owner counts as missing."""
+    holders = users_with_role(venue=complaint.venue, roles=[role])
+    excluded = [pk for pk in (complaint.subject_staff_id, complaint.owner_id) if pk]
+    return _by_load(holders.exclude(pk__in=excluded)).first()
+
+
+def escalation_rung(complaint: Complaint, level: int) -> Rung:
+    """The next step up `ESCALATION_LADDER` from `level` (1: its first rung), for a ladder of
+    any length: where the venue has nobody on a rung, the step goes to the next role up
+    (company-wide holders count). Past the top, or with nobody on any rung above, the rung is
+    the top one with no user: the caller says so and tells the company's directors/admins."""
+    first = max(1, level)
+    skipped: list[str] = []
+    for index in range(first, len(ESCALATION_LADDER) + 1):
+        role = ESCALATION_LADDER[index - 1]
+        user = _rung_holder(complaint, role)
+        if user is not None:
+            return Rung(index, role, user, tuple(skipped))
+        skipped.append(role)
+    return Rung(len(ESCALATION_LADDER), ESCALATION_LADDER[-1], None, tuple(skipped))
+
+
 def escalation_target(complaint: Complaint, level: int) -> User | None:
-    """Who stands at `level` (1: manager, 2: director) of the ladder for this complaint: the
-    least loaded holder of that role, preferring someone other than the owner (escalating to
-    yourself helps nobody) and never the person complained about."""
-    role = ESCALATION_LADDER[min(level, len(ESCALATION_LADDER)) - 1]
-    exclude = [complaint.subject_staff_id] if complaint.subject_staff_id else []
-    holders = users_with_role(venue=complaint.venue, roles=[role]).exclude(pk__in=exclude)
-    others = holders.exclude(pk=complaint.owner_id)
-    return _by_load(others).first() or _by_load(holders).first()
+    """Who takes the escalation step to `level` (see `escalation_rung`)."""
+    return escalation_rung(complaint, level).user
+
+
+def company_overseers(complaint: Complaint) -> QuerySet[User]:
+    """The company's active directors and administrators, of any venue or company-wide: who is
+    told when an escalation finds nobody on the ladder."""
+    grants = RoleGrant.objects.filter(
+        role__in=[Role.DIRECTOR, Role.ADMIN], user__company_id=complaint.company_id
+    )
+    everyone = User.objects.filter(is_active=True, pk__in=grants.values("user_id")).order_by("pk")
+    # Not the owner (they escalated, or it is theirs) nor the person complained about — unless
+    # nobody else is left to tell.
+    excluded = [pk for pk in (complaint.subject_staff_id, complaint.owner_id) if pk]
+    others = everyone.exclude(pk__in=excluded)
+    return others if others.exists() else everyone

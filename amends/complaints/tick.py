@@ -127,6 +127,16 @@ def _escalate_overdue(pk: int, now: datetime) -> int:
     ):
         return 0
     due = clocks.active_due(complaint)
+    if due is None:  # the stage that was due is done: nothing is running late
+        complaint.next_escalation_at = None
+        save(complaint)
+        return 0
+    if not clocks.is_working_time(complaint, now):
+        # Never escalate outside the clock's working time (a night, a holiday): wait for the
+        # next opening of a working day.
+        complaint.next_escalation_at = clocks.working_time(complaint, now)
+        save(complaint)
+        return 0
     escalated = escalate(complaint, actor=None, reason="", now=now, overdue_since=due)
     return 1 if escalated else 0
 

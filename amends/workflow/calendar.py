@@ -12,10 +12,18 @@ Three ways of measuring time are in use by the regulations our venues fall under
 National working days come from the ``chinese_calendar`` library (PyPI
 ``chinesecalendar``), which only knows the years it has published data for
 (the schedule is announced each November for the following year).  Outside
-that range we fall back to Monday-Friday and report a ``calendar_unknown:<year>``
-warning so that callers can flag the deadline as provisional.  Overrides
-(maintained by staff in the database, passed in here as plain data) win over
-the library and also mark their year as known.
+that range we fall back to the year's statutory public holidays as the law and
+the lunar calendar give them (PyPI ``holidays``, country CN: Spring Festival,
+National Day … with their substitute days), Monday-Friday otherwise, and report
+a ``calendar_unknown:<year>`` warning so that callers can flag the deadline as
+provisional: the make-up workdays (调休) are only known once published.
+Overrides (maintained by staff in the database, passed in here as plain data)
+win over both and also mark their year as known.
+
+A working-days deadline is the END of its working day (the venue's closing
+time; 23:59:59 for a venue open until midnight), never the time of day the
+clock started: "within 1 working day" of a complaint at 15:40 on Monday means
+by Tuesday's close, not Tuesday 15:40.
 
 Contracts shared by everything below:
 
@@ -35,10 +43,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 
 __all__ = [
     "LIBRARY_MAX_YEAR",
@@ -48,7 +58,11 @@ __all__ = [
     "ClockMode",
     "Deadline",
     "OpenDays",
+    "ScheduleDay",
+    "ScheduleError",
     "VenueClock",
+    "parse_schedule",
+    "statutory_holidays",
 ]
 
 # Derived from the library's own data rather than hard-coded, so upgrading
@@ -64,6 +78,20 @@ MAX_SCAN_DAYS: int = 3660
 
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
+# A venue open "until midnight" (closing at 23:59 or later) ends its working day at 23:59:59.
+_END_OF_DAY = time(23, 59, 59)
+
+
+@lru_cache(maxsize=32)
+def statutory_holidays(year: int) -> frozenset[date]:
+    """China's statutory public holidays of `year` (with the substitute days the law gives when
+    one falls on a weekend), computed from the law and the lunar calendar by ``holidays``.
+
+    The fallback for a year ``chinese_calendar`` does not cover yet: better than plain
+    Monday-Friday (Spring Festival is not a working week), though the State Council's make-up
+    workdays are not in it — those come from the published schedule (``CalendarOverride``).
+    """
+    return frozenset(holidays.country_holidays("CN", years=year))
 
 
 class ClockMode(StrEnum):
@@ -131,7 +159,8 @@ class Calendar:
         """Return whether ``day`` is a national working day.
 
         Precedence: override for that date, else ``chinese_calendar`` when it
-        covers the year, else Monday-Friday (see ``knows`` to detect this).
+        covers the year, else Monday-Friday less the year's statutory holidays
+        (see ``knows`` to detect this).
         """
         _require_date(day)
         override = self.overrides.get(day)
@@ -141,10 +170,10 @@ class Calendar:
             return bool(chinese_calendar.is_workday(day))
         # Unknown year: the best guess without an official schedule.  Callers
         # learn about it through ``knows`` / ``Deadline.warnings``.
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in statutory_holidays(day.year)
 
     def knows(self, day: date) -> bool:
-        """Return True if the answer for ``day`` is authoritative, not a Mon-Fri guess.
+        """Return True if the answer for ``day`` is authoritative, not a fallback guess.
 
         A year is known when the library has data for it or when any override
         exists in that year.
@@ -262,8 +291,9 @@ class VenueClock:
           the budget runs out exactly at closing, ``due`` is that closing time
           (not the next opening).  Satisfies
           ``elapsed(start, add(start, ...).due) == timedelta(hours=hours)``.
-        * WORKING_DAYS: the same local wall-clock time as ``start`` on the
-          ``working_days``-th national working day after ``start``'s local date.
+        * WORKING_DAYS: the end (``day_ends``) of the ``working_days``-th national
+          working day after ``start``'s local date; with ``working_days == 0``
+          the end of ``start``'s own day.
 
         Passing the parameter that does not belong to ``mode`` (e.g.
         ``working_days`` in CLOCK mode) raises ``ValueError`` rather than being
@@ -283,6 +313,45 @@ class VenueClock:
         if mode is ClockMode.CLOCK:
             return Deadline(due=start.astimezone(UTC) + amount)
         return self._add_business(start, amount)
+
+    @property
+    def day_ends(self) -> time:
+        """When a working day ends at this venue: its closing time (23:59:59 if it closes at
+        23:59 or later, i.e. has no real closing)."""
+        return _END_OF_DAY if self.closes >= time(23, 59) else self.closes
+
+    def is_working_time(self, moment: datetime, *, mode: ClockMode) -> bool:
+        """Whether ``moment`` is a time this clock works in (and may escalate at).
+
+        * CLOCK: always.
+        * BUSINESS: inside the opening hours ``[opens, closes)`` of an open day.
+        * WORKING_DAYS: inside the opening hours of a national working day.
+        """
+        _require_aware(moment, "moment")
+        return self.next_working_time(moment, mode=mode) == moment.astimezone(UTC)
+
+    def next_working_time(self, moment: datetime, *, mode: ClockMode) -> datetime:
+        """The first working time of this clock at or after ``moment`` (in UTC): ``moment``
+        itself when it is one, else the next opening of an open (BUSINESS) or national working
+        (WORKING_DAYS) day. Raises ``ValueError`` beyond ``MAX_SCAN_DAYS``."""
+        _require_aware(moment, "moment")
+        mode = ClockMode(mode)
+        moment_utc = moment.astimezone(UTC)
+        if mode is ClockMode.CLOCK:
+            return moment_utc
+        day = self._local_date(moment)
+        for _ in range(MAX_SCAN_DAYS):
+            works = (
+                self.calendar.is_working_day(day)
+                if mode is ClockMode.WORKING_DAYS
+                else self.is_open_day(day)
+            )
+            if works:
+                window_open, window_close = self._window(day)
+                if moment_utc < window_close:
+                    return max(window_open, moment_utc)
+            day += _ONE_DAY
+        raise ValueError(f"no working time after {moment} within {MAX_SCAN_DAYS} days")
 
     def elapsed(self, start: datetime, end: datetime, *, mode: ClockMode) -> timedelta:
         """Return how much time counts between ``start`` and ``end`` (never negative).
@@ -375,10 +444,89 @@ class VenueClock:
         local_start = start.astimezone(self.tz)
         start_day = local_start.date()
         due_day = self.calendar.add_working_days(start_day, n)
-        # Keep the local wall-clock time (fold included) and re-attach the
-        # venue's zone for the new date before converting to UTC.
-        due = datetime.combine(due_day, local_start.time(), tzinfo=self.tz).astimezone(UTC)
+        # The deadline is the end of that working day, whatever time the clock started.
+        due = datetime.combine(due_day, self.day_ends, tzinfo=self.tz).astimezone(UTC)
         # Days consulted are those strictly after start_day up to due_day
         # (none at all when n == 0, so no warning can apply).
         years = range((start_day + _ONE_DAY).year, due_day.year + 1) if n > 0 else range(0)
         return Deadline(due=due, warnings=self.calendar._unknown_year_warnings(years))
+
+
+# -- a year's official schedule, as pasted by an administrator ---------------
+
+# The words a line may use for its kind of day (English, and the 休 / 班 of the State Council's
+# notices and of every Chinese calendar).
+_HOLIDAY_WORDS = frozenset({"holiday", "off", "rest", "休", "假", "放假"})
+_WORKDAY_WORDS = frozenset({"workday", "work", "working", "班", "上班", "补班"})
+# A range longer than this is a typing error (the longest holiday is Spring Festival's 8-9 days).
+MAX_RANGE_DAYS = 31
+
+
+@dataclass(frozen=True)
+class ScheduleDay:
+    """One day of a pasted schedule: whether it is a working day, and its name (may be empty)."""
+
+    day: date
+    is_working_day: bool
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class ScheduleError:
+    """A line that could not be read: its number (1-based), its text and why (a code:
+    ``format``, ``date``, ``kind``, ``range``, ``conflict``)."""
+
+    line: int
+    text: str
+    code: str
+
+
+def parse_schedule(text: str) -> tuple[list[ScheduleDay], list[ScheduleError]]:
+    """Read a year's schedule, one line per day or range of days::
+
+        2027-01-01..2027-01-03 holiday 元旦
+        2027-02-07 workday 春节调休
+
+    The kind is ``holiday`` / ``workday`` (or 休 / 班); the rest of the line is the name. Blank
+    lines and lines starting with ``#`` are skipped. Returns the days in date order and the
+    errors; a date given twice with two different kinds is a ``conflict`` (the same fact twice
+    is accepted once).
+    """
+    found: dict[date, ScheduleDay] = {}
+    errors: list[ScheduleError] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(maxsplit=2)
+        if len(parts) < 2:
+            errors.append(ScheduleError(number, line, "format"))
+            continue
+        span, kind = parts[0], parts[1].lower()
+        name = parts[2].strip() if len(parts) > 2 else ""
+        first_text, _sep, last_text = span.partition("..")
+        try:
+            first = date.fromisoformat(first_text)
+            last = date.fromisoformat(last_text) if last_text else first
+        except ValueError:
+            errors.append(ScheduleError(number, line, "date"))
+            continue
+        if kind in _HOLIDAY_WORDS:
+            working = False
+        elif kind in _WORKDAY_WORDS:
+            working = True
+        else:
+            errors.append(ScheduleError(number, line, "kind"))
+            continue
+        if last < first or (last - first).days >= MAX_RANGE_DAYS:
+            errors.append(ScheduleError(number, line, "range"))
+            continue
+        day = first
+        while day <= last:
+            earlier = found.get(day)
+            if earlier is not None and earlier.is_working_day != working:
+                errors.append(ScheduleError(number, line, "conflict"))
+                break
+            found.setdefault(day, ScheduleDay(day, working, name))
+            day += _ONE_DAY
+    return [found[day] for day in sorted(found)], errors

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -114,3 +116,62 @@ def categories_for(*, company: Company, active_only: bool = True) -> list[Catego
     if active_only:
         categories = categories.filter(is_active=True)
     return list(categories)
+
+
+# --- the national calendar's gaps ------------------------------------------------------------
+
+GAP_HORIZON_DAYS = 60
+
+
+@dataclass(frozen=True)
+class CalendarGap:
+    """A venue whose working-days clocks reach, within the horizon, years with no official
+    holiday schedule (neither `chinesecalendar` nor a `CalendarOverride` row knows them)."""
+
+    venue: Venue
+    years: tuple[int, ...]
+
+    @property
+    def years_text(self) -> str:
+        return ", ".join(str(year) for year in self.years)
+
+
+def _follows_national_calendar(venue: Venue, policy_modes: set[str]) -> bool:
+    """Whether a venue's deadlines depend on the national working days: it opens on working
+    days only, or one of its severities counts working days (its own policy or the default)."""
+    from amends.workflow.calendar import ClockMode
+    from amends.workflow.taxonomy import Severity
+
+    if venue.open_days == OpenDays.WORKING_DAYS:
+        return True
+    modes = set(policy_modes)
+    if len(modes) < len(Severity.values):  # severities without a policy use the defaults
+        modes |= {default_sla(severity=s, venue_kind=venue.kind).mode for s in Severity.values}
+    return ClockMode.WORKING_DAYS in modes
+
+
+def calendar_gaps(
+    venues: Iterable[Venue], today: date, *, horizon_days: int = GAP_HORIZON_DAYS
+) -> list[CalendarGap]:
+    """The venues among `venues` that need a year's official schedule entered soon: the years
+    from `today` to `today + horizon_days` that neither the holiday library nor the admin's
+    overrides know, for each venue whose clocks follow the national working days. Two queries
+    whatever the number of venues."""
+    calendar = national_calendar()
+    last = today + timedelta(days=horizon_days)
+    missing = tuple(
+        year for year in range(today.year, last.year + 1) if not calendar.knows(date(year, 1, 1))
+    )
+    places = list(venues)
+    if not missing or not places:
+        return []
+    modes: dict[int, set[str]] = {}
+    for venue_id, mode in SlaPolicy.objects.filter(venue__in=places).values_list(
+        "venue_id", "mode"
+    ):
+        modes.setdefault(venue_id, set()).add(mode)
+    return [
+        CalendarGap(venue=venue, years=missing)
+        for venue in places
+        if _follows_national_calendar(venue, modes.get(venue.pk, set()))
+    ]

@@ -95,42 +95,50 @@ def escalate(
     now: datetime,
     overdue_since: datetime | None = None,
 ) -> bool:
-    """Move one step up the ladder (owner → manager → director). False at the top."""
+    """Move one step up the ladder (owner → each role of `ESCALATION_LADDER`). False at the top.
+
+    1. The step goes to the next rung someone holds (`routing.escalation_rung`): a rung nobody
+       at the venue or company-wide holds is skipped, and the level becomes the rung reached.
+    2. The person it goes to joins the complaint's handlers and is notified.
+    3. With nobody on any rung above, the event says so and the company's directors and
+       administrators are notified instead; the ladder is then at its top.
+    4. The next step is one escalation step later, at a working time of the venue's clock.
+    """
     from amends.orgs.roles import ESCALATION_LADDER
 
     if complaint.escalation_level >= len(ESCALATION_LADDER):
         return False
-    level = complaint.escalation_level + 1
-    target = routing.escalation_target(complaint, level)
-    complaint.escalation_level = level
-    complaint.escalated_to = target
-    # The next step comes one escalation step from now, but never before the running deadline:
-    # a complaint escalated by hand before it is due is not overdue yet.
-    due = clocks.active_due(complaint)
-    step = now + clocks.escalation_step(complaint)
+    rung = routing.escalation_rung(complaint, complaint.escalation_level + 1)
+    target = rung.user
+    complaint.escalation_level = rung.level
+    complaint.escalated_to = target if target is not None else complaint.escalated_to
     complaint.next_escalation_at = (
-        (max(step, due) if due is not None else step) if level < len(ESCALATION_LADDER) else None
+        clocks.next_escalation(complaint, now=now) if rung.level < len(ESCALATION_LADDER) else None
     )
     save(complaint)
+    if target is not None:
+        complaint.handlers.add(target)
     record(
         complaint,
         actor,
         Escalated(
-            level=level,
-            role=ESCALATION_LADDER[level - 1],
+            level=rung.level,
+            role=rung.role,
             to=target.pk if target else None,
             reason=reason,
             automatic=actor is None,
             overdue_since=overdue_since,
+            skipped=list(rung.skipped) or None,
         ),
     )
-    if target is not None:
+    told = [target] if target is not None else list(routing.company_overseers(complaint))
+    for person in told:
         notify_staff(
             complaint,
-            user=target,
+            user=person,
             kind=Outbox.Kind.ESCALATION,
             text=reason,
-            dedupe_key=f"escalate:{complaint.pk}:{level}:{complaint.reopen_count}",
+            dedupe_key=f"escalate:{complaint.pk}:{rung.level}:{complaint.reopen_count}:{person.pk}",
         )
     return True
 
@@ -179,6 +187,7 @@ def complaint_extend_deadline(
         locked.resolve_due = until
     locked.extension_count += 1
     clocks.arm(locked, now=now)
+    clocks.promise(locked, resolve=True)  # the time the message below tells the customer
     save(locked)
     record(
         locked,

@@ -199,6 +199,7 @@ def _on_enter(
     to = complaint.state
     warnings: list[str] = []
     if to == S.ACKNOWLEDGED:
+        clocks.promise(complaint, respond=True)  # the reply time the customer is told
         notify_customer(
             complaint, kind=Outbox.Kind.ACKNOWLEDGEMENT, dedupe_key=f"ack:{complaint.pk}"
         )

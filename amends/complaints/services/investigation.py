@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from amends.complaints import clocks
 from amends.complaints.events import (
     Call,
+    DeadlinesRecomputed,
     EvidenceAdded,
     FieldsChanged,
     InterviewHeld,
@@ -87,8 +88,6 @@ def classify(
             raise InvalidInput(_("Unknown severity."), code="invalid_severity")
         changes["severity"] = (complaint.severity, severity)
         complaint.severity = severity
-        if complaint.responded_at is None:
-            warn(complaint, clocks.start(complaint, now=clock.now()))
         if severity == Severity.URGENT:
             alert_urgent(complaint)
     if psychology is not None and psychology != complaint.psychology:
@@ -96,9 +95,35 @@ def classify(
             raise InvalidInput(_("Unknown value."), code="invalid_psychology")
         changes["psychology"] = (complaint.psychology, psychology)
         complaint.psychology = psychology
+    recomputed = (
+        _recompute_deadlines(complaint)
+        if ("severity" in changes or "category" in changes) and complaint.is_open
+        else None
+    )
     if changes:
         save(complaint)
         _record_changes(complaint, actor, changes)
+    if recomputed is not None:
+        record(complaint, actor, recomputed)
+
+
+def _recompute_deadlines(complaint: Complaint) -> DeadlinesRecomputed | None:
+    """The running deadlines again from receipt under the policy of the new classification
+    (raising to urgent shortens them); deadlines already met stay. The event to record, or None
+    when nothing moved. What the customer was promised is kept (`promised_*`)."""
+    before = clocks.running(complaint)
+    warn(complaint, clocks.start(complaint, now=clock.now()))
+    after = clocks.running(complaint)
+    if before == after:
+        return None
+    return DeadlinesRecomputed(
+        severity=complaint.severity,
+        category=complaint.category.code if complaint.category else "",
+        respond_before=before.get("respond_due"),
+        respond_after=after.get("respond_due"),
+        resolve_before=before.get("resolve_due"),
+        resolve_after=after.get("resolve_due"),
+    )
 
 
 @transaction.atomic
@@ -111,8 +136,8 @@ def complaint_classify(
     psychology: str | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
-    """Set category, severity and complainant psychology. A new severity before the first
-    response restarts the clocks from receipt under the new targets."""
+    """Set category, severity and complainant psychology. A new severity or category recomputes
+    the running deadlines from receipt under the new policy (an event with before and after)."""
     locked = lock(complaint, expected_version=expected_version)
     classify(locked, actor=actor, category=category, severity=severity, psychology=psychology)
     return locked

@@ -68,15 +68,16 @@ def test_it_sets_the_gyms_deadlines_by_severity(cast, severity, respond, remind,
 def test_it_counts_a_make_up_sunday_as_a_working_day(cast, scenic):
     c = at_scenic(cast, scenic, local(2025, 9, 26, 15, 30))  # a Friday
     assert c.clock_mode == "working_days"
-    assert c.respond_due == local(2025, 9, 28, 15, 30)  # Sunday, a 调休 make-up workday
-    assert c.resolve_due == local(2025, 10, 13, 15, 30)
+    # Sunday, a 调休 make-up workday, at closing time (22:00): the end of the working day
+    assert c.respond_due == local(2025, 9, 28, 22, 0)
+    assert c.resolve_due == local(2025, 10, 13, 22, 0)
 
 
 def test_it_skips_the_national_day_holiday(cast, scenic):
     c = at_scenic(cast, scenic, local(2025, 9, 30, 10, 0))
-    assert c.resolve_due == local(2025, 10, 16, 10, 0)  # seven working days after 30 September
+    assert c.resolve_due == local(2025, 10, 16, 22, 0)  # seven working days after 30 September
     c = at_scenic(cast, scenic, local(2025, 10, 7, 10, 0))
-    assert c.respond_due == local(2025, 10, 9, 10, 0)  # 8 October is still a holiday
+    assert c.respond_due == local(2025, 10, 9, 22, 0)  # 8 October is still a holiday
 
 
 def test_it_runs_one_clock_per_tourism_stage(cast, scenic):
@@ -87,7 +88,7 @@ def test_it_runs_one_clock_per_tourism_stage(cast, scenic):
         category=cast.category("service_quality"),
         severity="general",
     )
-    assert (c.stage, c.stage_due) == ("assess", local(2025, 9, 28, 9, 0))
+    assert (c.stage, c.stage_due) == ("assess", local(2025, 9, 28, 22, 0))
     c = services.complaint_assign(complaint=c, actor=cast.director, assignee=cast.director)
     with clock.travel(local(2025, 9, 26, 11, 0)):
         c = services.complaint_accept(complaint=c, actor=cast.director)
@@ -104,7 +105,7 @@ def test_it_runs_one_clock_per_tourism_stage(cast, scenic):
     c.refresh_from_db()
     assert (c.stage, c.stage_due) == (
         "plan",
-        local(2025, 9, 29, 11, 0),
+        local(2025, 9, 29, 22, 0),
     )  # two working days: Sun 28th, Mon 29th
     with clock.travel(local(2025, 9, 29, 9, 0)):
         c = services.remedy_submit(complaint=c, actor=cast.director)
@@ -114,7 +115,7 @@ def test_it_runs_one_clock_per_tourism_stage(cast, scenic):
             complaint=c, actor=cast.director, accepted=True, method="online"
         )
         c = services.remedy_execute(complaint=c, actor=cast.director, note="已退款")
-    assert (c.stage, c.stage_due) == ("follow_up", local(2025, 9, 30, 10, 0))
+    assert (c.stage, c.stage_due) == ("follow_up", local(2025, 9, 30, 22, 0))
 
 
 def test_it_warns_when_a_deadline_falls_in_a_year_the_calendar_does_not_know(cast, scenic):
@@ -126,7 +127,7 @@ def test_it_warns_when_a_deadline_falls_in_a_year_the_calendar_does_not_know(cas
     )
     c = at_scenic(cast, scenic, local(2027, 3, 1, 10, 0))
     assert not ComplaintEvent.objects.filter(complaint=c, kind="calendar_warning").exists()
-    assert c.respond_due == local(2027, 3, 3, 10, 0)
+    assert c.respond_due == local(2027, 3, 3, 22, 0)
 
 
 def test_it_does_not_count_time_waiting_on_the_customer(cast):

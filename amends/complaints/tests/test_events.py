@@ -116,13 +116,16 @@ def every_story(cast) -> list[Complaint]:
             new_issue="淋浴间没有热水。",
         )
         reminded = cast.receive(category="facility_equipment", severity="urgent")
+        reclassified = services.complaint_classify(
+            complaint=received(cast), actor=cast.specialist, severity="urgent"
+        )
     tick(now=local(2026, 11, 20, 13, 0))
     tick(now=local(2029, 11, 21, 12, 0))  # the closed complaints' retention has passed
     scenic = venue_create(company=cast.company, code="TOUR1", name="西湖景区", kind="tourism")
     sla_install_defaults(venue=scenic)
     with clock.travel(local(2027, 3, 1, 10, 0)):  # a year the holiday calendar does not know
         unknown_year = cast.receive(actor=cast.director, venue=scenic)
-    return [closed, rich, duplicate, rejected, revisited, reminded, unknown_year]
+    return [closed, rich, duplicate, rejected, revisited, reminded, reclassified, unknown_year]
 
 
 # --- the catalogue ----------------------------------------------------------------------------

@@ -53,12 +53,13 @@ def test_it_escalates_an_overdue_complaint_up_the_ladder_one_step_at_a_time(cast
     assert tick(now=local(2026, 11, 20, 15, 0)).escalations == 0
     assert tick(now=local(2026, 11, 20, 18, 0)).escalations == 1
     c.refresh_from_db()
-    assert (c.escalation_level, c.escalated_to) == (2, cast.director)
+    # The gym has no general manager: that rung is skipped, the step goes to the director.
+    assert (c.escalation_level, c.escalated_to) == (3, cast.director)
     assert tick(now=local(2026, 11, 25, 9, 0)).escalations == 0
     steps = [
         (e.data["level"], e.data["role"], e.actor) for e in kinds(c, "escalated").order_by("seq")
     ]
-    assert steps == [(1, "manager", None), (2, "director", None)]
+    assert steps == [(1, "manager", None), (3, "director", None)]
     escalated_to = set(
         Outbox.objects.filter(complaint_id=c.pk, kind="escalation", channel="in_app").values_list(
             "recipient_user__username", flat=True

@@ -71,3 +71,89 @@ def role_label(code: str) -> str:
         return str(Role(code).label)
     except ValueError:
         return code
+
+
+# --- deadlines and the holiday calendar (clocks) ---------------------------------------------
+
+
+@register.filter
+def deadline_outcomes(complaint: Any) -> list[Any]:
+    """What became of each deadline of `complaint` now (`clocks.outcomes`): no query."""
+    from amends.complaints.clocks import outcomes
+
+    return outcomes(complaint, clock.now())
+
+
+@register.filter
+def late_deadlines(complaint: Any) -> list[Any]:
+    """The deadlines `complaint` met late (done after the deadline): what a list row adds."""
+    from amends.complaints.clocks import Status, outcomes
+
+    return [o for o in outcomes(complaint, clock.now()) if o.status == Status.MISSED]
+
+
+def _deadline_name(name: str) -> str:
+    names = {
+        "respond": _("First response"),
+        "resolve": _("Resolution"),
+        "plan": _("Remedy plan"),
+        "execute": _("Carrying out the remedy"),
+        "follow_up": _("Follow-up"),
+    }
+    return names.get(name, name)
+
+
+@register.filter
+def deadline_label(outcome: Any) -> str:
+    """“First response”, “Resolution”, or the working-days stage of an outcome."""
+    return _deadline_name(outcome.name)
+
+
+@register.filter
+def outcome_text(outcome: Any) -> str:
+    """An outcome in words: “met”, “missed by 2 h 5 min”, “3 h left”, “overdue by 1 d 2 h”."""
+    from amends.complaints.clocks import Status
+
+    status = outcome.status
+    if status == Status.MET:
+        return _("met")
+    if status == Status.MISSED:
+        return _("missed by %(span)s") % {"span": _span(outcome.late_by)}
+    if status == Status.OVERDUE:
+        return _("overdue by %(span)s") % {"span": _span(outcome.late_by)}
+    if status == Status.PAUSED:
+        if outcome.late_by is not None:
+            return _("paused, overdue by %(span)s") % {"span": _span(outcome.late_by)}
+        return _("paused")
+    return _("%(span)s left") % {"span": _span(outcome.due - clock.now())}
+
+
+@register.filter
+def late_text(outcome: Any) -> str:
+    """A late deadline named: “First response missed by 2 h 5 min”."""
+    return _("%(deadline)s missed by %(span)s") % {
+        "deadline": _deadline_name(outcome.name),
+        "span": _span(outcome.late_by),
+    }
+
+
+@register.inclusion_tag("console/_calendar_warning.html", takes_context=True)
+def calendar_warning(context: Any, venues: Any = None) -> dict[str, Any]:
+    """A warning for every venue (one, several, or — when None — all the viewer's) whose
+    working-days clocks reach a year without an official holiday schedule in the next weeks:
+    its deadlines use the statutory holidays, without the make-up workdays, until someone
+    enters the State Council's schedule (the admin's "paste a year's schedule")."""
+    from amends.orgs.models import Venue
+    from amends.orgs.selectors import venues_for_actor
+    from amends.workflow.selectors import calendar_gaps
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if venues is None:
+        places = list(venues_for_actor(actor=user)) if user is not None else []
+    elif isinstance(venues, Venue):
+        places = [venues]
+    else:
+        places = list(venues)
+    gaps = calendar_gaps(places, clock.now().date()) if places else []
+    return {"gaps": gaps, "can_fix": bool(getattr(user, "is_staff", False))}

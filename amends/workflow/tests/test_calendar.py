@@ -129,7 +129,7 @@ class TestUnknownYear:
         deadline = gym().add(start, mode=ClockMode.WORKING_DAYS, working_days=1)
         assert deadline.warnings == (f"calendar_unknown:{UNKNOWN_YEAR}",)
         assert deadline.due == datetime.combine(
-            friday + timedelta(days=3), time(15, 30), tzinfo=SHANGHAI
+            friday + timedelta(days=3), time(18, 0), tzinfo=SHANGHAI
         )
 
     def test_it_warns_when_a_deadline_crosses_into_the_unknown_year(self) -> None:
@@ -294,12 +294,12 @@ def test_it_round_trips_across_a_dst_change() -> None:
 
 
 class TestWorkingDaysMode:
-    def test_it_keeps_the_local_time_on_the_next_working_day(self) -> None:
+    def test_it_ends_at_closing_time_on_the_next_working_day(self) -> None:
         deadline = gym().add(
             local(2025, 9, 26, 15, 30), mode=ClockMode.WORKING_DAYS, working_days=1
         )
-        assert deadline.due == local(2025, 9, 28, 15, 30)
-        assert deadline.due == datetime(2025, 9, 28, 7, 30, tzinfo=UTC)
+        assert deadline.due == local(2025, 9, 28, 18, 0)
+        assert deadline.due == datetime(2025, 9, 28, 10, 0, tzinfo=UTC)
         assert deadline.due.tzinfo is UTC
         assert deadline.warnings == ()
 
@@ -307,7 +307,7 @@ class TestWorkingDaysMode:
         # 2025-09-25 20:00 UTC is already Friday 04:00 in Shanghai.
         start = datetime(2025, 9, 25, 20, 0, tzinfo=UTC)
         deadline = gym().add(start, mode=ClockMode.WORKING_DAYS, working_days=1)
-        assert deadline.due == local(2025, 9, 28, 4, 0)
+        assert deadline.due == local(2025, 9, 28, 18, 0)  # Friday's first working day after
 
     def test_it_measures_whole_working_days(self) -> None:
         elapsed = gym().elapsed(

@@ -13,11 +13,15 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from amends.orgs import admin as orgs_admin
 from amends.orgs.models import Company, User, Venue
+from amends.workflow.calendar import ScheduleDay, ScheduleError, parse_schedule
 from amends.workflow.models import (
     AuthorityLimit,
     CalendarOverride,
@@ -26,7 +30,12 @@ from amends.workflow.models import (
     RoutingRule,
     SlaPolicy,
 )
-from amends.workflow.services import sla_install_defaults, workflow_install_defaults
+from amends.workflow.services import (
+    calendar_schedule_apply,
+    calendar_schedule_plan,
+    sla_install_defaults,
+    workflow_install_defaults,
+)
 
 _HOURS = ("mode", "respond_hours", "resolve_hours", "remind_at_percent", "escalation_step_hours")
 _WORKING_DAYS = ("assess_days", "plan_days", "execute_days", "follow_up_days")
@@ -174,13 +183,86 @@ class PersonalAuthorityLimitInline(admin.StackedInline):
 
 @admin.register(CalendarOverride)
 class CalendarOverrideAdmin(admin.ModelAdmin):
-    """National facts, shared by every company of the installation."""
+    """National facts, shared by every company of the installation. A year's official schedule
+    is entered on one page by pasting its lines ("Paste a year's schedule")."""
 
     list_display = ("day", "is_working_day", "name")
     list_filter = ("is_working_day",)
     search_fields = ("name",)
     date_hierarchy = "day"
     ordering = ("day",)
+    change_list_template = "admin/workflow/calendaroverride/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        paste = path(
+            "paste/",
+            self.admin_site.admin_view(self.paste_view),
+            name="workflow_calendaroverride_paste",
+        )
+        return [paste, *super().get_urls()]
+
+    def paste_view(self, request: HttpRequest) -> HttpResponse:
+        """Paste a year's schedule: read, show what it will create, then write on confirmation.
+
+        1. GET: an empty form (with an example).
+        2. POST: read every line; errors are listed by line and nothing is written.
+        3. POST without errors: the plan (created / corrected / already there) and a confirm
+           button; with `confirm`, the rows are written (idempotent) and the list is shown.
+        """
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = SchedulePasteForm(request.POST or None)
+        days: list[ScheduleDay] = []
+        errors: list[tuple[ScheduleError, str]] = []
+        plan: dict[str, list[ScheduleDay]] | None = None
+        if request.method == "POST" and form.is_valid():
+            days, problems = parse_schedule(form.cleaned_data["schedule"])
+            errors = [(problem, str(SCHEDULE_ERRORS[problem.code])) for problem in problems]
+            if not errors and not days:
+                form.add_error("schedule", _("Paste at least one line."))
+            elif not errors and request.POST.get("confirm"):
+                done = calendar_schedule_apply(days=days)
+                self.message_user(
+                    request,
+                    _(
+                        "Schedule entered: %(created)d created, %(updated)d corrected, "
+                        "%(unchanged)d already there."
+                    )
+                    % {k: len(v) for k, v in done.items()},
+                )
+                return HttpResponseRedirect(reverse("admin:workflow_calendaroverride_changelist"))
+            elif not errors:
+                plan = calendar_schedule_plan(days=days)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Paste a year's schedule"),
+            "form": form,
+            "errors": errors,
+            "plan": plan,
+            "days": days,
+        }
+        return TemplateResponse(request, "admin/workflow/calendaroverride/paste.html", context)
+
+
+SCHEDULE_ERRORS = {
+    "format": _("Write a date (or a range first..last) and holiday or workday."),
+    "date": _("Write dates as YYYY-MM-DD."),
+    "kind": _("Say holiday or workday."),
+    "range": _("A range runs forward and covers at most 31 days."),
+    "conflict": _("This date is already given as the other kind on an earlier line."),
+}
+
+
+class SchedulePasteForm(forms.Form):
+    schedule = forms.CharField(
+        label=_("Schedule"),
+        widget=forms.Textarea(attrs={"rows": 18, "cols": 60, "spellcheck": "false"}),
+        help_text=_(
+            "One line per day or range: 2027-01-01..2027-01-03 holiday New Year's Day, "
+            "2027-02-07 workday (休 and 班 work too). The rest of a line is the name."
+        ),
+    )
 
 
 # --- the orgs admins, with the workflow's parts ----------------------------------------------

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 
 from amends.orgs.models import Company, Venue
-from amends.workflow.models import AuthorityLimit, Category, RoutingRule, SlaPolicy
+from amends.workflow.calendar import ScheduleDay
+from amends.workflow.models import (
+    AuthorityLimit,
+    CalendarOverride,
+    Category,
+    RoutingRule,
+    SlaPolicy,
+)
 from amends.workflow.rules import DEFAULT_AUTHORITY_LIMITS, DEFAULT_ROUTES, default_sla
 from amends.workflow.taxonomy import DEFAULT_CATEGORIES, Severity
 
@@ -55,3 +64,42 @@ def workflow_install_defaults(*, company: Company) -> None:
             )
     for venue in company.venues.all():
         sla_install_defaults(venue=venue)
+
+
+@transaction.atomic
+def calendar_schedule_apply(*, days: Iterable[ScheduleDay]) -> dict[str, list[ScheduleDay]]:
+    """Enter a year's official schedule as `CalendarOverride` rows (the admin's paste page).
+
+    Idempotent: a day already entered with the same kind and name is left alone, a day entered
+    differently is corrected, a new day is created. Returns the days by what happened to them
+    ("created", "updated", "unchanged"); `calendar_schedule_plan` tells the same before writing.
+    """
+    plan = calendar_schedule_plan(days=days)
+    for day in plan["created"]:
+        CalendarOverride.objects.create(
+            day=day.day, is_working_day=day.is_working_day, name=day.name
+        )
+    for day in plan["updated"]:
+        named = {"name": day.name} if day.name else {}  # a line without a name keeps the old
+        CalendarOverride.objects.filter(day=day.day).update(
+            is_working_day=day.is_working_day, **named
+        )
+    return plan
+
+
+def calendar_schedule_plan(*, days: Iterable[ScheduleDay]) -> dict[str, list[ScheduleDay]]:
+    """What `calendar_schedule_apply` would do with `days`, without writing."""
+    wanted = list(days)
+    existing = {
+        row.day: row for row in CalendarOverride.objects.filter(day__in=[d.day for d in wanted])
+    }
+    plan: dict[str, list[ScheduleDay]] = {"created": [], "updated": [], "unchanged": []}
+    for day in wanted:
+        row = existing.get(day.day)
+        if row is None:
+            plan["created"].append(day)
+        elif row.is_working_day == day.is_working_day and (row.name == day.name or not day.name):
+            plan["unchanged"].append(day)
+        else:
+            plan["updated"].append(day)
+    return plan

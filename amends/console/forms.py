@@ -28,8 +28,56 @@ from amends.workflow.taxonomy import Channel, Severity
 # --- intake -------------------------------------------------------------------------------
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """One or more files. Their type is judged by their content when they are attached
+    (`evidence_add`), after the complaint is recorded, so a bad file never loses a complaint."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > MAX_INTAKE_PHOTOS:
+            raise forms.ValidationError(
+                _("Attach at most %(n)s files here; add more on the complaint page."),
+                code="too_many_files",
+                params={"n": MAX_INTAKE_PHOTOS},
+            )
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+MAX_INTAKE_PHOTOS = 10
+
+
 class IntakeForm(forms.Form):
-    """What the receiver types while the customer talks: short, in the order people speak."""
+    """What the receiver types while the customer talks: the essentials first, in the order
+    people speak (who, how to reach them, what happened, what they ask); the rest
+    (`MORE_DETAILS`) behind "more details". Photos are attached when the complaint is recorded
+    (the read-back step), each through `evidence_add`."""
+
+    field_order = (
+        "venue",
+        "channel",
+        "customer_name",
+        "member_number",
+        "phone",
+        "description",
+        "customer_request",
+    )
+    MORE_DETAILS = (
+        "email",
+        "language",
+        "occurred_at",
+        "location",
+        "people_involved",
+        "consequence",
+        "subject_text",
+        "category",
+        "severity",
+    )
 
     venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"))
     channel = forms.ChoiceField(
@@ -76,6 +124,11 @@ class IntakeForm(forms.Form):
         label=_("Severity"),
         required=False,
     )
+    photos = PhotosField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Photos or files the customer shows (several at once)."),
+    )
 
     def __init__(self, *args: Any, actor: User, venue: Venue | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,6 +144,24 @@ class IntakeForm(forms.Form):
             company_id=actor.company_id, is_active=True
         )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+        self.fields["photos"].widget.attrs.update({"accept": "image/*,application/pdf"})
+
+    def essentials(self) -> list[forms.BoundField]:
+        """The fields asked first, in the order of the form (venue and channel excepted)."""
+        skip = {"venue", "channel", "photos", *self.MORE_DETAILS}
+        return [self[name] for name in self.fields if name not in skip]
+
+    def more_details(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MORE_DETAILS]
+
+    def more_open(self) -> bool:
+        """Show "more details" opened when something in it was filled or is wrong."""
+        if not self.is_bound:
+            return False
+        return any(
+            self[name].errors or (self.data.get(name) and name != "language")
+            for name in self.MORE_DETAILS
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -126,6 +197,7 @@ INTAKE_ERROR_FIELDS = {
     "invalid_phone": "phone",
     "invalid_email": "email",
     "customer_required": None,
+    "member_taken": "member_number",
 }
 
 

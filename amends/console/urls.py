@@ -20,6 +20,7 @@ urlpatterns = [
     path("queue/<slug:name>/", views.queue, name="queue"),
     path("new/", intake_views.intake, name="intake"),
     path("new/duplicates/", intake_views.intake_duplicates, name="intake_duplicates"),
+    path("new/member/", intake_views.intake_member, name="intake_member"),
     path("new/done/<str:reference>/", intake_views.intake_done, name="intake_done"),
     path("approvals/", views.approvals, name="approvals"),
     path("revisits/", views.revisits, name="revisits"),

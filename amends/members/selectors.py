@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from amends.core import pii
-from amends.members.models import Customer
+from amends.members.models import Customer, Member
 from amends.members.services import email_index, phone_index
-from amends.orgs.models import Company
+from amends.orgs.models import Company, Venue
 
 
 @dataclass(frozen=True)
@@ -40,3 +40,12 @@ def customers_by_phone(*, company: Company, phone: str) -> list[Customer]:
 def customers_by_email(*, company: Company, email: str) -> list[Customer]:
     mail = pii.normalize_email(email)
     return list(Customer.objects.filter(company=company, email_index=email_index(mail)))
+
+
+def member_at(*, venue: Venue, number: str) -> Member | None:
+    """The membership `number` at `venue` (exact match), with its customer; None when unknown.
+    The caller decides who may learn of it (intake roles at that venue)."""
+    number = number.strip()
+    if not number:
+        return None
+    return Member.objects.select_related("customer").filter(venue=venue, number=number).first()

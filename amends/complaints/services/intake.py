@@ -29,6 +29,7 @@ from amends.core.errors import (
     PermissionDenied,
 )
 from amends.core.principals import ApiScope, Principal, PrincipalKind, as_principal
+from amends.members.selectors import member_at
 from amends.members.services import customer_find_or_create, member_link
 from amends.orgs.models import Department, User, Venue
 from amends.orgs.roles import INTAKE_ROLES
@@ -167,13 +168,19 @@ def complaint_receive(
     # What follows the intake (acknowledgement, assignment) is done by the receiver when a
     # staff member received it, by amends itself otherwise.
     follow: Actor = principal if receiver is not None else Principal.system(principal.name)
-    customer, _created = customer_find_or_create(
-        company=venue.company,
-        name=intake.customer_name,
-        phone=intake.phone,
-        email=intake.email,
-        language=intake.language,
-    )
+    # A member who gives only their card number (no phone, no email) is the customer of that
+    # membership: their contact details come from the member record, never retyped.
+    known = member_at(venue=venue, number=intake.member_number)
+    if known is not None and not (intake.phone.strip() or intake.email.strip()):
+        customer = known.customer
+    else:
+        customer, _created = customer_find_or_create(
+            company=venue.company,
+            name=intake.customer_name,
+            phone=intake.phone,
+            email=intake.email,
+            language=intake.language,
+        )
     member = (
         member_link(customer=customer, venue=venue, number=intake.member_number)
         if intake.member_number.strip()

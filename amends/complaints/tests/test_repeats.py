@@ -1,6 +1,7 @@
 """Repeat complaints and possible duplicates (SPEC §2), on concrete dates."""
 
 import pytest
+from django.utils.translation import override
 
 from amends.complaints import catalogue, selectors
 from amends.complaints.models import Complaint, ComplaintEvent
@@ -156,7 +157,8 @@ def test_it_tells_the_survivor_what_came_in_with_the_merged_complaint(cast):
         "customer_request": "退课",
         "evidence": 0,
     }
-    line = next(x for x in tell(original, [event]) if x.kind == "merged_from")
+    with override("en"):
+        line = next(x for x in tell(original, [event]) if x.kind == "merged_from")
     assert line.details[1:] == [
         "What it said: 电话再次投诉教练迟到。",
         "The customer asked for: 退课",

@@ -120,7 +120,9 @@ class Console:
         with page.expect_navigation():
             page.locator("form button.primary").click()
         page.wait_for_load_state()
-        expect(page.locator("header.top .user")).to_have_text(str(user))
+        with translation.override(self.lang):  # a name is shown in the reader's language
+            shown = str(user)
+        expect(page.locator("header.top .user")).to_have_text(shown)
         self.who = user.username
         self.check_lang()
         self.shot(f"dashboard-{user.username}")

@@ -109,6 +109,7 @@ def _record(
         page.locator("[name=phone]").press("Tab")
     page.fill("[name=description]", description)
     page.select_option("[name=channel]", "front_desk")
+    page.locator("details.more > summary").click()  # category and severity are folded
     page.select_option("[name=category]", str(category_obj.pk))
     page.select_option("[name=severity]", severity)
     for field, value in more.items():

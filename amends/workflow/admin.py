@@ -28,6 +28,7 @@ from amends.workflow.models import (
     Category,
     PersonalAuthorityLimit,
     RoutingRule,
+    ServiceTargets,
     SlaPolicy,
 )
 from amends.workflow.services import (
@@ -179,6 +180,21 @@ class PersonalAuthorityLimitInline(admin.StackedInline):
     extra = 0
     max_num = 1
     verbose_name_plural = _("personal authority limit")
+
+
+@admin.register(ServiceTargets)
+class ServiceTargetsAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
+    """The targets the dashboard measures against (SPEC §10 by default), one row per company."""
+
+    list_display = (
+        "company",
+        "respond_within_hours",
+        "average_response_hours",
+        "resolution_rate",
+        "positive_rate",
+    )
+    list_select_related = ("company",)
+    ordering = ("company__name",)
 
 
 @admin.register(CalendarOverride)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -197,3 +197,50 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {'✓' if self.is_working_day else '✗'} {self.name}"
+
+
+class ServiceTargets(models.Model):
+    """The service targets a company sets itself (SPEC §10), shown live on the dashboard: every
+    complaint answered within `respond_within_hours`, the average first response at most
+    `average_response_hours`, a resolution rate and a share of positive survey answers at least
+    the given percentages. Without a row the shipped defaults apply (`rules.DEFAULT_TARGETS`)."""
+
+    company = models.OneToOneField(
+        Company, models.CASCADE, related_name="service_targets", verbose_name=_("company")
+    )
+    respond_within_hours = models.DecimalField(
+        _("every first response within (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("24"),
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    average_response_hours = models.DecimalField(
+        _("average first response at most (hours)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("12"),
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    resolution_rate = models.DecimalField(
+        _("resolution rate at least (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("98"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    positive_rate = models.DecimalField(
+        _("positive survey answers at least (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("A survey answer of 4 or 5 out of 5 counts as positive."),
+    )
+
+    class Meta:
+        verbose_name = _("service targets")
+        verbose_name_plural = _("service targets")
+
+    def __str__(self) -> str:
+        return str(self.company)

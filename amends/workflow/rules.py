@@ -194,3 +194,21 @@ def approver_role(
         if role in limits and covers(limits[role], amount):
             return role
     return Role.DIRECTOR
+
+
+@dataclass(frozen=True)
+class Targets:
+    """A company's service targets (SPEC §10): hours and percentages."""
+
+    respond_within_hours: Decimal
+    average_response_hours: Decimal
+    resolution_rate: Decimal
+    positive_rate: Decimal
+
+
+DEFAULT_TARGETS = Targets(
+    respond_within_hours=Decimal("24"),
+    average_response_hours=Decimal("12"),
+    resolution_rate=Decimal("98"),
+    positive_rate=Decimal("95"),
+)

@@ -17,15 +17,18 @@ from amends.workflow.models import (
     Category,
     PersonalAuthorityLimit,
     RoutingRule,
+    ServiceTargets,
     SlaPolicy,
 )
 from amends.workflow.rules import (
     DEFAULT_AUTHORITY_LIMITS,
+    DEFAULT_TARGETS,
     ROUTE_FALLBACKS,
     PersonalLimit,
     Route,
     RuleRow,
     SlaTargets,
+    Targets,
     authority_of,
     default_sla,
     match_route,
@@ -116,6 +119,19 @@ def categories_for(*, company: Company, active_only: bool = True) -> list[Catego
     if active_only:
         categories = categories.filter(is_active=True)
     return list(categories)
+
+
+def service_targets(*, company_id: int) -> Targets:
+    """The company's service targets (SPEC §10), the shipped defaults where none are set."""
+    row = ServiceTargets.objects.filter(company_id=company_id).first()
+    if row is None:
+        return DEFAULT_TARGETS
+    return Targets(
+        respond_within_hours=row.respond_within_hours,
+        average_response_hours=row.average_response_hours,
+        resolution_rate=row.resolution_rate,
+        positive_rate=row.positive_rate,
+    )
 
 
 # --- the national calendar's gaps ------------------------------------------------------------

@@ -397,3 +397,25 @@ def test_the_bell_counts_unread_notifications_and_opens_their_complaints(
         assert response["Location"] == page("notifications")
         assert "已致电" not in client.get(page("notifications")).content.decode()
         assert '<li class="unread' not in client.get(page("notifications")).content.decode()
+
+
+def test_an_administrator_sets_the_targets_in_the_admin(client: Client, cast: Cast) -> None:
+    User.objects.filter(pk=cast.director.pk).update(is_staff=True, is_superuser=True)
+    as_(client, cast.director)
+    add = "/admin/workflow/servicetargets/add/"
+    assert client.get(add).status_code == 200
+    response = client.post(
+        add,
+        {
+            "company": cast.company.pk,
+            "respond_within_hours": "12",
+            "average_response_hours": "4",
+            "resolution_rate": "99",
+            "positive_rate": "90",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    targets = ServiceTargets.objects.get(company=cast.company)
+    assert (targets.average_response_hours, targets.positive_rate) == (Decimal(4), Decimal(90))
+    html = client.get(page("dashboard")).content.decode()
+    assert "未在 12 小时内首次响应" in html and "目标：≤ 4 h" in html and "目标：≥ 90%" in html

@@ -58,7 +58,7 @@ def test_it_names_the_ten_demo_logins_with_known_roles() -> None:
         "admin",
     ]
     words = texts.load()
-    venues = {code for code, _name, _kind in words.venues}
+    venues = {code for code, _name, _name_en, _kind in words.venues}
     assert all(p.role in Role.values for p in words.staff)
     assert all(p.venue in venues for p in words.staff if p.venue)
     assert len({p.username for p in words.staff}) == len(words.staff)

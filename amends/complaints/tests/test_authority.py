@@ -154,7 +154,7 @@ def test_it_offers_a_gym_no_hotel_remedy_and_refuses_one(cast: Cast, monday: Any
     assert {"class_adjustment", "membership_extension", "medical_costs", "property_costs"} <= (
         offered
     )
-    with pytest.raises(InvalidInput) as refused:
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as refused:
         services.remedy_propose(
             complaint=c, actor=cast.specialist, kind="room_change", description="升级套房"
         )

@@ -15,6 +15,7 @@ the complaint did not exist.
 from __future__ import annotations
 
 from amends.complaints.models import Complaint, Revisit
+from amends.complaints.requirements import offered
 from amends.complaints.transitions import ACTIONS, Action
 from amends.core.principals import Principal, PrincipalKind, as_principal
 from amends.orgs.models import User
@@ -87,5 +88,7 @@ def actions_available(complaint: Complaint, actor: Actor) -> list[Action]:
     return [
         a
         for a in ACTIONS.values()
-        if complaint.state in a.sources and may(complaint, actor, a, tokens=tokens)
+        if complaint.state in a.sources
+        and may(complaint, actor, a, tokens=tokens)
+        and offered(complaint, a)
     ]

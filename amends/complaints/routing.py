@@ -7,12 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from amends.complaints.models import Complaint
+from amends.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    CustomerConsent,
+    Interview,
+    RemedyProposal,
+)
 from amends.complaints.transitions import OPEN_STATES
 from amends.orgs.models import Department, RoleGrant, User, Venue
-from amends.orgs.roles import ESCALATION_LADDER, Role
+from amends.orgs.roles import ESCALATION_LADDER, REVISIT_ROLES, Role
 from amends.orgs.selectors import users_with_role
 
 
@@ -53,17 +60,87 @@ def pick_duty_owner(*, venue: Venue, channel: str, exclude: Iterable[int] = ()) 
     return None
 
 
+# Timeline kinds that are not handling the case: reading it, a note or a file added (the
+# revisitor may add them too), the revisit itself, the customer's answer and what amends does
+# on its own.
+NOT_HANDLING_KINDS = frozenset(
+    {
+        "note",
+        "evidence",
+        "personal_data_viewed",
+        "revisit_scheduled",
+        "revisit_attempt",
+        "revisit_recorded",
+        "follow_up_opened",
+        "survey_answered",
+        "reminder",
+        "calendar_warning",
+        "legal_hold",
+        "anonymised",
+    }
+)
+# Who may make a revisit, in the order they are asked (the specialists run revisits, SPEC).
+REVISITOR_ROLES = tuple(
+    role
+    for role in (Role.SPECIALIST, Role.MANAGER, "general_manager", Role.DIRECTOR)
+    if role in REVISIT_ROLES
+)
+
+
+def not_independent(complaint: Complaint) -> set[int]:
+    """Who may not revisit `complaint`: the staff complained about or found responsible, and
+    everyone who handled it — receiver, owner, assignee, its handlers, whoever it was escalated
+    to, and every member of staff who acted on its timeline (investigation, interviews, calls,
+    remedies proposed, approved or rejected, the customer's answer recorded, feedback …)
+    except by making the revisit itself, adding a note or a file, or only reading it. Read
+    from the complaint, its rows and its events, so a step recorded anywhere counts."""
+    people = {
+        complaint.received_by_id,
+        complaint.owner_id,
+        complaint.assignee_id,
+        complaint.escalated_to_id,
+        complaint.subject_staff_id,
+        complaint.responsible_staff_id,
+    }
+    people.update(complaint.handlers.values_list("pk", flat=True))
+    events = ComplaintEvent.objects.filter(complaint=complaint, actor__isnull=False).exclude(
+        kind__in=list(NOT_HANDLING_KINDS)
+    )
+    revisit_steps = Q(kind="transition", data__action="record_revisit")
+    people.update(events.exclude(revisit_steps).values_list("actor_id", flat=True))
+    for data in ComplaintEvent.objects.filter(complaint=complaint, kind="escalated").values_list(
+        "data", flat=True
+    ):
+        people.add(data.get("to") if isinstance(data, dict) else None)
+    people.update(
+        Interview.objects.filter(complaint=complaint).values_list("recorded_by_id", flat=True)
+    )
+    for proposed, decided in RemedyProposal.objects.filter(complaint=complaint).values_list(
+        "proposed_by_id", "decided_by_id"
+    ):
+        people.update((proposed, decided))
+    people.update(
+        CustomerConsent.objects.filter(complaint=complaint).values_list("recorded_by_id", flat=True)
+    )
+    return {pk for pk in people if isinstance(pk, int)}
+
+
+def can_sign_in(users: QuerySet[User]) -> QuerySet[User]:
+    """Only accounts that can sign in: active, with a usable password."""
+    return users.filter(is_active=True).exclude(
+        Q(password="") | Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+    )
+
+
 def pick_revisitor(complaint: Complaint) -> User | None:
-    """A specialist (else a manager) of the venue who neither handled the complaint nor is
-    complained about in it."""
-    excluded = set(complaint.handlers.values_list("pk", flat=True))
-    excluded.add(complaint.owner_id)
-    if complaint.assignee_id:
-        excluded.add(complaint.assignee_id)
-    if complaint.subject_staff_id:
-        excluded.add(complaint.subject_staff_id)
-    for role in (Role.SPECIALIST, Role.MANAGER):
-        chosen = pick_assignee(venue=complaint.venue, role=role, exclude=excluded)
+    """Who makes the revisit of `complaint`: someone independent of the case
+    (`not_independent`) who can sign in and holds a revisit role at its venue — a specialist,
+    else a manager, else a general manager, else a director, the least loaded first. None when
+    nobody qualifies: the revisit then waits in the venue managers' revisit list."""
+    excluded = not_independent(complaint)
+    for role in REVISITOR_ROLES:
+        holders = can_sign_in(users_with_role(venue=complaint.venue, roles=[role]))
+        chosen = _by_load(holders.exclude(pk__in=excluded)).first()
         if chosen is not None:
             return chosen
     return None

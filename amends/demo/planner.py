@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from amends.complaints.transitions import State
 from amends.demo.texts import Pair, Text
 from amends.demo.world import Team, World
-from amends.orgs.models import User
+from amends.orgs.models import User, Venue
 from amends.orgs.roles import Role
 from amends.workflow.taxonomy import Channel
 
@@ -61,6 +61,9 @@ CHANNEL_HOURS = {"front_desk": (7, 21.5), "staff": (7, 21.5), "phone": (9, 21), 
 # Staff act between 07:00 and 22:00 (the clubs open 06:00-22:00); the tick runs around the clock.
 WORK_HOURS = (7.0, 22.0)
 INVALID_FATES = {CLOSED_INVALID, S.INVALID, S.EXPLAINED}
+# Where the venue closes on feedback and revisits after closure (the hotel), no complaint stands
+# at "revisit done": the one that would stands closed, its revisit still to make.
+CLOSED_REVISIT_DUE = "closed_revisit_due"
 
 CHANNEL_WEIGHTS = {
     "zh": {
@@ -390,6 +393,12 @@ class Planner:
 
     def _complete(self, plan: Plan) -> None:
         rng = self.rng
+        venue = self.world.teams[plan.venue].venue
+        if (
+            plan.fate == S.REVISIT_DONE
+            and venue.revisit_policy_in_force == Venue.RevisitPolicy.AFTER_CLOSURE
+        ):
+            plan.fate = CLOSED_REVISIT_DUE
         plan.text = self._text(plan.lang, plan.kind, plan.fate)
         if plan.channel == "staff" and plan.kind == "hotel" and plan.text.subject == "staff":
             plan.channel = "front_desk"
@@ -405,7 +414,10 @@ class Planner:
             plan.member = customer.members[plan.venue]
         plan.seed = rng.getrandbits(64)
         age_hours = (self.world.until - plan.received_at).total_seconds() / 3600
-        nominal = NOMINAL_HOURS.get(plan.fate, 240.0)
+        if plan.fate == CLOSED_REVISIT_DUE:
+            nominal = NOMINAL_HOURS[S.REVISIT_DONE]
+        else:
+            nominal = NOMINAL_HOURS.get(plan.fate, 240.0)
         plan.pace = 1.0 if nominal == 0 else min(1.0, 0.8 * age_hours / nominal)
 
     def _duplicate(self, original: Plan) -> Plan:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import random
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from amends.core import clock
 from amends.demo import choices
 from amends.demo.engine import act
 from amends.demo.planner import (
+    CLOSED_REVISIT_DUE,
     INVALID_FATES,
     LANGUAGE,
     NOMINAL_HOURS,
@@ -29,7 +30,7 @@ from amends.demo.planner import (
 )
 from amends.demo.texts import Handling, Pair
 from amends.demo.world import DemoError, World
-from amends.orgs.models import Department, User
+from amends.orgs.models import Department, User, Venue
 from amends.orgs.roles import ESCALATION_LADDER, Role
 from amends.orgs.selectors import scope_of
 from amends.workflow.rules import authority_of
@@ -53,6 +54,7 @@ class Story:
         self.handler: User | None = None
         self.tier = "zero"
         self.rejected_once = False
+        self._last_revisitor: User | None = None
 
     # helpers
     def _h(self, low: float, high: float) -> timedelta:
@@ -469,12 +471,47 @@ class Story:
             kind, note = rng.choice(self.steps.consequences)
             self._do("consequence", self._manager(), staff=subject, kind=kind, note=note)
 
-    # 5. feedback, revisit, closure, survey
+    # 5. feedback, revisit, closure, survey — in the order of the venue's revisit policy
     def _follow_up(self) -> Iterator[timedelta]:
-        plan, rng, flags = self.plan, self.rng, self.plan.flags
+        plan = self.plan
         yield self._h(0.2, 4)
         message = self._t(self.words.handling[plan.text.category].feedback)
         self._at(self._do("feedback", self.me, message=message))
+        if self.venue.revisit_policy_in_force == Venue.RevisitPolicy.AFTER_CLOSURE:
+            yield from self._close_then_revisit()
+            return
+        # Revisit before closure (the gyms): the revisit confirms satisfaction, then closure.
+        unhappy = yield from self._revisit()
+        if unhappy:
+            yield self._h(1, 24)
+            reason = self._t(self.steps.reopen_after_revisit)
+            revisitor = self._last_revisitor
+            self._at(self._do("reopen", revisitor, reason=reason))
+            yield from self._second_look()
+            return
+        yield self._h(1, 30)
+        self._at(self._do("close", self._last_revisitor))
+        yield from self._survey()
+
+    def _close_then_revisit(self) -> Iterator[timedelta]:
+        """Close on feedback, revisit after closure (the hotel): the survey goes out at closure
+        and an unhappy revisit reopens the complaint (the service does)."""
+        yield self._h(0.5, 8)
+        self._at(self._do("close", self.me))
+        if self.plan.fate == CLOSED_REVISIT_DUE:
+            raise Reached  # the revisit is still to make
+        unhappy = yield from self._revisit()
+        self._refresh()
+        if unhappy:
+            yield from self._second_look()
+            return
+        yield from self._survey()
+
+    def _revisit(self) -> Generator[timedelta, None, bool]:
+        """Make the open revisit (perhaps after a missed call); whether the customer was not
+        satisfied. The revisitor is the one amends chose, else a colleague independent of the
+        case (one who did not handle it and is not complained about)."""
+        rng, flags = self.rng, self.plan.flags
         revisit = (
             Revisit.objects.filter(complaint=self.c, done_at__isnull=True)
             .select_related("assignee")
@@ -482,40 +519,31 @@ class Story:
         )
         if revisit is None:
             raise DemoError(f"demo: no revisit was scheduled for {self.c.reference}")
-        revisitor = revisit.assignee or self.team.pick(rng, Role.SPECIALIST, (plan.subject,))
+        revisitor = revisit.assignee or self._independent()
+        self._last_revisitor = revisitor
         method = rng.choices(("phone", "online", "visit"), weights=(70, 20, 10))[0]
         if "revisit_retry" in flags:
             yield self._h(20, 60)
             notes = self._t(self.steps.revisit_missed)
-            self._do(
-                "revisit",
-                revisitor,
-                reached=False,
-                method="phone",
-                notes=notes,
-            )
+            self._do("revisit", revisitor, reached=False, method="phone", notes=notes)
         yield self._h(24, 130)
         unhappy = "reopen_revisit" in flags
         flags.discard("reopen_revisit")
         notes = self._t(rng.choice(self.steps.revisit_bad if unhappy else self.steps.revisit_good))
         self._do(
-            "revisit",
-            revisitor,
-            reached=True,
-            method=method,
-            satisfied=not unhappy,
-            notes=notes,
+            "revisit", revisitor, reached=True, method=method, satisfied=not unhappy, notes=notes
         )
         self._refresh()
-        if unhappy:
-            yield self._h(1, 24)
-            reason = self._t(self.steps.reopen_after_revisit)
-            self._at(self._do("reopen", revisitor, reason=reason))
-            yield from self._second_look()
-            return
-        yield self._h(1, 30)
-        self._at(self._do("close", revisitor))
-        yield from self._survey()
+        return unhappy
+
+    def _independent(self) -> User:
+        """A colleague at the venue who may make the revisit: a revisit role, not involved."""
+        involved = routing.not_independent(Complaint.objects.get(pk=self.c.pk))
+        for role in routing.REVISITOR_ROLES:
+            candidates = [u for u in self.team.by_role.get(role, []) if u.pk not in involved]
+            if candidates:
+                return self.rng.choice(candidates)
+        raise DemoError(f"demo: nobody independent to revisit {self.c.reference}")
 
     def _second_look(self) -> Iterator[timedelta]:
         yield self._h(1, 12)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.models import Complaint
 from amends.complaints.permissions import Actor, actor_tokens, may
+from amends.complaints.requirements import offered
 from amends.complaints.services.gate import check_available, lock
 from amends.complaints.transitions import ACTIONS, Action
 from amends.core.errors import InvalidInput, NotFound
@@ -114,6 +115,7 @@ def available(complaint: Complaint, actor: Actor) -> list[ActionSpec]:
         for spec in CATALOGUE.values()
         if complaint.state in spec.permission.sources
         and may(complaint, actor, spec.permission, tokens=tokens)
+        and offered(complaint, spec.permission)
     ]
 
 

@@ -186,8 +186,8 @@ def gate(
             actor,
             HandoffAccepted(from_owner=previous_owner, to_owner=complaint.owner_id),
         )
-    if to == S.FEEDBACK_GIVEN:
-        revisit_schedule(complaint, now=now)
+    # The revisit, at feedback or at closure as the venue's policy says.
+    revisit_schedule(complaint, source=source, now=now)
     warn(complaint, warnings)
     return complaint
 

@@ -90,7 +90,8 @@ def revisit_schedule(complaint: Complaint, *, source: str, now: datetime) -> Non
         if before
         else complaint.state == State.CLOSED and source == State.FEEDBACK_GIVEN
     )
-    if not trigger:
+    # One open revisit at a time (a venue whose policy changed while the complaint waited).
+    if not trigger or Revisit.objects.filter(complaint=complaint, done_at__isnull=True).exists():
         return
     revisitor = routing.pick_revisitor(complaint)
     revisit = Revisit.objects.create(

@@ -350,3 +350,18 @@ def test_it_sends_the_revisit_to_the_managers_queue_when_nobody_independent_can_
     with clock.travel(local(2026, 12, 4, 11, 0)):
         act("revisit", c, fresh, reached="yes", satisfied="yes", method="phone")
     assert Complaint.objects.get(pk=c.pk).state == S.REVISIT_DONE
+
+
+def test_it_keeps_one_revisit_when_the_venue_changes_its_policy_meanwhile(cast):
+    with clock.travel(local(2026, 12, 1, 10, 0)):
+        c = drive(cast, S.FEEDBACK_GIVEN)
+    assert "close" not in _offered(c, cast.specialist)
+    cast.gym.revisit_policy = Venue.RevisitPolicy.AFTER_CLOSURE
+    cast.gym.save()
+    with clock.travel(local(2026, 12, 2, 10, 0)):
+        c = act("close", c, cast.specialist)
+    revisit = Revisit.objects.get(complaint=c)  # the one scheduled at feedback, no second
+    assert (revisit.assignee, revisit.due_at) == (cast.specialist2, local(2026, 12, 8, 10, 0))
+    with clock.travel(local(2026, 12, 3, 10, 0)):
+        act("revisit", c, cast.specialist2, reached="yes", satisfied="yes", method="phone")
+    assert Complaint.objects.get(pk=c.pk).state == S.CLOSED

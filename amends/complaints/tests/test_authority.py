@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from amends.complaints import catalogue, selectors, services
@@ -179,3 +180,15 @@ def test_it_offers_a_hotel_its_own_remedies_and_no_gym_ones(cast: Cast, monday: 
     offered = kinds_offered(c, hotel_manager)
     assert {"room_change", "late_checkout", "medical_costs"} <= offered
     assert {"class_adjustment", "membership_extension"} & offered == set()
+
+
+def test_it_shows_role_and_personal_limits_in_the_admin(cast: Cast, admin_client: Any) -> None:
+    PersonalAuthorityLimit.objects.create(user=cast.specialist2, limit=Decimal("1500"))
+    with translation.override("zh-hans"):
+        listed = admin_client.get(reverse("admin:workflow_personalauthoritylimit_changelist"))
+        assert listed.status_code == 200 and "Specialist2: 1500.00" in listed.content.decode()
+        page = admin_client.get(reverse("admin:orgs_user_change", args=[cast.specialist2.pk]))
+        assert page.status_code == 200
+        assert 'name="authority_override-0-limit" value="1500.00"' in page.content.decode()
+        roles = admin_client.get(reverse("admin:workflow_authoritylimit_changelist"))
+        assert "店长" in roles.content.decode()

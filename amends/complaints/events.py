@@ -403,6 +403,8 @@ def _transition(p: Transition, t: Telling) -> Told:
         details.append(
             _("%(name)s stays the owner until the assignee accepts.") % {"name": t.name(t.owner)}
         )
+    if p.action == "record_revisit" and p.satisfied is not None:
+        details.append(_("Satisfied") if p.satisfied else _("Not satisfied"))
     if p.within_authority:
         details.append(_("Within the proposer's authority: no approval needed."))
     if p.approval_role:
@@ -425,7 +427,10 @@ def _fields_changed(p: FieldsChanged, t: Telling) -> Told:
         if model_field is not None:
             title = capfirst(str(getattr(model_field, "verbose_name", name)))
         before, after = t.value(name, before), t.value(name, after)
-        details.append(f"{title}: {before or '—'} → {after or '—'}")
+        details.append(
+            _("%(field)s: %(before)s → %(after)s")
+            % {"field": title, "before": before or "—", "after": after or "—"}
+        )
     return _("Details changed"), details
 
 
@@ -457,11 +462,11 @@ def _remedy_proposed(p: RemedyProposed, t: Telling) -> Told:
 
 
 def _remedy_approved(p: RemedyApproved, t: Telling) -> Told:
-    return f"{_('Remedy approved')} (¥{p.amount})", [p.comment]
+    return _("Remedy approved (¥%(amount)s)") % {"amount": p.amount}, [p.comment]
 
 
 def _remedy_rejected(p: RemedyRejected, t: Telling) -> Told:
-    return f"{_('Remedy rejected')} (¥{p.amount})", [p.comment]
+    return _("Remedy rejected (¥%(amount)s)") % {"amount": p.amount}, [p.comment]
 
 
 def _consequence(p: ConsequenceRecorded, t: Telling) -> Told:

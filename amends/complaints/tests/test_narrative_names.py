@@ -92,8 +92,8 @@ def test_it_names_categories_departments_and_people_in_changed_details(named: Ca
 
     assert "Category: Service quality → Facilities and equipment" in en
     assert "Responsible department: — → Maintenance" in en
-    assert "投诉类别: 服务质量 → 设施设备" in zh
-    assert "责任部门: — → 工程维修部" in zh
+    assert "投诉类别：服务质量 → 设施设备" in zh
+    assert "责任部门：— → 工程维修部" in zh
 
 
 def test_it_names_a_person_without_a_department_by_their_role(named: Cast) -> None:

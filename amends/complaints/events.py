@@ -370,6 +370,7 @@ DONE = {
     "back_to_investigation": gettext_lazy("Sent back to investigation"),
     "decline": gettext_lazy("Declined as abusive"),
 }
+STATE_UNSAID = frozenset({"reopen", "back_to_investigation"})
 
 
 def _transition(p: Transition, t: Telling) -> Told:
@@ -394,8 +395,10 @@ def _transition(p: Transition, t: Telling) -> Told:
         title = str(DONE[p.action])
     else:
         title = str(action.label) if action else p.action
-    # The state is told when the step alone does not say it (a remedy within authority or not).
-    details = [now if action is None or len(action.targets) != 1 else "", reason]
+    # The state is told when the step's words do not say it (a remedy within authority or not,
+    # where a reopened complaint stands).
+    said = action is not None and len(action.targets) == 1 and p.action not in STATE_UNSAID
+    details = ["" if said else now, reason]
     if p.assignee and p.action != "assign":
         details.insert(0, _("To %(name)s") % {"name": t.name(p.assignee)})
     if p.action == "assign" and p.assignee and t.owner and t.owner != p.assignee:

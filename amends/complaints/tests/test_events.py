@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.utils.translation import override
+from django.utils.translation import gettext, override
 
 from amends.complaints import services
 from amends.complaints.events import (
@@ -191,8 +191,26 @@ def _numbers_left(line, c, cast) -> str:
 @pytest.mark.parametrize(
     ("lang", "titles"),
     [
-        ("en", ["Received via Front desk", "Acknowledge", "Remedy approved (¥500.00)", "Close"]),
-        ("zh-hans", ["已受理（渠道：前台）", "确认受理", "处理方案已批准 (¥500.00)", "结案"]),
+        (
+            "en",
+            [
+                "Received via Front desk",
+                "Acknowledged to the customer",
+                "Assigned to Specialist (Customer service)",
+                "Remedy approved (¥500.00)",
+                "Closed",
+            ],
+        ),
+        (
+            "zh-hans",
+            [
+                "已受理（渠道：前台）",
+                "已向客户确认受理",
+                "已分派给Specialist（客服部）",
+                "处理方案已批准（¥500.00）",
+                "已结案",
+            ],
+        ),
     ],
 )
 def test_it_tells_a_whole_valid_path_once_per_step(cast, lang, titles, django_assert_num_queries):
@@ -201,15 +219,19 @@ def test_it_tells_a_whole_valid_path_once_per_step(cast, lang, titles, django_as
     with override(lang), django_assert_num_queries(1):  # every staff name in one query
         lines = tell(c, events)
     # Every event is told once; the transitions that a proposal or a decision led to are told
-    # on the line of that proposal or decision (the step), not again on a line of their own.
+    # on the line of that proposal or decision (the step), not again on a line of their own,
+    # and so is the hand-off that accepting the complaint completed.
     folded = {
         e.seq
         for before, e in pairwise(events)
-        if e.kind == "transition"
-        and (before.kind, e.data["action"])
-        in {("remedy_proposed", "propose_remedy"), ("remedy_approved", "approve")}
+        if (
+            e.kind == "transition"
+            and (before.kind, e.data["action"])
+            in {("remedy_proposed", "propose_remedy"), ("remedy_approved", "approve")}
+        )
+        or (e.kind == "handoff_accepted" and before.data.get("action") == "accept")
     }
-    assert len(folded) == 2
+    assert len(folded) == 3
     assert [line.seq for line in lines] == [e.seq for e in events if e.seq not in folded]
     approved = next(line for line in lines if line.kind == "remedy_approved")
     assert approved.details.count("同意") == 1
@@ -218,7 +240,13 @@ def test_it_tells_a_whole_valid_path_once_per_step(cast, lang, titles, django_as
     for title in titles:
         assert title in [line.title for line in lines]
     assert all(_numbers_left(line, c, cast) == "" for line in lines)
-    assert {line.who for line in lines} >= {str(cast.desk), str(cast.specialist)}
+    team = {"en": ("Front office", "Customer service"), "zh-hans": ("前台", "客服部")}[lang]
+    with override(lang):
+        desk, specialist = (
+            gettext("%(name)s (%(team)s)") % {"name": name, "team": t}
+            for name, t in zip(("Desk", "Specialist"), team, strict=True)
+        )
+    assert {line.who for line in lines} >= {desk, specialist}
 
 
 def test_it_tells_the_customer_only_what_is_theirs(cast):
@@ -284,4 +312,4 @@ def test_it_says_who_acted_for_every_principal(cast, lang, customer, api_key, sy
     with override(lang):
         lines = tell(fresh(c), events_of(c))
     assert [line.who for line in lines[-4:]] == [customer, api_key, system, tick_]
-    assert lines[0].who == str(cast.desk)
+    assert lines[0].who == {"en": "Desk (Front office)", "zh-hans": "Desk（前台）"}[lang]

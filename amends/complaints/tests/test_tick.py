@@ -136,11 +136,12 @@ def test_it_is_safe_to_run_twice_at_once(cast):
 
 def test_a_manual_escalation_waits_for_the_deadline_before_the_next_step(cast):
     with clock.travel(local(2026, 11, 20, 10, 0)):
-        c = cast.receive(category="service_quality", severity="general")  # respond by 21 Nov 10:00
+        # Respond by 21 Nov 18:00: 24 of the club's opening hours (06:00–22:00).
+        c = cast.receive(category="service_quality", severity="general")
         c = services.complaint_escalate(complaint=c, actor=cast.desk, reason="客户要求经理出面")
-    assert c.next_escalation_at == local(2026, 11, 21, 10, 0)
-    assert tick(now=local(2026, 11, 20, 23, 0)).escalations == 0
-    assert tick(now=local(2026, 11, 21, 10, 0)).escalations == 1
+    assert c.next_escalation_at == local(2026, 11, 21, 18, 0)
+    assert tick(now=local(2026, 11, 21, 10, 0)).escalations == 0
+    assert tick(now=local(2026, 11, 21, 18, 0)).escalations == 1
 
 
 def test_automatic_assignment_always_acknowledges_first(cast):

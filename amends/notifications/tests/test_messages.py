@@ -33,7 +33,7 @@ def test_it_acknowledges_a_chinese_complaint_in_chinese(cast: Any) -> None:
     assert ack.subject == f"您的投诉已受理（投诉编号：{REF}）"
     assert ack.body == (
         f"感谢您向我们反映情况。静安健身会所已受理您的投诉，投诉编号为 {REF}。"
-        "我们将于 2026-11-21 10:00 前给您答复。"
+        "我们将于 2026-11-21 18:00 前给您答复。"  # 24 of the club's opening hours (06–22)
     )
     assert (ack.reference, ack.dedupe_key) == (REF, f"ack:{c.pk}")
 

@@ -36,7 +36,7 @@ from amends.complaints.transitions import ACTIONS, State
 from amends.core.principals import Principal
 from amends.orgs.models import User
 from amends.orgs.roles import Role
-from amends.workflow.taxonomy import Channel
+from amends.workflow.taxonomy import Channel, Severity
 
 S = State
 
@@ -58,6 +58,7 @@ class EventKind(models.TextChoices):
     CONSEQUENCE = "consequence", gettext_lazy("Consequence")
     REVISIT_SCHEDULED = "revisit_scheduled", gettext_lazy("Revisit scheduled")
     REVISIT_ATTEMPT = "revisit_attempt", gettext_lazy("Revisit attempt")
+    REVISIT_RECORDED = "revisit_recorded", gettext_lazy("Revisit after closure")
     FOLLOW_UP_OPENED = "follow_up_opened", gettext_lazy("Follow-up complaint opened")
     SURVEY_ANSWERED = "survey_answered", gettext_lazy("Survey answered")
     MERGED_FROM = "merged_from", gettext_lazy("Duplicate merged in")
@@ -67,6 +68,9 @@ class EventKind(models.TextChoices):
     LEGAL_HOLD = "legal_hold", gettext_lazy("Legal hold")
     REMINDER = "reminder", gettext_lazy("Reminder")
     ANONYMISED = "anonymised", gettext_lazy("Personal data erased")
+    REPEAT = "repeat", gettext_lazy("Repeat complaint")
+    POSSIBLE_DUPLICATE = "possible_duplicate", gettext_lazy("Possible duplicate")
+    NOT_DUPLICATE = "not_duplicate", gettext_lazy("Not a duplicate")
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -216,8 +220,21 @@ class RevisitAttempt(Payload):
 
 
 @dataclass(frozen=True)
+class RevisitRecorded(Payload):
+    """A revisit made after closure (the venue closes on feedback): the state stays closed."""
+
+    revisit: int
+    method: str
+    reached: bool
+    satisfied: bool | None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class FollowUpOpened(Payload):
     reference: str
+    # True when the customer came back after the reopen window (not raised at the revisit).
+    after_closure: bool | None = optional()
 
 
 @dataclass(frozen=True)
@@ -229,8 +246,35 @@ class SurveyAnswered(Payload):
 
 @dataclass(frozen=True)
 class MergedFrom(Payload):
+    """Events written before these details were kept hold only `duplicate` and `reason`."""
+
     duplicate: str
     reason: str
+    description: str | None = optional()
+    customer_request: str | None = optional()
+    evidence: int | None = optional()
+
+
+@dataclass(frozen=True)
+class RepeatFound(Payload):
+    """The same customer again about the same category at the venue within its window."""
+
+    earlier: list[str]
+    window_days: int
+    severity_before: str
+    severity_after: str
+
+
+@dataclass(frozen=True)
+class DuplicateSuspected(Payload):
+    of: str
+    window_hours: int
+
+
+@dataclass(frozen=True)
+class DuplicateDismissed(Payload):
+    of: str
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -477,10 +521,25 @@ def _consequence(p: ConsequenceRecorded, t: Telling) -> Told:
 
 
 def _revisit_scheduled(p: RevisitScheduled, t: Telling) -> Told:
+    if p.assignee is None:
+        return _(
+            "Revisit due by %(due)s: nobody independent of the case can make it, so it waits "
+            "for the venue's managers"
+        ) % {"due": t.when(p.due)}, []
     return _("Revisit scheduled by %(due)s with %(name)s") % {
         "due": t.when(p.due),
         "name": t.name(p.assignee),
     }, []
+
+
+def _revisit_recorded(p: RevisitRecorded, t: Telling) -> Told:
+    if not p.reached:
+        title = _("Revisit after closure: the customer could not be reached")
+    elif p.satisfied is False:
+        title = _("Revisit after closure: the customer is not satisfied")
+    else:
+        title = _("Revisit after closure: the customer is satisfied")
+    return title, [p.notes]
 
 
 def _revisit_attempt(p: RevisitAttempt, t: Telling) -> Told:
@@ -488,6 +547,10 @@ def _revisit_attempt(p: RevisitAttempt, t: Telling) -> Told:
 
 
 def _follow_up_opened(p: FollowUpOpened, t: Telling) -> Told:
+    if p.after_closure:
+        return _("The customer came back after closure: new complaint %(ref)s") % {
+            "ref": p.reference
+        }, []
     return _("New complaint opened from the revisit: %(ref)s") % {"ref": p.reference}, []
 
 
@@ -499,7 +562,40 @@ def _survey_answered(p: SurveyAnswered, t: Telling) -> Told:
 
 
 def _merged_from(p: MergedFrom, t: Telling) -> Told:
-    return _("%(ref)s was merged into this complaint") % {"ref": p.duplicate}, [p.reason]
+    details = [p.reason]
+    if p.description:
+        details.append(_("What it said: %(text)s") % {"text": p.description})
+    if p.customer_request:
+        details.append(_("The customer asked for: %(text)s") % {"text": p.customer_request})
+    if p.evidence:
+        details.append(_("Evidence files: %(n)s") % {"n": p.evidence})
+    return _("%(ref)s was merged into this complaint") % {"ref": p.duplicate}, details
+
+
+def _repeat(p: RepeatFound, t: Telling) -> Told:
+    details = [_("Earlier: %(refs)s") % {"refs": ", ".join(p.earlier)}]
+    if p.severity_after != p.severity_before:
+        details.append(
+            _("Severity raised: %(before)s → %(after)s")
+            % {
+                "before": label(Severity, p.severity_before) or "—",
+                "after": label(Severity, p.severity_after),
+            }
+        )
+    return _("Repeat complaint: %(n)s earlier about this in %(days)s days") % {
+        "n": len(p.earlier),
+        "days": p.window_days,
+    }, details
+
+
+def _possible_duplicate(p: DuplicateSuspected, t: Telling) -> Told:
+    return _("Possible duplicate of %(ref)s: merge it or mark it not a duplicate") % {
+        "ref": p.of
+    }, []
+
+
+def _not_duplicate(p: DuplicateDismissed, t: Telling) -> Told:
+    return _("Not a duplicate of %(ref)s") % {"ref": p.of}, [p.reason]
 
 
 def _escalated(p: Escalated, t: Telling) -> Told:
@@ -617,6 +713,7 @@ EVENTS: dict[EventKind, EventSpec] = {
         # A staff assignment and unanswered calls: internal.
         EventSpec(K.REVISIT_SCHEDULED, RevisitScheduled, False, _revisit_scheduled),
         EventSpec(K.REVISIT_ATTEMPT, RevisitAttempt, False, _revisit_attempt),
+        EventSpec(K.REVISIT_RECORDED, RevisitRecorded, False, _revisit_recorded),
         # The customer raised the new issue at the revisit: they see its reference.
         EventSpec(K.FOLLOW_UP_OPENED, FollowUpOpened, True, _follow_up_opened),
         # Their own answer.
@@ -634,6 +731,10 @@ EVENTS: dict[EventKind, EventSpec] = {
         EventSpec(K.REMINDER, Reminder, False, _reminder),
         # Once erased the customer cannot be identified to read it.
         EventSpec(K.ANONYMISED, Anonymised, False, _anonymised),
+        # Repeats and possible duplicates name other complaints: internal.
+        EventSpec(K.REPEAT, RepeatFound, False, _repeat),
+        EventSpec(K.POSSIBLE_DUPLICATE, DuplicateSuspected, False, _possible_duplicate),
+        EventSpec(K.NOT_DUPLICATE, DuplicateDismissed, False, _not_duplicate),
     )
 }
 _SPEC_OF: dict[type[Payload], EventSpec] = {spec.payload: spec for spec in EVENTS.values()}

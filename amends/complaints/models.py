@@ -229,6 +229,26 @@ class Complaint(models.Model):
         related_name="follow_ups",
         verbose_name=_("raised from the revisit of"),
     )
+    # Repeats (SPEC §2): the latest earlier complaint of the same customer about the same
+    # category at this venue within its repeat window, and how many earlier ones there were.
+    repeat_of = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+    )
+    repeat_count = models.PositiveSmallIntegerField(_("earlier complaints (repeat)"), default=0)
+    # A possible duplicate awaiting someone's decision (merge, or "not a duplicate").
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("possible duplicate of"),
+    )
     retention_until = models.DateField(_("keep until"), null=True, blank=True, db_index=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)

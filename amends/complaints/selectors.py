@@ -3,11 +3,12 @@ decides what a person may see (DESIGN invariant 6)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Case, DateTimeField, F, Q, QuerySet, When
+from django.db.models import Avg, Case, Count, DateTimeField, F, Q, QuerySet, When
 from django.utils import timezone
 
 from amends.complaints.models import (
@@ -19,13 +20,16 @@ from amends.complaints.models import (
     Survey,
 )
 from amends.complaints.permissions import actions_available
+from amends.complaints.surveys import LOW_NPS, LOW_SATISFACTION
 from amends.complaints.transitions import OPEN_STATES, WAITING_ON_CUSTOMER_STATES, Action, State
 from amends.core import clock, pii
-from amends.core.errors import NotFound
+from amends.core.errors import InvalidInput, NotFound
 from amends.members.selectors import ContactCard, contact_card
-from amends.members.services import phone_index
+from amends.members.services import email_index, phone_index
 from amends.orgs.models import User, Venue
-from amends.orgs.selectors import scope_of
+from amends.orgs.roles import SUPERVISOR_ROLES
+from amends.orgs.selectors import Scope, scope_of
+from amends.workflow.rules import DEFAULT_TARGETS, Targets
 
 
 def visibility(actor: User) -> Q:
@@ -35,7 +39,8 @@ def visibility(actor: User) -> Q:
       the company's complaints.
     - Venue-wide roles (front desk, specialist, manager …) at a venue: all of that venue's.
     - Everyone: complaints routed to a department they are granted, and complaints they received,
-      own, are assigned, have been escalated to, or must revisit.
+      own, are assigned, have been escalated to, must revisit, or have handled (`handlers`) — so
+      nobody loses sight of a complaint because it moved to another department.
     """
     scope = scope_of(actor)
     if scope.company_id is None or not actor.is_active:
@@ -43,12 +48,14 @@ def visibility(actor: User) -> Q:
     company = Q(company_id=scope.company_id)
     if scope.spans_company:
         return company
+    handled = Complaint.handlers.through
     personal = (
         Q(received_by_id=actor.pk)
         | Q(owner_id=actor.pk)
         | Q(assignee_id=actor.pk)
         | Q(escalated_to_id=actor.pk)
         | Q(pk__in=Revisit.objects.filter(assignee_id=actor.pk).values("complaint_id"))
+        | Q(pk__in=handled.objects.filter(user_id=actor.pk).values("complaint_id"))
     )
     reach = personal
     if scope.wide_venue_ids():
@@ -66,8 +73,17 @@ def complaint_get_for_actor(
     *, actor: User, pk: int | None = None, reference: str | None = None
 ) -> Complaint:
     """One complaint the actor may see, else NotFound (never reveals that it exists)."""
+    # The linked complaints a complaint page names (merged into, follows, repeat of, possible
+    # duplicate of) come in the same query, so a page costs the same whatever its links.
     complaints = complaints_for_actor(actor=actor).select_related(
-        "venue", "customer", "category", "department"
+        "venue",
+        "customer",
+        "category",
+        "department",
+        "merged_into",
+        "follows",
+        "repeat_of",
+        "possible_duplicate_of",
     )
     found = (
         complaints.filter(pk=pk).first()
@@ -91,11 +107,59 @@ def complaints_by_phone(*, actor: User, phone: str) -> QuerySet[Complaint]:
     return complaints_for_actor(actor=actor).filter(customer__phone_index=phone_index(e164))
 
 
-def open_duplicates_for_phone(*, actor: User, phone: str, days: int = 30) -> QuerySet[Complaint]:
-    """Open complaints from this phone received in the last `days` days (the intake warning)."""
-    since = clock.now() - timedelta(days=days)
-    return complaints_by_phone(actor=actor, phone=phone).filter(
-        state__in=list(OPEN_STATES), received_at__gte=since
+def possible_duplicates(
+    *,
+    actor: User,
+    phone: str = "",
+    email: str = "",
+    member_number: str = "",
+    venue: Venue | None = None,
+    category_id: int | None = None,
+) -> QuerySet[Complaint]:
+    """The intake's warning: open complaints of the same customer — found by the phone or email
+    blind index or the membership, never by clear text — received within their venue's
+    duplicate window (72 h by default), of the same category when one is chosen, newest first.
+    Raises InvalidInput for a malformed phone or email."""
+    scope = scope_of(actor)
+    if scope.company_id is None:
+        return Complaint.objects.none()
+    match = Q(pk__in=[])
+    if phone.strip():
+        match |= Q(customer__phone_index=phone_index(pii.normalize_phone(phone)))
+    if email.strip():
+        match |= Q(customer__email_index=email_index(pii.normalize_email(email)))
+    if member_number.strip() and venue is not None:
+        match |= Q(member__venue=venue, member__number=member_number.strip())
+    now = clock.now()
+    within = Q(pk__in=[])
+    for venue_id, hours in Venue.objects.filter(company_id=scope.company_id).values_list(
+        "pk", "duplicate_window_hours"
+    ):
+        within |= Q(venue_id=venue_id, received_at__gte=now - timedelta(hours=hours))
+    found = complaints_for_actor(actor=actor).filter(match, within, state__in=list(OPEN_STATES))
+    if category_id is not None:
+        found = found.filter(category_id=category_id)
+    return found.select_related("venue", "category").order_by("-received_at", "-pk")
+
+
+def open_duplicates_for_phone(
+    *, actor: User, phone: str, days: int | None = None
+) -> QuerySet[Complaint]:
+    """The intake's warning from the phone alone (see `possible_duplicates`); `days` is no
+    longer used: each venue's duplicate window applies."""
+    return possible_duplicates(actor=actor, phone=phone)
+
+
+def possible_duplicate_of_for_actor(*, actor: User, complaint: Complaint) -> Complaint | None:
+    """The complaint `complaint` may duplicate, while nobody has decided — if the actor may see
+    it (the complaint page's warning)."""
+    if complaint.possible_duplicate_of_id is None or not complaint.is_open:
+        return None
+    return (
+        complaints_for_actor(actor=actor)
+        .filter(pk=complaint.possible_duplicate_of_id)
+        .select_related("venue")
+        .first()
     )
 
 
@@ -115,6 +179,7 @@ def actions_for_actor(*, actor: User, complaint: Complaint) -> list[Action]:
 
 DUE_SOON = timedelta(hours=4)
 QUEUES = (
+    "all",
     "mine",
     "team",
     "unassigned",
@@ -123,6 +188,7 @@ QUEUES = (
     "approvals",
     "waiting_customer",
     "revisits",
+    "low_scores",
 )
 
 
@@ -142,6 +208,8 @@ def with_due(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
 def _queue_filter(actor: User, name: str, now: datetime) -> Q:
     scope = scope_of(actor)
     running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
+    if name == "all":  # every complaint in the actor's scope, open and closed
+        return Q()
     if name == "mine":
         return Q(state__in=list(OPEN_STATES)) & (
             Q(owner_id=actor.pk) | Q(assignee_id=actor.pk) | Q(escalated_to_id=actor.pk)
@@ -159,13 +227,30 @@ def _queue_filter(actor: User, name: str, now: datetime) -> Q:
     if name == "waiting_customer":
         return Q(state__in=list(WAITING_ON_CUSTOMER_STATES))
     if name == "revisits":
+        # Awaiting the revisit after feedback, or after closure where the venue revisits then.
         return Q(
-            state=State.FEEDBACK_GIVEN,
-            pk__in=Revisit.objects.filter(assignee_id=actor.pk, done_at__isnull=True).values(
+            state__in=[State.FEEDBACK_GIVEN, State.CLOSED],
+            pk__in=Revisit.objects.filter(revisits_to_make(actor), done_at__isnull=True).values(
                 "complaint_id"
             ),
         )
+    if name == "low_scores":
+        return _low_scores(scope, now)
     raise ValueError(f"unknown queue {name!r}")
+
+
+def _low_scores(scope: Scope, now: datetime) -> Q:
+    """Closed complaints whose survey came back 1–2 of 5 (or an NPS of 0–6), still within their
+    venue's reopen window: in front of the managers, who may reopen them in one click."""
+    if not scope.all_roles & SUPERVISOR_ROLES or scope.company_id is None:
+        return Q(pk__in=[])
+    low = Q(survey__satisfaction__lte=LOW_SATISFACTION) | Q(survey__nps__lte=LOW_NPS)
+    within = Q(pk__in=[])
+    for venue_id, days in Venue.objects.filter(company_id=scope.company_id).values_list(
+        "pk", "reopen_window_days"
+    ):
+        within |= Q(venue_id=venue_id, closed_at__gte=now - timedelta(days=days))
+    return Q(state=State.CLOSED, survey__answered_at__isnull=False) & low & within
 
 
 def queue_for_actor(*, actor: User, name: str, venue_id: int | None = None) -> QuerySet[Complaint]:
@@ -186,14 +271,47 @@ def queue_counts(*, actor: User, venue_id: int | None = None) -> dict[str, int]:
     }
 
 
-def search(complaints: QuerySet[Complaint], text: str) -> QuerySet[Complaint]:
-    """Keyword search over the reference and the free-text fields.
+REFERENCE = re.compile(r"^[A-Za-z0-9-]+-\d{8}-\d{4}$")
+PHONE_LIKE = re.compile(r"^[+\d][\d\s()-]{6,}$")
 
-    A plain substring match, so a two-character Chinese word such as 教练 matches without
-    segmentation, on SQLite and PostgreSQL alike. Every word must match somewhere."""
-    words = [word for word in text.split() if word][:5]
-    for word in words:
-        complaints = complaints.filter(
+
+def search(
+    complaints: QuerySet[Complaint], text: str, *, now: datetime | None = None
+) -> QuerySet[Complaint]:
+    """The one search box: what a person types, matched the way they mean it.
+
+    1. A whole reference (GYM1-20261122-0007): that complaint, exactly.
+    2. One to four digits (12, 0012): today's complaint of that number (the number said over
+       the phone), today as the references count it, in the default time zone.
+    3. A phone number in any usual writing: the customer's phone through the blind index
+       (exact), or a member number written the same way.
+    4. Anything else: a member number (exact), or keywords — a plain substring match over the
+       reference and the free-text fields, so a two-character Chinese word such as 教练 matches
+       without segmentation, on SQLite and PostgreSQL alike. Every word must match somewhere.
+    """
+    text = " ".join(text.split())[:200]
+    if not text:
+        return complaints
+    if REFERENCE.match(text):
+        return complaints.filter(reference__iexact=text)
+    if text.isdigit() and len(text) <= 4:
+        day = (now or clock.now()).astimezone(timezone.get_default_timezone())
+        return complaints.filter(reference__endswith=f"-{day:%Y%m%d}-{int(text):04d}")
+    member = Q(
+        pk__in=Complaint.objects.filter(
+            Q(member__number__iexact=text) | Q(customer__memberships__number__iexact=text)
+        ).values("pk")
+    )
+    if PHONE_LIKE.match(text):
+        try:
+            e164 = pii.normalize_phone(text)
+        except InvalidInput:
+            pass
+        else:
+            return complaints.filter(Q(customer__phone_index=phone_index(e164)) | member)
+    found = Q()
+    for word in text.split()[:5]:
+        found &= (
             Q(reference__icontains=word)
             | Q(description__icontains=word)
             | Q(location__icontains=word)
@@ -202,71 +320,283 @@ def search(complaints: QuerySet[Complaint], text: str) -> QuerySet[Complaint]:
             | Q(people_involved__icontains=word)
             | Q(investigation_report__icontains=word)
         )
-    return complaints
+    return complaints.filter(found | member)
+
+
+def search_for_actor(*, actor: User, text: str, venue_id: int | None = None) -> QuerySet[Complaint]:
+    """The header's search: open and closed complaints within the actor's scope, newest first,
+    with the running deadline and what a result line shows fetched in the same query."""
+    found = search(queue_for_actor(actor=actor, name="all", venue_id=venue_id), text)
+    return found.order_by("-received_at", "-pk")
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+# Each dashboard tile is a set of complaints; its figure is an aggregate over that set and its
+# link opens the all-complaints view filtered to exactly that set (`?tile=<name>`).
+TILES = (
+    "new_today",
+    "open",
+    "due_soon",
+    "overdue",
+    "received_month",
+    "resolvable_month",
+    "response_missed_month",
+    "resolution_missed_month",
+    "responded_month",
+    "late_month",
+    "surveyed_month",
+)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Today and this month as bounded [start, end) windows in one time zone."""
+
+    day: tuple[datetime, datetime]
+    month: tuple[datetime, datetime]
+
+
+def windows(*, tz: ZoneInfo | tzinfo, now: datetime | None = None) -> Windows:
+    # Aware arithmetic in one zone is wall-clock arithmetic: each bound is a local midnight.
+    local_now = (now or clock.now()).astimezone(tz)
+    day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month = day.replace(day=1)
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    return Windows(day=(day, day + timedelta(days=1)), month=(month, next_month))
+
+
+def _zone(venue: Venue | None) -> ZoneInfo | tzinfo:
+    return ZoneInfo(venue.timezone) if venue is not None else timezone.get_default_timezone()
+
+
+def tile_complaints(
+    *, actor: User, name: str, venue: Venue | None, now: datetime | None = None
+) -> QuerySet[Complaint]:
+    """The complaints behind one dashboard tile, within the actor's scope (and `venue`), with
+    `due` annotated and a list's related rows fetched — what the tile counts is what its link
+    lists. Today and this month are windows in the venue's time zone (the default zone for
+    every venue at once)."""
+    moment = now or clock.now()
+    venue_id = venue.pk if venue is not None else None
+    if name in ("due_soon", "overdue"):
+        return queue_for_actor(actor=actor, name=name, venue_id=venue_id)
+    seen = queue_for_actor(actor=actor, name="all", venue_id=venue_id)
+    span = windows(tz=_zone(venue), now=moment)
+    month = seen.filter(received_at__gte=span.month[0], received_at__lt=span.month[1]).exclude(
+        state=State.MERGED
+    )
+    if name == "new_today":
+        return seen.filter(received_at__gte=span.day[0], received_at__lt=span.day[1])
+    if name == "open":
+        return seen.filter(state__in=list(OPEN_STATES))
+    if name == "received_month":
+        return month
+    if name == "response_missed_month":
+        return month.filter(missed_response(moment))
+    if name == "resolution_missed_month":
+        return month.filter(missed_resolution(moment))
+    if name == "resolvable_month":  # resolved, or should have been by now
+        return month.filter(Q(resolved_at__isnull=False) | Q(resolve_due__lte=moment))
+    if name == "responded_month":
+        return month.filter(responded_at__isnull=False)
+    if name == "late_month":
+        limit = timedelta(hours=float(_targets(actor).respond_within_hours))
+        return month.filter(
+            Q(responded_at__gt=F("received_at") + limit)
+            | Q(responded_at__isnull=True, received_at__lt=moment - limit)
+        )
+    if name == "surveyed_month":
+        answered = Survey.objects.filter(
+            answered_at__gte=span.month[0], answered_at__lt=span.month[1]
+        )
+        return seen.filter(pk__in=answered.values("complaint_id"))
+    raise ValueError(f"unknown tile {name!r}")
+
+
+def _targets(actor: User) -> Targets:
+    from amends.workflow.selectors import service_targets
+
+    if actor.company_id is None:
+        return DEFAULT_TARGETS
+    return service_targets(company_id=actor.company_id)
 
 
 @dataclass(frozen=True)
 class VenueFigures:
-    """Today's figures for a dashboard (SPEC §10 targets shown live)."""
+    """A dashboard: today's work and this month's figures against the company's targets
+    (SPEC §10). Each count is the size of a tile's set (`tile_complaints`)."""
 
+    targets: Targets
     new_today: int
     open: int
     due_soon: int
     overdue: int
+    resolvable_month: int
+    responded_month: int
+    late_month: int
+    resolved_month: int
+    surveyed_month: int
+    positive_month: int
     avg_first_response_hours: float | None
-    resolution_rate: float | None
     satisfaction: float | None
-    surveys_answered: int
+    # Against each complaint's own deadlines (`deadline_verdicts`): a late first response or
+    # resolution, or one overdue now, is missed — never on time.
+    responses_judged_month: int = 0
+    responses_missed_month: int = 0
+    resolutions_judged_month: int = 0
+    resolutions_missed_month: int = 0
+
+    @property
+    def on_time_response_rate(self) -> float | None:
+        """The share of this month's first responses made by their deadline (%)."""
+        if not self.responses_judged_month:
+            return None
+        met = self.responses_judged_month - self.responses_missed_month
+        return round(100 * met / self.responses_judged_month, 1)
+
+    @property
+    def on_time_resolution_rate(self) -> float | None:
+        """The share of this month's resolutions made by their deadline (%)."""
+        if not self.resolutions_judged_month:
+            return None
+        met = self.resolutions_judged_month - self.resolutions_missed_month
+        return round(100 * met / self.resolutions_judged_month, 1)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        if not self.resolvable_month:
+            return None
+        return round(100 * self.resolved_month / self.resolvable_month, 1)
+
+    @property
+    def positive_rate(self) -> float | None:
+        if not self.surveyed_month:
+            return None
+        return round(100 * self.positive_month / self.surveyed_month, 1)
+
+    @property
+    def off_target(self) -> dict[str, bool]:
+        """Which figures miss their target (no figure yet is not a miss)."""
+        t, avg = self.targets, self.avg_first_response_hours
+        rate, positive = self.resolution_rate, self.positive_rate
+        return {
+            "late_month": self.late_month > 0,
+            "avg_first_response": avg is not None and avg > t.average_response_hours,
+            "resolution_rate": rate is not None and rate < t.resolution_rate,
+            "positive_rate": positive is not None and positive < t.positive_rate,
+        }
 
 
 def figures_for_actor(
     *, actor: User, venue: Venue | None, now: datetime | None = None
 ) -> VenueFigures:
-    """The dashboard of `venue` (or of every venue the actor sees), for the current month in the
-    venue's time zone."""
+    """The dashboard of `venue` (or of every venue the actor sees): today and the current month
+    in the venue's time zone. Every figure is an aggregate in the database."""
     moment = now or clock.now()
-    tz = ZoneInfo(venue.timezone) if venue is not None else timezone.get_current_timezone()
-    local_now = moment.astimezone(tz)
-    day_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-    month_start = day_start.replace(day=1)
-    seen = complaints_for_actor(actor=actor)
-    if venue is not None:
-        seen = seen.filter(venue=venue)
-    open_now = with_due(seen.filter(state__in=list(OPEN_STATES)))
-    running = open_now.filter(paused_at__isnull=True)
-    month = seen.filter(received_at__gte=month_start).exclude(state=State.MERGED)
-    waits = [
-        (responded - received).total_seconds() / 3600
-        for received, responded in month.filter(responded_at__isnull=False).values_list(
-            "received_at", "responded_at"
-        )
-        if responded is not None
-    ]
-    received = month.count()
-    resolved = month.filter(resolved_at__isnull=False).count()
-    answered = Survey.objects.filter(complaint__in=seen, answered_at__gte=month_start)
+
+    def tile(name: str) -> QuerySet[Complaint]:
+        return tile_complaints(actor=actor, name=name, venue=venue, now=moment)
+
+    responded = tile("responded_month")
+    wait = responded.aggregate(avg=Avg(F("responded_at") - F("received_at")))["avg"]
+    surveyed = tile("surveyed_month")
+    span = windows(tz=_zone(venue), now=moment)
+    answered = Survey.objects.filter(
+        complaint__in=surveyed, answered_at__gte=span.month[0], answered_at__lt=span.month[1]
+    )
     score = answered.aggregate(avg=Avg("satisfaction"))["avg"]
+    verdicts = deadline_verdicts(tile("received_month"), now=moment)
     return VenueFigures(
-        new_today=seen.filter(received_at__gte=day_start).count(),
-        open=open_now.count(),
-        due_soon=running.filter(Q(due__gt=moment) & Q(due__lte=moment + DUE_SOON)).count(),
-        overdue=running.filter(Q(due__lte=moment)).count(),
-        avg_first_response_hours=round(sum(waits) / len(waits), 1) if waits else None,
-        resolution_rate=round(100 * resolved / received, 1) if received else None,
+        targets=_targets(actor),
+        new_today=tile("new_today").count(),
+        open=tile("open").count(),
+        due_soon=tile("due_soon").count(),
+        overdue=tile("overdue").count(),
+        resolvable_month=tile("resolvable_month").count(),
+        responded_month=responded.count(),
+        late_month=tile("late_month").count(),
+        resolved_month=tile("resolvable_month").filter(resolved_at__isnull=False).count(),
+        surveyed_month=surveyed.count(),
+        positive_month=surveyed.filter(
+            pk__in=answered.filter(satisfaction__gte=4).values("complaint_id")
+        ).count(),
+        avg_first_response_hours=(
+            round(_hours(wait), 1) if wait is not None else None  # a timedelta on every backend
+        ),
         satisfaction=round(float(score), 2) if score is not None else None,
-        surveys_answered=answered.count(),
+        **verdicts,
     )
 
 
+def missed_response(now: datetime) -> Q:
+    """A first response made after its deadline, or overdue now while the clock runs."""
+    running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
+    return Q(responded_at__gt=F("respond_due")) | (
+        Q(responded_at__isnull=True, respond_due__lte=now) & running
+    )
+
+
+def missed_resolution(now: datetime) -> Q:
+    """A resolution made after its deadline, or overdue now while the clock runs."""
+    running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
+    return Q(resolved_at__gt=F("resolve_due")) | (
+        Q(resolved_at__isnull=True, resolve_due__lte=now) & running
+    )
+
+
+def deadline_verdicts(complaints: QuerySet[Complaint], *, now: datetime) -> dict[str, int]:
+    """How many of `complaints` have a verdict on their first-response and resolution
+    deadlines, and how many of those missed it — in one aggregate query.
+
+    Judged: done (met or missed), or not done with the deadline passed while the clock runs
+    (overdue: missed). Missed: done after the deadline, or overdue. A deadline still running,
+    or stopped while the customer decides, has no verdict yet. (`clocks.outcomes` tells the
+    same per complaint.)"""
+    respond_late = missed_response(now)
+    respond_judged = Q(responded_at__isnull=False, respond_due__isnull=False) | respond_late
+    resolve_late = missed_resolution(now)
+    resolve_judged = Q(resolved_at__isnull=False, resolve_due__isnull=False) | resolve_late
+    counts = complaints.order_by().aggregate(
+        responses_judged_month=Count("pk", filter=respond_judged),
+        responses_missed_month=Count("pk", filter=respond_late),
+        resolutions_judged_month=Count("pk", filter=resolve_judged),
+        resolutions_missed_month=Count("pk", filter=resolve_late),
+    )
+    return {name: int(value or 0) for name, value in counts.items()}
+
+
+def _hours(wait: timedelta | float) -> float:
+    if isinstance(wait, timedelta):
+        return wait.total_seconds() / 3600
+    return float(wait) / 3_600_000_000  # microseconds, where a backend returns a number
+
+
+def revisits_to_make(actor: User) -> Q:
+    """The revisits that are `actor`'s to make or arrange: those assigned to them, and — for a
+    supervisor (manager, general manager, director) — those of their venues that nobody
+    independent of the case could be given (no assignee), which wait in their list."""
+    scope = scope_of(actor)
+    mine = Q(assignee_id=actor.pk)
+    if scope.company_id is None:
+        return mine
+    unassigned = Q(assignee__isnull=True, complaint__company_id=scope.company_id)
+    if scope.company_roles & SUPERVISOR_ROLES:
+        return mine | unassigned
+    venues = [v for v, roles in scope.venue_roles.items() if roles & SUPERVISOR_ROLES]
+    return mine | (unassigned & Q(complaint__venue_id__in=venues)) if venues else mine
+
+
 def revisits_for_actor(*, actor: User) -> QuerySet[Revisit]:
-    """Open revisits the actor must make, soonest first."""
+    """Open revisits the actor must make (or, unassigned, arrange), soonest first — after
+    feedback, or after closure where the venue revisits then."""
     return (
         Revisit.objects.filter(
-            assignee_id=actor.pk,
+            revisits_to_make(actor),
             done_at__isnull=True,
             complaint__in=complaints_for_actor(actor=actor),
         )
-        .select_related("complaint", "complaint__venue")
+        .select_related("complaint", "complaint__venue", "assignee")
         .order_by("due_at")
     )
 

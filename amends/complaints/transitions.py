@@ -75,8 +75,10 @@ CUSTOMER_VOICE = {COMPLAINANT, API_CUSTOMER}
 class Action:
     """One thing a person can do to a complaint.
 
-    `targets` empty means the state does not change (a note, an escalation). `needs` names the
-    data checks of `requirements.py` that must pass first.
+    `targets` empty means the state does not change (a note, an escalation); `keeps` names the
+    sources in which the action leaves the state as it is although it moves it from the others
+    (a revisit after closure). `needs` names the data checks of `requirements.py` that must
+    pass first.
     """
 
     name: str
@@ -85,6 +87,11 @@ class Action:
     targets: frozenset[State]
     who: frozenset[str]
     needs: tuple[str, ...] = ()
+    keeps: frozenset[State] = frozenset()
+
+    def moves(self, source: State | str) -> bool:
+        """Whether taking the action in `source` changes the state."""
+        return bool(self.targets) and source not in self.keeps
 
 
 def _a(
@@ -94,8 +101,11 @@ def _a(
     targets: set[State],
     who: set[str] | frozenset[str],
     needs: tuple[str, ...] = (),
+    keeps: set[State] | frozenset[State] = frozenset(),
 ) -> Action:
-    return Action(name, label, frozenset(sources), frozenset(targets), frozenset(who), needs)
+    return Action(
+        name, label, frozenset(sources), frozenset(targets), frozenset(who), needs, frozenset(keeps)
+    )
 
 
 REOPENABLE = {S.FEEDBACK_GIVEN, S.REVISIT_DONE, S.EXPLAINED, S.CLOSED}
@@ -208,17 +218,22 @@ ACTIONS: dict[str, Action] = {
         _a(
             "record_revisit",
             _("Record the revisit"),
-            {S.FEEDBACK_GIVEN},
+            # Before closure it moves the complaint to "revisit done"; after closure (the
+            # venue's policy) it is recorded on the closed complaint, whose state stays.
+            {S.FEEDBACK_GIVEN, S.CLOSED},
             {S.REVISIT_DONE},
             {"revisitor", R.SPECIALIST, *SUPERVISORS},
-            ("not_subject",),
+            ("revisit_due", "independent"),
+            keeps={S.CLOSED},
         ),
         _a(
             "close",
             _("Close"),
-            {S.EXPLAINED, S.REVISIT_DONE},
+            # From "feedback given" only where the venue closes on feedback and revisits after.
+            {S.EXPLAINED, S.REVISIT_DONE, S.FEEDBACK_GIVEN},
             {S.CLOSED},
             HANDLING | {R.SPECIALIST},
+            ("closable",),
         ),
         _a(
             "reopen",
@@ -226,7 +241,7 @@ ACTIONS: dict[str, Action] = {
             REOPENABLE,
             {S.INVESTIGATING},
             {"owner", R.SPECIALIST, *SUPERVISORS, *CUSTOMER_VOICE},
-            ("reason",),
+            ("reason", "reopen_window"),
         ),
         _a(
             "back_to_investigation",
@@ -293,6 +308,22 @@ ACTIONS: dict[str, Action] = {
             {"receiver", "owner", "assignee", R.SPECIALIST, *SUPERVISORS, API_HANDLE},
         ),
         _a(
+            # The customer of a closed complaint comes back: a new complaint that follows it.
+            "follow_up",
+            _("Open a follow-up complaint"),
+            {S.CLOSED},
+            set(),
+            CUSTOMER_FACING | {"receiver", *CUSTOMER_VOICE},
+        ),
+        _a(
+            "not_duplicate",
+            _("Not a duplicate"),
+            OPEN_STATES,
+            set(),
+            {"receiver", "owner", "assignee", R.SPECIALIST, *SUPERVISORS},
+            ("possible_duplicate",),
+        ),
+        _a(
             "record_consequence",
             _("Record a consequence for staff"),
             OPEN_STATES | {S.CLOSED},
@@ -306,11 +337,15 @@ ACTIONS: dict[str, Action] = {
 def action_for(source: State | str, target: State | str) -> Action | None:
     """The state-changing action that moves `source` to `target`, if the table allows it."""
     for action in ACTIONS.values():
-        if source in action.sources and target in action.targets:
+        if source in action.sources and target in action.targets and action.moves(source):
             return action
     return None
 
 
 ALLOWED: frozenset[tuple[str, str]] = frozenset(
-    (source, target) for a in ACTIONS.values() for source in a.sources for target in a.targets
+    (source, target)
+    for a in ACTIONS.values()
+    for source in a.sources
+    for target in a.targets
+    if a.moves(source)
 )

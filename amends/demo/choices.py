@@ -9,6 +9,7 @@ import struct
 import zlib
 from decimal import Decimal
 
+from amends.complaints.remedy_kinds import fits
 from amends.demo.planner import TIER_ODDS, TIERS, Plan
 from amends.demo.texts import Texts
 
@@ -58,7 +59,8 @@ def proposals(
     """The remedies proposed together: (kind, description in the complaint's language, amount)."""
     if tier == "zero":
         kind, pair = words.handling[plan.text.category].zero
-        return [(kind, plan.say(pair), 0)]
+        # A gentle remedy named for a gym (a class re-booked) is "other" where it does not fit.
+        return [(kind if fits(kind, plan.kind) else "other", plan.say(pair), 0)]
     value = amount(rng, tier)
     slot_amount = int(plan.slots["amount"])
     if (

@@ -537,13 +537,18 @@ class Story:
         return unhappy
 
     def _independent(self) -> User:
-        """A colleague at the venue who may make the revisit: a revisit role, not involved."""
+        """A colleague who may make the revisit: a revisit role at the venue (or the company's
+        director), not involved in the case. When everyone was involved, the revisit stays in
+        the managers' revisit list, as amends shows it, and this story ends there."""
         involved = routing.not_independent(Complaint.objects.get(pk=self.c.pk))
         for role in routing.REVISITOR_ROLES:
-            candidates = [u for u in self.team.by_role.get(role, []) if u.pk not in involved]
+            people = self.team.by_role.get(role, [])
+            if role == Role.DIRECTOR:
+                people = [*people, self.world.director]
+            candidates = [u for u in people if u.pk not in involved]
             if candidates:
                 return self.rng.choice(candidates)
-        raise DemoError(f"demo: nobody independent to revisit {self.c.reference}")
+        raise Reached  # nobody independent: the revisit waits in the managers' list
 
     def _second_look(self) -> Iterator[timedelta]:
         yield self._h(1, 12)

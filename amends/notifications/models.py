@@ -30,6 +30,8 @@ class Outbox(models.Model):
         REVISIT_ASSIGNED = "revisit_assigned", _("Revisit assigned")
         SURVEY_INVITATION = "survey_invitation", _("Survey invitation")
         SIGN_IN_CODE = "sign_in_code", _("Sign-in code")
+        REOPENED = "reopened", _("Complaint reopened")
+        LOW_SCORE = "low_score", _("Low survey score")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -69,13 +71,18 @@ class Outbox(models.Model):
     available_at = models.DateTimeField(_("available at"))
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # In the console (channel in_app) the row is the notification itself: read or not.
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("outbox message")
         verbose_name_plural = _("outbox")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "available_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "available_at"], name="outbox_due"),
+            models.Index(fields=["recipient_user", "channel", "read_at"], name="outbox_inbox"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.get_channel_display()} ({self.reference})"

@@ -287,6 +287,21 @@ class VenueAdmin(CompanyScoped, admin.ModelAdmin):
             },
         ),
         (_("Complaints without a staff receiver"), {"fields": ("duty_roles",)}),
+        (
+            _("Reopen, repeats and duplicates"),
+            {"fields": ("reopen_window_days", "repeat_window_days", "duplicate_window_hours")},
+        ),
+        (
+            _("Revisit"),
+            {
+                "fields": ("revisit_policy",),
+                "description": _(
+                    "Whether a complaint is revisited before it is closed, or closed on "
+                    "feedback and revisited after; the revisit is due within the days set "
+                    "above."
+                ),
+            },
+        ),
     )
     inlines = (DepartmentInline,)
 

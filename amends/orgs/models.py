@@ -22,10 +22,6 @@ code_validator = RegexValidator(
 )
 
 
-def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
-
 def in_language(zh: str, en: str, language: str | None = None) -> str:
     """The Chinese or the English form of a name, for `language` (default: the active one),
     falling back to the other form when the wanted one is blank. Names are never mixed: a
@@ -35,6 +31,10 @@ def in_language(zh: str, en: str, language: str | None = None) -> str:
         return en or zh
     return zh or en
 
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
 
 
 class Company(models.Model):
@@ -73,6 +73,13 @@ class Venue(models.Model):
         EVERY_DAY = "every_day", _("Every day, holidays included")
         WORKING_DAYS = "working_days", _("National working days (with make-up workdays)")
 
+    class RevisitPolicy(models.TextChoices):
+        # The gym process [000 §3.4–3.5] and tourism [004]: the revisit confirms satisfaction,
+        # then the complaint is closed and archived.
+        BEFORE_CLOSURE = "before_closure", _("Revisit before closure")
+        # The hotel and mall manuals [002]: handled, archived, then revisited.
+        AFTER_CLOSURE = "after_closure", _("Close on feedback, revisit after closure")
+
     company = models.ForeignKey(
         Company, models.PROTECT, related_name="venues", verbose_name=_("company")
     )
@@ -96,7 +103,46 @@ class Venue(models.Model):
     revisit_days = models.PositiveSmallIntegerField(
         _("revisit within (days)"),
         default=7,
-        help_text=_("Days after feedback by which the revisit is due."),
+        help_text=_(
+            "Days by which the revisit is due: after feedback when the venue revisits before "
+            "closure, after closure otherwise. Working-day venues (tourism) revisit within "
+            "their follow-up stage instead."
+        ),
+    )
+    revisit_policy = models.CharField(
+        _("revisit policy"),
+        max_length=20,
+        choices=RevisitPolicy.choices,
+        blank=True,
+        help_text=_(
+            "Empty: as the manuals for the venue's type say. Gyms and tourist sites revisit "
+            "before closure; hotels, malls, restaurants and property management close on "
+            "feedback and revisit after."
+        ),
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        _("reopen within (days)"),
+        default=15,
+        help_text=_(
+            "Days after closure during which a complaint can be reopened; later, the customer's "
+            "return opens a new complaint linked to the old one."
+        ),
+    )
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeat complaints within (days)"),
+        default=30,
+        help_text=_(
+            "The same customer complaining about the same category here within this many days "
+            "is a repeat complaint: linked to the earlier ones, at least important."
+        ),
+    )
+    duplicate_window_hours = models.PositiveSmallIntegerField(
+        _("possible duplicates within (hours)"),
+        default=72,
+        help_text=_(
+            "The same customer's open complaint about the same category received within this "
+            "many hours is offered for merge."
+        ),
     )
     duty_roles = models.JSONField(
         _("duty role per channel"),
@@ -128,6 +174,13 @@ class Venue(models.Model):
         """The venue's name in `language` (default: the active language)."""
         return in_language(self.name, self.name_en, language)
 
+    @property
+    def revisit_policy_in_force(self) -> str:
+        """The venue's revisit policy: its own, else the default for its type."""
+        return self.revisit_policy or REVISIT_POLICY_BY_KIND.get(
+            self.kind, Venue.RevisitPolicy.AFTER_CLOSURE
+        )
+
     def clean(self) -> None:
         duty = self.duty_roles
         if not isinstance(duty, dict) or not all(
@@ -136,6 +189,17 @@ class Venue(models.Model):
             raise ValidationError(
                 {"duty_roles": _('Map each channel to a role, e.g. {"web": "specialist"}.')}
             )
+
+
+REVISIT_POLICY_BY_KIND: dict[str, str] = {
+    Venue.Kind.GYM: Venue.RevisitPolicy.BEFORE_CLOSURE,
+    Venue.Kind.TOURISM: Venue.RevisitPolicy.BEFORE_CLOSURE,
+    Venue.Kind.HOTEL: Venue.RevisitPolicy.AFTER_CLOSURE,
+    Venue.Kind.MALL: Venue.RevisitPolicy.AFTER_CLOSURE,
+    Venue.Kind.RESTAURANT: Venue.RevisitPolicy.AFTER_CLOSURE,
+    Venue.Kind.PROPERTY: Venue.RevisitPolicy.AFTER_CLOSURE,
+}
+"""The manuals' revisit policy per venue type (SPEC §6): what an empty `revisit_policy` means."""
 
 
 class Department(models.Model):

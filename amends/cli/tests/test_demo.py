@@ -166,3 +166,16 @@ def test_it_exits_non_zero_with_the_reason_when_amends_env_is_production(tmp_pat
     done = _amends_demo(tmp_path, AMENDS_ENV="production")
     assert done.returncode != 0
     assert "AMENDS_ENV=production" in done.stderr + done.stdout
+
+
+@pytest.mark.django_db
+def test_the_whole_demo_of_make_run_builds_and_verifies(settings: Any, tmp_path: Path) -> None:
+    """`make run` builds the full demo (300 complaints); every story must find its way through
+    the rules (an independent revisitor, remedies that fit the venue …), not only 40 of them."""
+    settings.MEDIA_ROOT = tmp_path
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert Complaint.objects.count() == 300
+    assert "complaints 300/300" in out.getvalue()
+    checked, breaks = verify_all()
+    assert (checked, breaks) == (300, [])

@@ -15,10 +15,12 @@ from amends.complaints.catalogue.fields import (
     staff_of_company,
     text_field,
 )
-from amends.complaints.models import Consequence, CustomerConsent, RemedyProposal, Revisit
+from amends.complaints.models import Consequence, CustomerConsent, RemedyProposal, Revisit, Survey
 from amends.complaints.services.gate import staff_of
+from amends.complaints.surveys import is_low_score, low_score_reason
 from amends.complaints.transitions import State
 from amends.orgs.models import User
+from amends.workflow.taxonomy import Channel, Severity
 
 
 class ReasonForm(ActionForm):
@@ -210,6 +212,59 @@ class ReopenForm(ReasonForm):
     name, permission, title, submit = "reopen", "reopen", _("Reopen"), _("Reopen")
     service = staticmethod(services.complaint_reopen)
     reason = text_field(_("Why the customer is not satisfied"))
+    severity = forms.ChoiceField(
+        choices=[("", _("One level up (default)")), *Severity.choices],
+        required=False,
+        label=_("Severity"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # After a low survey score the customer's own comment is the reason, ready to send.
+        survey = Survey.objects.filter(complaint=self.complaint, answered_at__isnull=False).first()
+        if survey is not None and is_low_score(survey.satisfaction, survey.nps):
+            self.initial.setdefault("reason", low_score_reason(survey))
+
+    def arguments(self) -> dict[str, Any]:
+        return {**super().arguments(), "severity": self.cleaned_data["severity"]}
+
+
+@action
+class FollowUpForm(ActionForm):
+    """The customer of a closed complaint comes back: a new complaint, linked to this one."""
+
+    name, permission, title, submit = (
+        "follow_up",
+        "follow_up",
+        _("The customer came back: open a new complaint"),
+        _("Open the new complaint"),
+    )
+    service = staticmethod(services.complaint_follow_up)
+    description = text_field(_("What happened"), rows=3)
+    customer_request = text_field(_("What the customer asks for"), required=False, rows=2)
+    channel = forms.ChoiceField(choices=Channel.choices, label=_("Channel"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("channel", self.complaint.channel)
+
+    def arguments(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("description", "customer_request", "channel")}
+
+
+@action
+class NotDuplicateForm(ActionForm):
+    name, permission, title, submit = (
+        "not_duplicate",
+        "not_duplicate",
+        _("Not a duplicate"),
+        _("Not a duplicate"),
+    )
+    service = staticmethod(services.complaint_dismiss_duplicate)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"reason": self.cleaned_data["reason"]}
 
 
 @action

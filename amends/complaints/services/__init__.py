@@ -22,11 +22,13 @@ from amends.complaints.services.access import (
 from amends.complaints.services.assignment import complaint_accept, complaint_assign
 from amends.complaints.services.closure import (
     complaint_close,
+    complaint_follow_up,
     complaint_give_feedback,
     complaint_reopen,
     revisit_record,
     survey_answer,
 )
+from amends.complaints.services.duplicates import complaint_dismiss_duplicate
 from amends.complaints.services.exceptions import (
     complaint_decline,
     complaint_escalate,
@@ -64,9 +66,11 @@ __all__ = [
     "complaint_classify",
     "complaint_close",
     "complaint_decline",
+    "complaint_dismiss_duplicate",
     "complaint_escalate",
     "complaint_explain",
     "complaint_extend_deadline",
+    "complaint_follow_up",
     "complaint_give_feedback",
     "complaint_mark_invalid",
     "complaint_merge",

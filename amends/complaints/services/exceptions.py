@@ -82,7 +82,20 @@ def complaint_merge(
     authorize(survivor, actor, ACTIONS["merge"])
     dup.merged_into = survivor
     gate(dup, to=S.MERGED, actor=actor, reason=reason.strip(), data={"into": survivor.reference})
-    record(survivor, actor, MergedFrom(duplicate=dup.reference, reason=reason.strip()))
+    if survivor.possible_duplicate_of_id == dup.pk:
+        survivor.possible_duplicate_of = None  # decided: it was one
+    # The survivor's timeline tells what came in with the merged complaint.
+    record(
+        survivor,
+        actor,
+        MergedFrom(
+            duplicate=dup.reference,
+            reason=reason.strip(),
+            description=dup.description,
+            customer_request=dup.customer_request or None,
+            evidence=dup.evidence.count(),
+        ),
+    )
     save(survivor)
     return survivor
 

@@ -17,6 +17,7 @@ from amends.complaints.models import (
     ReferenceCounter,
 )
 from amends.complaints.permissions import Actor
+from amends.complaints.services import repeats
 from amends.complaints.services.assignment import assign
 from amends.complaints.services.followups import alert_urgent
 from amends.complaints.services.gate import gate, user_of, warn
@@ -219,6 +220,10 @@ def complaint_receive(
         route_role=role,
         owner=owner,
     )
+    # SPEC §2: a repeat is linked to the earlier complaints and at least important (before its
+    # clocks start, so they count under that severity); a possible duplicate is flagged.
+    found = repeats.detect(complaint)
+    repeats.apply(complaint, found)
     warnings = clocks.start(complaint, now=now)
     integrity.seal(complaint)
     complaint.save()
@@ -238,6 +243,7 @@ def complaint_receive(
             duty_owner=owner.pk if receiver is None else None,
         ),
     )
+    repeats.tell(complaint, actor, found)
     warn(complaint, warnings)
     if intake.severity == Severity.URGENT:
         alert_urgent(complaint)

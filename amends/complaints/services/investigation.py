@@ -29,6 +29,7 @@ from amends.complaints.models import (
     Interview,
 )
 from amends.complaints.permissions import Actor
+from amends.complaints.services import repeats
 from amends.complaints.services.followups import alert_urgent
 from amends.complaints.services.gate import (
     authorize_action,
@@ -139,7 +140,11 @@ def complaint_classify(
     """Set category, severity and complainant psychology. A new severity or category recomputes
     the running deadlines from receipt under the new policy (an event with before and after)."""
     locked = lock(complaint, expected_version=expected_version)
+    category_before = locked.category_id
     classify(locked, actor=actor, category=category, severity=severity, psychology=psychology)
+    # SPEC §2: with its category a complaint may turn out a repeat (at least important).
+    if locked.category_id != category_before and (raised := repeats.recheck(locked, actor=actor)):
+        classify(locked, actor=actor, category=None, severity=raised, psychology=None)
     return locked
 
 

@@ -115,7 +115,20 @@ def every_story(cast) -> list[Complaint]:
             method="phone",
             new_issue="淋浴间没有热水。",
         )
+        # A venue that closes on feedback revisits after closure: the state stays closed.
+        cast.gym.revisit_policy = "after_closure"
+        cast.gym.save()
+        after_closure = act("close", drive(cast, S.FEEDBACK_GIVEN), cast.specialist)
+        visit = after_closure.revisits.get()
+        services.revisit_record(
+            revisit=visit, actor=visit.assignee, reached=True, satisfied=True, method="phone"
+        )
+        cast.gym.revisit_policy = ""
+        cast.gym.save()
         reminded = cast.receive(category="facility_equipment", severity="urgent")
+        # The same customer about the same again: a possible duplicate, then judged not one.
+        twice = cast.receive(category="facility_equipment")
+        services.complaint_dismiss_duplicate(complaint=twice, actor=cast.manager, reason="另一台")
         reclassified = services.complaint_classify(
             complaint=received(cast), actor=cast.specialist, severity="urgent"
         )
@@ -125,7 +138,18 @@ def every_story(cast) -> list[Complaint]:
     sla_install_defaults(venue=scenic)
     with clock.travel(local(2027, 3, 1, 10, 0)):  # a year the holiday calendar does not know
         unknown_year = cast.receive(actor=cast.director, venue=scenic)
-    return [closed, rich, duplicate, rejected, revisited, reminded, reclassified, unknown_year]
+    return [
+        closed,
+        rich,
+        duplicate,
+        rejected,
+        revisited,
+        after_closure,
+        reminded,
+        reclassified,
+        twice,
+        unknown_year,
+    ]
 
 
 # --- the catalogue ----------------------------------------------------------------------------

@@ -275,7 +275,7 @@ def test_it_names_a_complaint_restored_and_then_carried_on_after_a_checkpoint(ca
 
 def test_it_names_a_complaint_deleted_after_a_checkpoint(cast, capsys):
     c = drive(cast, S.ASSIGNED)
-    drive(cast, S.ASSIGNED)
+    drive(cast, S.ASSIGNED, customer_name="张伟", phone="13700001111")  # not its duplicate
     checkpoint_write()
     delete_complaint(c)
     assert found() == [(c.reference, Break.COMPLAINT_DELETED)]

@@ -77,6 +77,8 @@ EXPECTED = {
     },
     "classify": {"desk", "specialist", "specialist2", "manager", "director"},
     "record_consequence": {"manager", "director"},
+    "follow_up": {"desk", "specialist", "specialist2", "manager", "director"},
+    "not_duplicate": {"desk", "specialist", "specialist2", "manager", "director"},
 }
 
 

@@ -117,7 +117,9 @@ def test_it_reopens_a_closed_complaint_when_the_customer_is_unhappy(cast):
         and c.retention_until is None
         and c.resolved_at is None
     )
-    assert c.resolve_due == local(2026, 12, 4, 9, 0)
+    # A reopen raises the severity one level: important counts 72 opening hours (06:00–22:00).
+    assert c.severity == "important"
+    assert c.resolve_due == local(2026, 12, 5, 17, 0)
     assert c.escalation_level == 0
 
 
@@ -201,8 +203,9 @@ def test_it_sends_the_revisit_to_someone_not_involved(cast):
     with clock.travel(local(2026, 11, 21, 15, 0)):
         c = drive(cast, S.FEEDBACK_GIVEN, complaint=c)
     revisit = c.revisits.get()
-    # specialist handled it and specialist2 is complained about: the manager is the one left.
-    assert revisit.assignee == cast.manager
+    # specialist handled it, the manager approved its remedy and specialist2 is complained
+    # about: the director (company-wide) is the one left.
+    assert revisit.assignee == cast.director
     assert cast.gym.revisit_days == 7
     assert c.resolved_at == local(2026, 11, 21, 15, 0)
     assert revisit.due_at == c.resolved_at + timedelta(days=cast.gym.revisit_days)

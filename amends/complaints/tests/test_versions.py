@@ -64,6 +64,11 @@ def _merge(cast: Cast) -> tuple[Complaint, Any, dict[str, Any]]:
     return duplicate, cast.specialist, {"into": keep.reference, "reason": "同一件事"}
 
 
+def _twice(cast: Cast) -> Complaint:
+    received(cast)
+    return received(cast, channel="phone")  # a possible duplicate of the first
+
+
 # For each catalogued action: a complaint where it is possible, someone who may take it, and
 # valid input — so that the version is the only thing wrong when it is stale.
 SETUPS: dict[str, Setup] = {
@@ -131,6 +136,12 @@ SETUPS: dict[str, Setup] = {
         {"until": _later(c), "reason": "等待厂家检测"},
     ),
     "merge": _merge,
+    "follow_up": lambda cast: (
+        drive(cast, S.CLOSED),
+        cast.desk,
+        {"description": "客户再次来电投诉。", "channel": "phone"},
+    ),
+    "not_duplicate": lambda cast: (_twice(cast), cast.specialist, {}),
     "decline": lambda cast: (_investigating(cast), cast.manager, {"reason": "辱骂员工"}),
     "consequence": lambda cast: (
         _investigating(cast),

@@ -81,11 +81,18 @@ def notify_customer(
 
 
 def notify_staff(
-    complaint: Complaint, *, user: User, kind: str, text: str = "", dedupe_key: str | None = None
+    complaint: Complaint,
+    *,
+    user: User,
+    kind: str,
+    text: str = "",
+    dedupe_key: str | None = None,
+    due: datetime | None = None,
 ) -> None:
-    """Queue a console message (and an email when the user has an address) to a member of staff."""
+    """Queue a console message (and an email when the user has an address) to a member of staff.
+    `due` is the deadline the message is about (default: the complaint's running one)."""
     with translation.override(user.language):
-        subject, body = _staff_words(complaint, kind=kind, text=text)
+        subject, body = _staff_words(complaint, kind=kind, text=text, due=due)
     outbox_enqueue(
         kind=kind,
         channel=Outbox.Channel.IN_APP,
@@ -155,12 +162,12 @@ def _customer_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str,
     raise ValueError(f"no customer message for {kind}")
 
 
-def _staff_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, str]:
+def _staff_words(
+    complaint: Complaint, *, kind: str, text: str, due: datetime | None = None
+) -> tuple[str, str]:
     ref = complaint.reference
-    due = local(
-        complaint,
-        complaint.respond_due if complaint.responded_at is None else complaint.resolve_due,
-    )
+    running = complaint.respond_due if complaint.responded_at is None else complaint.resolve_due
+    when = local(complaint, due or running)
     subjects: dict[str, Any] = {
         Outbox.Kind.ASSIGNMENT: _("Complaint %(ref)s is assigned to you"),
         Outbox.Kind.URGENT_ALERT: _("URGENT complaint %(ref)s"),
@@ -178,7 +185,7 @@ def _staff_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str, st
         "venue": complaint.venue.name_in(),
         # The sentence adds its own full stop: the description's own is left out.
         "summary": clause(complaint.description[:140]),
-        "due": due,
+        "due": when,
     }
     if text:
         body = f"{body}\n{text}"

@@ -112,6 +112,7 @@ def revisit_schedule(complaint: Complaint, *, source: str, now: datetime) -> Non
             user=revisitor,
             kind=Outbox.Kind.REVISIT_ASSIGNED,
             dedupe_key=f"revisit:{revisit.pk}",
+            due=revisit.due_at,
         )
         return
     for manager in users_with_role(venue=complaint.venue, roles=list(SUPERVISOR_ROLES)):
@@ -123,6 +124,7 @@ def revisit_schedule(complaint: Complaint, *, source: str, now: datetime) -> Non
             kind=Outbox.Kind.REVISIT_ASSIGNED,
             text=note,
             dedupe_key=f"revisit:{revisit.pk}:{manager.pk}",
+            due=revisit.due_at,
         )
 
 

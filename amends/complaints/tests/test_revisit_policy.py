@@ -106,6 +106,9 @@ def test_it_revisits_a_gym_complaint_within_a_week_of_feedback_and_then_closes_i
     assert revisit.assignee == cast.specialist2
     assert revisit.due_at == local(2026, 12, 10, 15, 0)
     assert c.resolved_at == local(2026, 12, 3, 15, 0)
+    # The revisitor is told the revisit's own due date, not the complaint's resolution deadline.
+    notice = Outbox.objects.get(kind=Outbox.Kind.REVISIT_ASSIGNED, recipient_user=cast.specialist2)
+    assert notice.body.endswith("2026-12-10 15:00。")
     # Not closed before the revisit: the close is neither offered nor taken.
     assert "close" not in _offered(c, cast.specialist)
     assert "revisit" in _offered(c, cast.specialist2)

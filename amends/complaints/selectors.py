@@ -27,8 +27,9 @@ from amends.core.errors import InvalidInput, NotFound
 from amends.members.selectors import ContactCard, contact_card
 from amends.members.services import email_index, phone_index
 from amends.orgs.models import User, Venue
-from amends.orgs.roles import SUPERVISOR_ROLES
+from amends.orgs.roles import APPROVER_ROLES, SUPERVISOR_ROLES
 from amends.orgs.selectors import Scope, scope_of
+from amends.workflow.models import PersonalAuthorityLimit
 from amends.workflow.rules import DEFAULT_TARGETS, Targets
 
 
@@ -205,6 +206,28 @@ def with_due(complaints: QuerySet[Complaint]) -> QuerySet[Complaint]:
     )
 
 
+def _approvals(actor: User, scope: Scope) -> Q:
+    """Awaiting the approval of a role the actor holds — or, for someone with a personal
+    authority limit, any pending proposal within it at a venue where they may approve."""
+    by_role = Q(state=State.APPROVAL_PENDING, approval_role__in=list(scope.all_roles))
+    own = PersonalAuthorityLimit.objects.filter(user_id=actor.pk).first()
+    if own is None:
+        return by_role
+    venues = Venue.objects.filter(company_id=scope.company_id or 0)
+    if not scope.company_roles & APPROVER_ROLES:
+        venues = venues.filter(
+            pk__in=[v for v, roles in scope.venue_roles.items() if roles & APPROVER_ROLES]
+        )
+    pending = RemedyProposal.objects.filter(status=RemedyProposal.Status.PENDING)
+    if own.limit is not None:
+        pending = pending.filter(amount__lte=own.limit)
+    return by_role | Q(
+        state=State.APPROVAL_PENDING,
+        venue_id__in=venues.values("pk"),
+        pk__in=pending.values("complaint_id"),
+    )
+
+
 def _queue_filter(actor: User, name: str, now: datetime) -> Q:
     scope = scope_of(actor)
     running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
@@ -223,7 +246,7 @@ def _queue_filter(actor: User, name: str, now: datetime) -> Q:
     if name == "overdue":
         return running & Q(due__lte=now)
     if name == "approvals":
-        return Q(state=State.APPROVAL_PENDING, approval_role__in=list(scope.all_roles))
+        return _approvals(actor, scope)
     if name == "waiting_customer":
         return Q(state__in=list(WAITING_ON_CUSTOMER_STATES))
     if name == "revisits":

@@ -99,6 +99,10 @@ def test_it_lets_a_specialist_with_a_personal_limit_approve_1000_yuan(
     c = propose(investigated(cast), cast.desk, 1000)
     assert (c.state, c.approval_role) == (S.APPROVAL_PENDING, "manager")  # roles decide who
     proposal = pending(c)
+    # It waits in specialist2's approvals inbox too, not in specialist's.
+    inbox = selectors.queue_for_actor(actor=cast.specialist2, name="approvals")
+    assert list(inbox.values_list("pk", flat=True)) == [c.pk]
+    assert not selectors.queue_for_actor(actor=cast.specialist, name="approvals").exists()
     # specialist is held to the role's ¥200; specialist2's own ¥1,500 covers it.
     assert selectors.decidable_proposal_ids(actor=cast.specialist, complaint=c) == set()
     assert selectors.decidable_proposal_ids(actor=cast.specialist2, complaint=c) == {proposal.pk}

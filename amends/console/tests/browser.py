@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from amends.orgs.models import Company, User
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -187,3 +190,21 @@ def fill(form: Locator, fields: dict[str, Any]) -> None:
             first.set_checked(bool(value))
         else:
             first.fill(str(value))
+
+
+LANGS = ["zh-hans", "en"]
+
+
+def console_factory(browser: Any, url: str, company: Company) -> Iterator[Callable[..., Any]]:
+    """`make(lang, story)`: a console whose staff all work in `lang`; closed at the end."""
+    opened: list[Console] = []
+
+    def make(lang: str, story: str) -> Console:
+        User.objects.filter(company=company).update(language=lang)
+        console = Console(browser, url, lang, story)
+        opened.append(console)
+        return console
+
+    yield make
+    for console in opened:
+        console.close()

@@ -8,82 +8,21 @@ screenshot under test-artifacts/browser/<lang>/<story>/ for a person to look at.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
 from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal
 from amends.complaints.tests.stories import drive
 from amends.complaints.tick import tick
 from amends.complaints.transitions import ACTIONS, State
 from amends.conftest import Cast
-from amends.console.tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Console, tr
-from amends.orgs.models import User
+from amends.console.tests.browser import LANGS, Console, tr
 
-LANGS = ["zh-hans", "en"]
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 S = State
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Playwright's sync API keeps an asyncio loop running on this thread, and Django refuses
-    # database calls from a thread with a running loop. The test's own database calls (the
-    # cast, tick(), the checks) are plain synchronous code between browser steps, so allow
-    # them while the browser is up — and only then.
-    if not CHROMIUM.exists():
-        # Never a silent skip: a newcomer's `make test` says what it could not run and why.
-        pytest.fail(
-            f"browser tests need Debian's chromium at {CHROMIUM} "
-            "(apt-get install chromium fonts-noto-cjk; .ci/run installs them)"
-        )
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout() -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
-
-
-def _speak(cast: Cast, lang: str) -> None:
-    """Every staff member of the cast works in `lang` (remembered on their account)."""
-    User.objects.filter(company=cast.company).update(language=lang)
-
-
-@pytest.fixture
-def console_for(browser: Browser, live_server: Any, cast: Cast) -> Iterator[Any]:
-    opened: list[Console] = []
-
-    def make(lang: str, story: str) -> Console:
-        _speak(cast, lang)
-        console = Console(browser, live_server.url, lang, story)
-        opened.append(console)
-        return console
-
-    yield make
-    for console in opened:
-        console.close()
 
 
 def _record(

@@ -8,72 +8,19 @@ under test-artifacts/browser/<lang>/<story>/ for a person to look at."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 
 from amends.complaints.models import Complaint
 from amends.complaints.tests.stories import act, drive
 from amends.complaints.transitions import State
 from amends.conftest import Cast
-from amends.console.tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Console, tr
+from amends.console.tests.browser import LANGS, Console, tr
 from amends.notifications.models import Outbox
-from amends.orgs.models import User
 
-LANGS = ["zh-hans", "en"]
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 S = State
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # As in test_browser.py: Playwright's sync API keeps an asyncio loop on this thread, so the
-    # test's own synchronous database calls are allowed while the browser is up, and only then.
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"browser tests need Debian's chromium at {CHROMIUM} "
-            "(apt-get install chromium fonts-noto-cjk; .ci/run installs them)"
-        )
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
-
-
-@pytest.fixture(autouse=True)
-def _expect_timeout() -> None:
-    expect.set_options(timeout=TIMEOUT_MS)
-
-
-@pytest.fixture
-def console_for(browser: Browser, live_server: Any, cast: Cast) -> Iterator[Any]:
-    opened: list[Console] = []
-
-    def make(lang: str, story: str) -> Console:
-        User.objects.filter(company=cast.company).update(language=lang)
-        console = Console(browser, live_server.url, lang, story)
-        opened.append(console)
-        return console
-
-    yield make
-    for console in opened:
-        console.close()
 
 
 def _text(lang: str, zh: str, en: str) -> str:

@@ -7,58 +7,29 @@ Screenshots go to test-artifacts/browser/<lang>/<story>/."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from amends.complaints.models import Complaint, Evidence
 from amends.complaints.tests.stories import received
 from amends.complaints.tests.test_evidence import png_bytes
 from amends.conftest import Cast, local
-from amends.console.tests.browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, Console
+from amends.console.tests.browser import LANGS, Console, console_factory
 from amends.core import clock
 from amends.members.services import customer_find_or_create, member_link
 from amends.orgs.models import User, Venue
 
-LANGS = ["zh-hans", "en"]
-ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # As in test_browser.py: the test's own database calls run between browser steps on the
-    # thread that holds Playwright's loop, so they are allowed while the browser is up.
-    if not CHROMIUM.exists():
-        pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}")
-    previous = os.environ.get(ASYNC_UNSAFE)
-    os.environ[ASYNC_UNSAFE] = "true"
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
-        if previous is None:
-            os.environ.pop(ASYNC_UNSAFE, None)
-        else:
-            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture(autouse=True)
 def _setup(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _name(user: User, zh: str, en: str) -> None:
@@ -77,17 +48,7 @@ def named(cast: Cast) -> Cast:
 
 @pytest.fixture
 def console_for(browser: Browser, live_server: Any, named: Cast) -> Iterator[Any]:
-    opened: list[Console] = []
-
-    def make(lang: str, story: str) -> Console:
-        User.objects.filter(company=named.company).update(language=lang)
-        console = Console(browser, live_server.url, lang, story)
-        opened.append(console)
-        return console
-
-    yield make
-    for console in opened:
-        console.close()
+    yield from console_factory(browser, live_server.url, named.company)
 
 
 def _t(lang: str, zh: str, en: str) -> str:

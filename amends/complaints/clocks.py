@@ -208,7 +208,7 @@ def arm(
         if complaint.stage_due is None or due != complaint.stage_due
         else moment
     )
-    remind = begin + (due - begin) * (targets.remind_at_percent / 100)
+    remind = _remind_moment(complaint, vc, begin, due, targets.remind_at_percent)
     if due <= moment:
         complaint.remind_at = None
     else:
@@ -217,6 +217,20 @@ def arm(
         complaint.next_escalation_at = working_time(complaint, max(due, moment), vc=vc)
     else:
         complaint.next_escalation_at = None
+
+
+def _remind_moment(
+    complaint: Complaint, vc: VenueClock, begin: datetime, due: datetime, percent: int
+) -> datetime:
+    """`percent` of the way from `begin` to `due` in the clock's own time: of the opening hours
+    for business hours (a reminder never falls at night for a club that opens at 06:00), and at
+    the next working time for the other clocks."""
+    mode = ClockMode(complaint.clock_mode or ClockMode.CLOCK)
+    if mode is ClockMode.BUSINESS:
+        budget = vc.elapsed(begin, due, mode=mode) * (percent / 100)
+        return vc.add(begin, mode=mode, hours=budget.total_seconds() / 3600).due
+    linear = begin + (due - begin) * (percent / 100)
+    return vc.next_working_time(linear, mode=mode)
 
 
 def escalation_step(complaint: Complaint) -> timedelta:

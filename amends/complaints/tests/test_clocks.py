@@ -50,9 +50,11 @@ def at_scenic(cast, venue, when, **fields):
             local(2026, 11, 24, 18, 0),
         ),
         (
+            # 24 opening hours: Friday 10–22 (12 h) + Saturday 06–18; the reminder at 75 % of
+            # them (18 h): Saturday 12:00.
             "general",
             local(2026, 11, 21, 18, 0),
-            local(2026, 11, 21, 10, 0),
+            local(2026, 11, 21, 12, 0),
             local(2026, 11, 24, 18, 0),
         ),
     ],

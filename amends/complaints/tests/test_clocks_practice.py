@@ -297,3 +297,18 @@ def test_a_reclassification_after_the_first_response_moves_the_resolution_deadli
     assert (event.data["respond_before"], event.data["respond_after"]) == (None, None)
     assert parse_datetime(event.data["resolve_before"]) == local(2026, 12, 10, 9, 0)
     assert parse_datetime(event.data["resolve_after"]) == local(2026, 12, 8, 9, 0)
+
+
+@pytest.mark.django_db
+def test_a_business_hours_reminder_never_falls_at_night(cast: Cast) -> None:
+    """A general complaint at the gym (open 06:00–22:00) received on Tuesday 1 December at
+    21:00: 24 opening hours make the reply due Thursday 13:00 (1 h + 16 h + 7 h); the reminder
+    comes at 75 % of those opening hours — Thursday 07:00 — not at 75 % of the 40 clock hours
+    (Thursday 03:00, when the club is closed)."""
+    with clock.travel(local(2026, 12, 1, 21, 0)):
+        c = received(cast, severity="general")
+    assert c.clock_mode == "business"
+    assert c.respond_due == local(2026, 12, 3, 13, 0)
+    assert c.remind_at == local(2026, 12, 3, 7, 0)
+    assert tick(now=local(2026, 12, 3, 6, 59)).reminders == 0
+    assert tick(now=local(2026, 12, 3, 7, 0)).reminders == 1

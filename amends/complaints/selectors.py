@@ -294,7 +294,7 @@ def queue_counts(*, actor: User, venue_id: int | None = None) -> dict[str, int]:
     }
 
 
-REFERENCE = re.compile(r"^[A-Za-z0-9-]+-\d{8}-\d{4}$")
+REFERENCE = re.compile(r"^[A-Za-z0-9-]+-\d{8}-\d{4,}$")
 PHONE_LIKE = re.compile(r"^[+\d][\d\s()-]{6,}$")
 
 
@@ -305,7 +305,7 @@ def search(
 
     1. A whole reference (GYM1-20261122-0007): that complaint, exactly.
     2. One to four digits (12, 0012): today's complaint of that number (the number said over
-       the phone), today as the references count it, in the default time zone.
+       the phone), today as the references count it, in each venue's time zone.
     3. A phone number in any usual writing: the customer's phone through the blind index
        (exact), or a member number written the same way.
     4. Anything else: a member number (exact), or keywords — a plain substring match over the
@@ -318,8 +318,13 @@ def search(
     if REFERENCE.match(text):
         return complaints.filter(reference__iexact=text)
     if text.isdigit() and len(text) <= 4:
-        day = (now or clock.now()).astimezone(timezone.get_default_timezone())
-        return complaints.filter(reference__endswith=f"-{day:%Y%m%d}-{int(text):04d}")
+        # Today as each venue's references count it: in that venue's time zone.
+        moment = now or clock.now()
+        today = Q(pk__in=[])
+        for zone in Venue.objects.values_list("timezone", flat=True).distinct():
+            day = moment.astimezone(ZoneInfo(zone))
+            today |= Q(venue__timezone=zone, reference__endswith=f"-{day:%Y%m%d}-{int(text):04d}")
+        return complaints.filter(today)
     member = Q(
         pk__in=Complaint.objects.filter(
             Q(member__number__iexact=text) | Q(customer__memberships__number__iexact=text)

@@ -24,7 +24,9 @@ from amends.conftest import Cast, local
 from amends.core import clock
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
+from amends.orgs.services import venue_create
 from amends.workflow.models import PersonalAuthorityLimit, ServiceTargets
+from amends.workflow.services import workflow_install_defaults
 
 S = State
 
@@ -190,6 +192,21 @@ def test_it_finds_todays_complaint_by_its_number_alone(client: Client, cast: Cas
         as_(client, cast.desk)
         assert listed(client.get(page("search"), {"q": "0002"})) == [second.reference]
         assert listed(client.get(page("search"), {"q": "1"})) == [first.reference]
+
+
+def test_todays_number_follows_each_venues_own_day(client: Client, cast: Cast) -> None:
+    """At 23:30 in Shanghai it is already 00:30 on the next day in Tokyo: number 1 is today's
+    first complaint of each venue, as each venue's references count the day."""
+    tokyo = venue_create(company=cast.company, code="TYO1", name="东京店", timezone="Asia/Tokyo")
+    workflow_install_defaults(company=cast.company)
+    with clock.travel(local(2026, 11, 20, 23, 30)):
+        shanghai_first = cast.receive()
+        tokyo_first = cast.receive(actor=cast.director, venue=tokyo)
+        assert shanghai_first.reference == "GYM1-20261120-0001"
+        assert tokyo_first.reference == "TYO1-20261121-0001"
+        as_(client, cast.director)
+        found = listed(client.get(page("search"), {"q": "1"}))
+    assert sorted(found) == ["GYM1-20261120-0001", "TYO1-20261121-0001"]
 
 
 def test_it_finds_a_member_number_exactly_and_words_in_both_languages(

@@ -54,19 +54,30 @@ def _team(cast: Cast, venue: Venue, prefix: str) -> dict[str, User]:
     }
 
 
-def _executed(cast: Cast, venue: Venue, team: dict[str, User]) -> Complaint:
+def _consented(
+    cast: Cast,
+    venue: Venue,
+    team: dict[str, User],
+    *,
+    story: tuple[str, str, str, str],
+    found: tuple[str, str],
+    remedy: str,
+) -> Complaint:
     """A complaint at `venue` received by its desk, handled by its first specialist, with a
-    ¥100 refund (within the specialist's authority) carried out."""
+    ¥100 refund (within the specialist's authority) accepted by the customer.
+    `story` is (description, customer, phone, category), `found` (report, department)."""
     desk, handler = team["desk"], team["handler"]
+    description, customer, phone, category = story
+    report, department = found
     c = services.complaint_receive(
         actor=desk,
         venue=venue,
         intake=services.Intake(
             channel="front_desk",
-            description="房间空调坏了一整夜，没人来修。",
-            customer_name="赵敏",
-            phone="13700137000",
-            category=cast.category("facility_equipment"),
+            description=description,
+            customer_name=customer,
+            phone=phone,
+            category=cast.category(category),
             severity="general",
         ),
         acknowledge=False,
@@ -79,15 +90,27 @@ def _executed(cast: Cast, venue: Venue, team: dict[str, User]) -> Complaint:
         "investigation",
         c,
         handler,
-        report="空调压缩机故障。",
+        report=report,
         validity="valid",
         responsibility="department",
-        responsible_department=Department.objects.get(venue=venue, code="maintenance").pk,
+        responsible_department=Department.objects.get(venue=venue, code=department).pk,
     )
-    act("propose_remedy", c, handler, kind="refund", description="退一晚房费", amount=100)
+    act("propose_remedy", c, handler, kind="refund", description=remedy, amount=100)
     act("submit_remedy", c, handler)
-    act("consent", c, desk, accepted="yes", method="signature")
-    return act("execute", c, handler, note="已退款并维修空调")
+    return act("consent", c, desk, accepted="yes", method="signature")
+
+
+def _executed(cast: Cast, venue: Venue, team: dict[str, User]) -> Complaint:
+    """A hotel-room story up to the refund carried out."""
+    c = _consented(
+        cast,
+        venue,
+        team,
+        story=("房间空调坏了一整夜，没人来修。", "赵敏", "13700137000", "facility_equipment"),
+        found=("空调压缩机故障。", "maintenance"),
+        remedy="退一晚房费",
+    )
+    return act("execute", c, team["handler"], note="已退款并维修空调")
 
 
 def _offered(c: Complaint, actor: User) -> set[str]:
@@ -248,37 +271,15 @@ def _executed_on(cast: Cast, venue: Venue, team: dict[str, User], moment: Any) -
 
 
 def _executed_before(cast: Cast, venue: Venue, team: dict[str, User]) -> Complaint:
-    """`_executed` up to the customer's consent."""
-    desk, handler = team["desk"], team["handler"]
-    c = services.complaint_receive(
-        actor=desk,
-        venue=venue,
-        intake=services.Intake(
-            channel="front_desk",
-            description="排队两小时，讲解员态度冷淡。",
-            customer_name="钱伟",
-            phone="13600136000",
-            category=cast.category("service_attitude"),
-            severity="general",
-        ),
-        acknowledge=False,
-        auto_assign=False,
+    """A scenic-area story up to the customer's consent."""
+    return _consented(
+        cast,
+        venue,
+        team,
+        story=("排队两小时，讲解员态度冷淡。", "钱伟", "13600136000", "service_attitude"),
+        found=("讲解员确有失误。", "customer_service"),
+        remedy="退还门票",
     )
-    act("acknowledge", c, desk)
-    act("assign", c, desk, assignee=handler.pk)
-    act("accept", c, handler)
-    act(
-        "investigation",
-        c,
-        handler,
-        report="讲解员确有失误。",
-        validity="valid",
-        responsibility="department",
-        responsible_department=Department.objects.get(venue=venue, code="customer_service").pk,
-    )
-    act("propose_remedy", c, handler, kind="refund", description="退还门票", amount=100)
-    act("submit_remedy", c, handler)
-    return act("consent", c, desk, accepted="yes", method="signature")
 
 
 def test_it_never_gives_the_revisit_to_a_handler_an_investigator_or_the_subject(cast):

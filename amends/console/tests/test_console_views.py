@@ -436,3 +436,21 @@ def test_an_administrator_sets_the_targets_in_the_admin(client: Client, cast: Ca
     assert (targets.average_response_hours, targets.positive_rate) == (Decimal(4), Decimal(90))
     html = client.get(page("dashboard")).content.decode()
     assert "未在 12 小时内首次响应" in html and "目标：≤ 4 h" in html and "目标：≥ 90%" in html
+
+
+def test_every_list_page_offers_the_next_page_when_there_is_one(client: Client, cast: Cast) -> None:
+    with clock.travel(local(2026, 11, 20, 9, 0)):
+        for n in range(26):
+            cast.receive(description=f"第{n}次：淋浴没有热水。")
+        as_(client, cast.desk)
+        for url, params in (
+            (page("queue", "all"), {}),
+            (page("search"), {"q": "淋浴"}),
+        ):
+            first = client.get(url, params)
+            html = first.content.decode()
+            assert len(listed(first)) == 25, url
+            assert "第 1 页，共 2 页" in html, url
+            assert "page=2" in html, url
+            second = client.get(url, {**params, "page": 2})
+            assert len(listed(second)) == 1, url

@@ -71,6 +71,8 @@ class EventKind(models.TextChoices):
     REPEAT = "repeat", gettext_lazy("Repeat complaint")
     POSSIBLE_DUPLICATE = "possible_duplicate", gettext_lazy("Possible duplicate")
     NOT_DUPLICATE = "not_duplicate", gettext_lazy("Not a duplicate")
+    CUSTOMER_MESSAGE = "customer_message", gettext_lazy("Message from the customer")
+    HANDLER_REPLY = "handler_reply", gettext_lazy("Reply to the customer")
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -145,6 +147,21 @@ class FieldsChanged(Payload):
 
 @dataclass(frozen=True)
 class Note(Payload):
+    text: str
+
+
+@dataclass(frozen=True)
+class CustomerMessage(Payload):
+    """The customer wrote to the handler; `via` is the channel (web, email, app)."""
+
+    text: str
+    via: str
+
+
+@dataclass(frozen=True)
+class HandlerReply(Payload):
+    """A handler's message to the customer, sent through the complaint's channel."""
+
     text: str
 
 
@@ -485,6 +502,14 @@ def _note(p: Note, t: Telling) -> Told:
     return _("Note"), [p.text]
 
 
+def _customer_message(p: CustomerMessage, t: Telling) -> Told:
+    return _("Message from the customer"), [p.text]
+
+
+def _handler_reply(p: HandlerReply, t: Telling) -> Told:
+    return _("Reply to the customer"), [p.text]
+
+
 def _call(p: Call, t: Telling) -> Told:
     return _("Call with the customer"), [p.text]
 
@@ -735,6 +760,9 @@ EVENTS: dict[EventKind, EventSpec] = {
         EventSpec(K.REPEAT, RepeatFound, False, _repeat),
         EventSpec(K.POSSIBLE_DUPLICATE, DuplicateSuspected, False, _possible_duplicate),
         EventSpec(K.NOT_DUPLICATE, DuplicateDismissed, False, _not_duplicate),
+        # The conversation between the customer and the handler: both sides see it.
+        EventSpec(K.CUSTOMER_MESSAGE, CustomerMessage, True, _customer_message),
+        EventSpec(K.HANDLER_REPLY, HandlerReply, True, _handler_reply),
     )
 }
 _SPEC_OF: dict[type[Payload], EventSpec] = {spec.payload: spec for spec in EVENTS.values()}

@@ -145,6 +145,8 @@ def _customer_words(complaint: Complaint, *, kind: str, text: str) -> tuple[str,
                 "due": local(complaint, complaint.resolve_due or complaint.stage_due),
             },
         )
+    if kind == Outbox.Kind.MESSAGE:
+        return (_("A message about your complaint %(ref)s") % {"ref": ref}, text)
     if kind == Outbox.Kind.FEEDBACK:
         return (_("The outcome of your complaint %(ref)s") % {"ref": ref}, text)
     if kind == Outbox.Kind.EXPLANATION:
@@ -177,6 +179,7 @@ def _staff_words(
         Outbox.Kind.REVISIT_ASSIGNED: _("Please revisit the customer of complaint %(ref)s"),
         Outbox.Kind.REOPENED: _("Complaint %(ref)s has been reopened"),
         Outbox.Kind.LOW_SCORE: _("Low survey score on complaint %(ref)s"),
+        Outbox.Kind.CUSTOMER_MESSAGE: _("The customer of complaint %(ref)s wrote"),
     }
     if kind not in subjects:
         raise ValueError(f"no staff message for {kind}")

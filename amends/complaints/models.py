@@ -79,6 +79,15 @@ class Complaint(models.Model):
         verbose_name=_("received by"),
     )
     received_at = models.DateTimeField(_("received at"), db_index=True)
+    # The integration that recorded it through the API: its feedback goes back by webhook.
+    api_key = models.ForeignKey(
+        "orgs.ApiKey",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("recorded by API key"),
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     customer = models.ForeignKey(
         Customer, models.PROTECT, related_name="complaints", verbose_name=_("customer")

@@ -293,6 +293,22 @@ ACTIONS: dict[str, Action] = {
             | {"receiver", R.MAINTENANCE, R.COURSE_SUPERVISOR, COMPLAINANT, API_WRITE},
         ),
         _a(
+            # The customer writes to the handler (tracking page, email reply, the venue's app).
+            "write_to_handler",
+            _("Write to the handler"),
+            OPEN_STATES,
+            set(),
+            CUSTOMER_VOICE,
+        ),
+        _a(
+            # The handler answers the customer, through the channel the complaint came in.
+            "reply_to_customer",
+            _("Reply to the customer"),
+            OPEN_STATES,
+            set(),
+            CUSTOMER_FACING | {"receiver", API_HANDLE},
+        ),
+        _a(
             "add_evidence",
             _("Add evidence"),
             OPEN_STATES,

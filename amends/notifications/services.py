@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from amends.core import clock
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
+
+
+def new_message_id() -> str:
+    """A globally unique RFC 5322 Message-ID in amends' own mail domain."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "amends.localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 def outbox_enqueue(
@@ -49,6 +57,7 @@ def outbox_enqueue(
                 reference=reference,
                 context=context or {},
                 dedupe_key=dedupe_key or None,  # blank is no key: NULLs never collide
+                message_id=new_message_id() if channel == Outbox.Channel.EMAIL else None,
                 available_at=now,
                 created_at=now,
             )

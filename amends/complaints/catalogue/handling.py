@@ -109,6 +109,46 @@ class NoteForm(ActionForm):
 
 
 @action
+class MessageForm(ActionForm):
+    """The customer writes to the handler (their tracking page, an email reply, their app)."""
+
+    name, permission, title, submit = (
+        "message",
+        "write_to_handler",
+        _("Write to the handler"),
+        _("Send"),
+    )
+    service = staticmethod(services.customer_message_post)
+    text = text_field(_("Message"))
+    via = forms.ChoiceField(
+        label=_("Written through"),
+        choices=[("web", _("Tracking page")), ("email", _("Email")), ("app", _("App"))],
+        initial="web",
+        required=False,
+    )
+
+    def arguments(self) -> dict[str, Any]:
+        return {"text": self.cleaned_data["text"], "via": self.cleaned_data["via"] or "web"}
+
+
+@action
+class ReplyForm(ActionForm):
+    """The handler answers the customer, through the channel the complaint came in."""
+
+    name, permission, title, submit = (
+        "reply",
+        "reply_to_customer",
+        _("Reply to the customer"),
+        _("Send"),
+    )
+    service = staticmethod(services.customer_reply)
+    text = text_field(_("Message to the customer"))
+
+    def arguments(self) -> dict[str, Any]:
+        return {"text": self.cleaned_data["text"]}
+
+
+@action
 class EvidenceForm(ActionForm):
     name, permission, title, submit = (
         "evidence",

@@ -28,6 +28,7 @@ from amends.complaints.services.closure import (
     revisit_record,
     survey_answer,
 )
+from amends.complaints.services.conversation import customer_message_post, customer_reply
 from amends.complaints.services.duplicates import complaint_dismiss_duplicate
 from amends.complaints.services.exceptions import (
     complaint_decline,
@@ -85,6 +86,8 @@ __all__ = [
     "customer_code_verify",
     "customer_link_principal",
     "customer_link_token",
+    "customer_message_post",
+    "customer_reply",
     "evidence_add",
     "interview_record",
     "remedy_approve",

@@ -200,6 +200,7 @@ def complaint_receive(
         channel=intake.channel,
         received_by=receiver,
         received_at=now,
+        api_key_id=principal.ref if principal.kind == PrincipalKind.API_KEY else None,
         language=intake.language,
         customer=customer,
         member=member,

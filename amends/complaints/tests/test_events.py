@@ -62,6 +62,11 @@ def every_story(cast) -> list[Complaint]:
         )
         services.complaint_add_note(complaint=rich, actor=cast.specialist, text="已查看监控")
         services.complaint_add_note(complaint=rich, actor=cast.specialist, text="已回电", call=True)
+        act("reply", rich, cast.specialist, text="我们正在检查跑步机，明天答复您。")
+        customer = services.customer_link_principal(
+            reference=rich.reference, token=services.customer_link_token(rich)
+        )
+        act("message", rich, customer, text="好的，请尽快。", via="web")
         services.interview_record(
             complaint=rich,
             actor=cast.specialist,

@@ -79,6 +79,9 @@ EXPECTED = {
     "record_consequence": {"manager", "director"},
     "follow_up": {"desk", "specialist", "specialist2", "manager", "director"},
     "not_duplicate": {"desk", "specialist", "specialist2", "manager", "director"},
+    # The conversation: staff who face the customer reply; only the customer writes to them.
+    "reply_to_customer": {"desk", "specialist", "specialist2", "manager", "director"},
+    "write_to_handler": set(),
 }
 
 
@@ -108,6 +111,7 @@ def test_it_offers_only_actions_that_fit_the_current_state(cast):
         "classify",
         "add_note",
         "add_evidence",
+        "reply_to_customer",
         "assign",
         "escalate",
         "extend_deadline",

@@ -64,6 +64,12 @@ def _merge(cast: Cast) -> tuple[Complaint, Any, dict[str, Any]]:
     return duplicate, cast.specialist, {"into": keep.reference, "reason": "同一件事"}
 
 
+def _customer(c: Complaint, data: dict[str, Any]) -> tuple[Complaint, Any, dict[str, Any]]:
+    """The complainant, proved by the complaint's own link."""
+    token = services.customer_link_token(c)
+    return c, services.customer_link_principal(reference=c.reference, token=token), data
+
+
 def _twice(cast: Cast) -> Complaint:
     received(cast)
     return received(cast, channel="phone")  # a possible duplicate of the first
@@ -82,6 +88,8 @@ SETUPS: dict[str, Setup] = {
     "classify": lambda cast: (_investigating(cast), cast.specialist, {"severity": "important"}),
     "note": lambda cast: (_investigating(cast), cast.specialist, {"text": "会员来电催促。"}),
     "evidence": lambda cast: (_investigating(cast), cast.specialist, {}),
+    "reply": lambda cast: (_investigating(cast), cast.specialist, {"text": "明天答复您。"}),
+    "message": lambda cast: _customer(_investigating(cast), {"text": "请尽快处理。"}),
     "investigation": lambda cast: (
         _investigating(cast),
         cast.specialist,

@@ -63,8 +63,12 @@ INSTALLED_APPS = [
     "amends.notifications",
     "amends.workflow",
     "amends.complaints",
+    "amends.inbound",
     "amends.cli",
     "amends.console",
+    "amends.api",
+    "amends.public",
+    "ninja",
     "django_htmx",
 ]
 
@@ -210,6 +214,20 @@ if AMENDS_EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- channels -----------------------------------------------------------------------------
+# The address customers reach amends at: links in messages (tracking page, survey), QR posters.
+AMENDS_PUBLIC_URL = env_str("AMENDS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# SMS: an HTTP gateway (POST JSON {to, text}, Bearer token) when set; else each text message is
+# written as a file under var/sms (embedded: nothing leaves the machine).
+AMENDS_SMS_GATEWAY_URL = env_str("AMENDS_SMS_GATEWAY_URL")
+AMENDS_SMS_GATEWAY_TOKEN = env_secret("AMENDS_SMS_GATEWAY_TOKEN")
+AMENDS_SMS_DIR = VAR_DIR / "sms"
+# Delivery: tries per message before it is marked failed (with backoff between them).
+AMENDS_DELIVERY_MAX_ATTEMPTS = env_int("AMENDS_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
+AMENDS_DELIVERY_SECONDS = env_int("AMENDS_DELIVERY_SECONDS", 10, minimum=1)
+# API: requests per minute per key.
+AMENDS_API_RATE_PER_MINUTE = env_int("AMENDS_API_RATE_PER_MINUTE", 600, minimum=1)
 
 # --- domain -------------------------------------------------------------------------------
 AMENDS_RETENTION_YEARS = env_int("AMENDS_RETENTION_YEARS", 3, minimum=1)

@@ -8,5 +8,7 @@ admin.site.site_title = "amends"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("amends.console.urls")),
+    path("api/v1/", include("amends.api.urls")),
+    path("", include("amends.public.urls")),
     path("", RedirectView.as_view(pattern_name="console:dashboard", permanent=False)),
 ]

@@ -16,11 +16,10 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from amends.complaints.messages import sign_in_code_words
 from amends.complaints.models import Complaint
 from amends.core import clock, pii
 from amends.core.errors import InvalidInput, NotFound
@@ -95,19 +94,16 @@ def customer_code_send(*, company: Company, phone: str = "", email: str = "") ->
         created_at=now,
         expires_at=now + timedelta(minutes=CODE_MINUTES),
     )
-    with translation.override(customer.language):
-        subject = _("Your amends sign-in code")
-        body = _("Your code is %(code)s. It is valid for %(minutes)s minutes.") % {
-            "code": code,
-            "minutes": CODE_MINUTES,
-        }
+    words = sign_in_code_words(code=code, minutes=CODE_MINUTES, language=customer.language)
+    by_email = sent_to != "phone"
     outbox_enqueue(
         kind=Outbox.Kind.SIGN_IN_CODE,
-        channel=Outbox.Channel.SMS if sent_to == "phone" else Outbox.Channel.EMAIL,
-        subject=subject,
-        body=body,
+        channel=Outbox.Channel.EMAIL if by_email else Outbox.Channel.SMS,
+        subject=words.subject,
+        body=words.text,
         language=customer.language,
         address=address,
+        context={"html": words.html} if by_email else None,
     )
 
 

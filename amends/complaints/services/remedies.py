@@ -16,7 +16,7 @@ from amends.complaints.events import (
     RemedyRejected,
     record,
 )
-from amends.complaints.messages import notify_staff
+from amends.complaints.messages import notify_customer, notify_staff
 from amends.complaints.models import (
     Complaint,
     Consequence,
@@ -166,7 +166,7 @@ def remedy_submit(
             needed.append(proposal.approval_role)
         proposal.save()
     if not needed:
-        return gate(locked, to=S.APPROVED, actor=actor, data={"within_authority": True})
+        return _offer(gate(locked, to=S.APPROVED, actor=actor, data={"within_authority": True}))
     locked.approval_role = max(needed, key=APPROVAL_LADDER.index)
     locked = gate(
         locked, to=S.APPROVAL_PENDING, actor=actor, data={"approval_role": locked.approval_role}
@@ -179,6 +179,16 @@ def remedy_submit(
             dedupe_key=f"approval:{locked.pk}:{locked.version}:{approver.pk}",
         )
     return locked
+
+
+def _offer(complaint: Complaint) -> Complaint:
+    """The remedy is approved: the customer is told what it is and how to accept or decline."""
+    notify_customer(
+        complaint,
+        kind=Outbox.Kind.REMEDY_OFFER,
+        dedupe_key=f"offer:{complaint.pk}:{complaint.version}",
+    )
+    return complaint
 
 
 def _decide(
@@ -227,7 +237,7 @@ def _decide(
     ).exists()
     locked.approval_role = ""
     if any_approved:
-        return gate(locked, to=S.APPROVED, actor=actor, reason=comment.strip())
+        return _offer(gate(locked, to=S.APPROVED, actor=actor, reason=comment.strip()))
     return gate(
         locked,
         to=S.REJECTED,

@@ -1,0 +1,244 @@
+"""The API's input types and answers (pydantic), and how a complaint becomes an answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from django.utils.translation import gettext as _
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from amends.complaints.catalogue import available
+from amends.complaints.models import Complaint, Evidence
+from amends.core.principals import Principal
+from amends.members.selectors import contact_card
+
+EARLIEST, LATEST = 1970, 2200
+
+
+def _text(value: str) -> str:
+    """Text the database can store: no NUL character, no lone surrogate."""
+    if "\x00" in value:
+        raise ValueError(_("Text may not contain NUL characters."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(_("Text must be valid Unicode.")) from None
+    return value
+
+
+def _moment(value: datetime) -> datetime:
+    """A moment between 1970 and 2200; one without a UTC offset is read as UTC."""
+    if not EARLIEST <= value.year <= LATEST:
+        raise ValueError(_("Give a date between 1970 and 2200."))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(_("Give a date between 1970 and 2200.")) from None
+    return value
+
+
+def _local_moment(value: datetime) -> datetime:
+    """A moment between 1970 and 2200; one without a UTC offset is wall time at the venue."""
+    return value if value.tzinfo is None and EARLIEST <= value.year <= LATEST else _moment(value)
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Moment = Annotated[datetime, AfterValidator(_moment)]
+LocalMoment = Annotated[datetime, AfterValidator(_local_moment)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerOut(BaseModel):
+    name: str
+    phone: str
+    email: str
+    masked: bool = Field(description="True when name, phone and email are masked.")
+
+
+class ActionOut(BaseModel):
+    name: str = Field(description="POST /complaints/{reference}/actions/{name}")
+    title: str
+
+
+class ComplaintSummary(BaseModel):
+    reference: str
+    state: str
+    version: int = Field(description="Give it back with every action (optimistic locking).")
+    venue: str = Field(description="Venue code.")
+    channel: str
+    category: str | None = Field(description="Category code.")
+    severity: str
+    received_at: datetime
+    respond_due: datetime | None
+    resolve_due: datetime | None
+    updated_at: datetime | None = Field(description="When its timeline last grew.")
+    customer: CustomerOut
+
+
+class ComplaintOut(ComplaintSummary):
+    language: str
+    psychology: str
+    description: str
+    customer_request: str
+    occurred_at: datetime | None
+    location: str
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    paused: bool = Field(description="Clocks paused while waiting on the customer.")
+    actions: list[ActionOut] = Field(description="What this API key may do now.")
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintSummary]
+    next: str | None = Field(description="Cursor of the next page; null on the last page.")
+
+
+class ActionResult(BaseModel):
+    reference: str
+    state: str
+    version: int
+    new_complaint: str | None = Field(
+        None, description="Reference of the complaint an action opened (follow_up)."
+    )
+
+
+class LineOut(BaseModel):
+    seq: int
+    at: datetime
+    who: str
+    kind: str
+    title: str
+    details: list[str]
+
+
+class MessageOut(BaseModel):
+    seq: int
+    at: datetime
+    author: str = Field(description="customer or handler")
+    via: str
+    text: str
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    description: str
+    uploaded_at: datetime
+
+
+class EvidenceCreated(EvidenceOut):
+    reference: str
+    version: int
+
+
+class CodeName(BaseModel):
+    code: str
+    name: str
+
+
+class CategoryOut(CodeName):
+    name_zh: str
+    name_en: str
+
+
+class TaxonomyOut(BaseModel):
+    categories: list[CategoryOut]
+    severities: list[CodeName]
+    channels: list[CodeName]
+    psychology: list[CodeName]
+
+
+class VenueOut(BaseModel):
+    code: str
+    name: str
+    name_zh: str
+    name_en: str
+    kind: str
+    timezone: str
+
+
+class DepartmentOut(BaseModel):
+    id: int = Field(description="Give it where an action asks for a department.")
+    code: str
+    name: str
+    name_zh: str
+    name_en: str
+
+
+class InboundOut(BaseModel):
+    status: str = Field(description="pending, complaint, reply, ignored or failed")
+    reference: str | None
+
+
+# --- complaints as answers -----------------------------------------------------------------
+
+
+def customer_of(complaint: Complaint, principal: Principal) -> CustomerOut:
+    """Masked, except for the key that recorded the complaint: it sent these details itself,
+    so showing them back discloses nothing (revealing others' is audited, in the console)."""
+    card = contact_card(complaint.customer, unmasked=complaint.api_key_id == principal.ref)
+    return CustomerOut(name=card.name, phone=card.phone, email=card.email, masked=card.masked)
+
+
+def _summary_fields(complaint: Complaint, principal: Principal) -> dict[str, Any]:
+    return {
+        "reference": complaint.reference,
+        "state": complaint.state,
+        "version": complaint.version,
+        "venue": complaint.venue.code,
+        "channel": complaint.channel,
+        "category": complaint.category.code if complaint.category else None,
+        "severity": complaint.severity,
+        "received_at": complaint.received_at,
+        "respond_due": complaint.respond_due,
+        "resolve_due": complaint.resolve_due,
+        "updated_at": getattr(complaint, "updated_at", None),
+        "customer": customer_of(complaint, principal),
+    }
+
+
+def summary_of(complaint: Complaint, principal: Principal) -> ComplaintSummary:
+    return ComplaintSummary(**_summary_fields(complaint, principal))
+
+
+def complaint_out(complaint: Complaint, principal: Principal) -> ComplaintOut:
+    last = complaint.events.order_by("-seq").values_list("at", flat=True).first()
+    return ComplaintOut(
+        **{**_summary_fields(complaint, principal), "updated_at": last},
+        language=complaint.language,
+        psychology=complaint.psychology,
+        description=complaint.description,
+        customer_request=complaint.customer_request,
+        occurred_at=complaint.occurred_at,
+        location=complaint.location,
+        responded_at=complaint.responded_at,
+        resolved_at=complaint.resolved_at,
+        closed_at=complaint.closed_at,
+        paused=complaint.paused_at is not None,
+        actions=[
+            ActionOut(name=spec.name, title=str(spec.title))
+            for spec in available(complaint, principal)
+        ],
+    )
+
+
+def evidence_out(evidence: Evidence) -> EvidenceOut:
+    return EvidenceOut(
+        id=evidence.pk,
+        name=evidence.original_name,
+        content_type=evidence.content_type,
+        size=evidence.size,
+        sha256=evidence.sha256,
+        description=evidence.description,
+        uploaded_at=evidence.uploaded_at,
+    )

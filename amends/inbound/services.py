@@ -299,11 +299,32 @@ def _decide(row: InboundMessage, *, venue: Venue | None) -> tuple[str, str, int 
             _reply(parsed, complaint)
             return Status.REPLY, "", complaint.pk
         follow_up = _open_complaint(parsed, venue=complaint.venue, follows=complaint.reference)
+        _answering(follow_up, row)
         return Status.COMPLAINT, f"follows {complaint.reference} (closed)", follow_up.pk
     if venue is None:
         raise NoVenue("no venue to open the complaint at (no mailbox)", code="no_venue")
     opened = _open_complaint(parsed, venue=venue)
+    _answering(opened, row)
     return Status.COMPLAINT, "", opened.pk
+
+
+def _answering(complaint: Complaint, row: InboundMessage) -> None:
+    """The acknowledgement was queued while the complaint was being recorded, before this email
+    was known to be its first: it answers the email (In-Reply-To / References), so the
+    customer's mail program shows one conversation."""
+    for outgoing in Outbox.objects.filter(
+        complaint_id=complaint.pk,
+        channel=Outbox.Channel.EMAIL,
+        recipient_user__isnull=True,
+        status=Outbox.Status.PENDING,
+    ):
+        references = [row.message_id, *outgoing.context.get("references", [])]
+        outgoing.context = {
+            **outgoing.context,
+            "in_reply_to": outgoing.context.get("in_reply_to") or row.message_id,
+            "references": list(dict.fromkeys(references)),
+        }
+        outgoing.save(update_fields=["context"])
 
 
 def inbound_process(message: InboundMessage, *, venue: Venue | None = None) -> InboundMessage:

@@ -82,6 +82,13 @@ class Command(BaseCommand):
             )
 
     def _logins(self, address: str) -> None:
+        venues = [code for code, *_rest in demo.load().venues]
+        self.stdout.write("\nCustomer pages (no sign-in): the complaint form of each venue")
+        for code in venues:
+            self.stdout.write(f"  {address}p/{code}/   (QR poster: {address}p/{code}/poster.pdf)")
+        self.stdout.write(
+            f"  tracking a complaint: {address}t/   API documentation: {address}api/v1/docs"
+        )
         self.stdout.write(f"\nDemo logins ({address} — the admin is at {address}admin/):")
         self.stdout.write(f"  {'username':<12} {'role':<18} {'venue':<6} password")
         for person in demo.logins():

@@ -18,7 +18,7 @@ payload's class, the payload checks its own field types, and `timeline.event_app
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, Self
@@ -34,6 +34,11 @@ from amends.complaints.payload import Payload, meta, optional, staff
 from amends.complaints.timeline import event_append
 from amends.complaints.transitions import ACTIONS, State
 from amends.core.principals import Principal
+from amends.notifications.webhooks import (
+    declare_event_kinds,
+    public_event_data,
+    webhook_enqueue_event,
+)
 from amends.orgs.models import User
 from amends.orgs.roles import Role
 from amends.workflow.taxonomy import Channel, Severity
@@ -766,6 +771,7 @@ EVENTS: dict[EventKind, EventSpec] = {
     )
 }
 _SPEC_OF: dict[type[Payload], EventSpec] = {spec.payload: spec for spec in EVENTS.values()}
+declare_event_kinds(EventKind.choices)  # the kinds a webhook subscription may ask for
 
 
 def record(
@@ -779,9 +785,29 @@ def record(
     `actor` is who acted (a user, a principal; None is the system). The caller holds the
     complaint's row lock (`services.gate.lock`)."""
     spec = _SPEC_OF[type(payload)]
-    return event_append(
+    event = event_append(
         complaint=complaint, kind=spec.kind.value, actor=actor, data=payload.data(), at=at
     )
+    # The company's integrations are told, in this transaction (one indexed query when the
+    # company has none). Only non-personal fields leave: see notifications.webhooks.
+    declared = fields(payload)  # type: ignore[arg-type]
+    staff_keys = {f.metadata.get("key") or f.name for f in declared if f.metadata.get("staff")}
+    webhook_enqueue_event(
+        company_id=complaint.company_id,
+        kind=spec.kind.value,
+        payload={
+            "state": complaint.state,
+            "version": complaint.version,
+            "seq": event.seq,
+            "customer_visible": spec.visible_to_customer(payload),
+            "details": public_event_data(event.data, staff_keys=staff_keys),
+        },
+        reference=complaint.reference,
+        complaint_id=complaint.pk,
+        event_id=f"{complaint.pk}.{event.seq}",
+        occurred_at=event.at,
+    )
+    return event
 
 
 def spec_of(kind: str) -> EventSpec | None:

@@ -1,5 +1,6 @@
 """Reads of the outbox for the console: a person's notifications are the outbox rows addressed
-to them in the console (channel in_app), whatever became of the rows meant for other channels."""
+to them in the console (channel in_app) and their call tasks (channel call: call the customer
+back with the script in the body), whatever became of the rows meant for other channels."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ from django.db.models import QuerySet
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
 
+# The channels a member of staff reads in the console.
+CONSOLE_CHANNELS = (Outbox.Channel.IN_APP, Outbox.Channel.CALL)
+
 
 def notifications_for_user(*, user: User) -> QuerySet[Outbox]:
     """Every console notification of `user`, newest first (assignments, approvals waiting,
-    reminders, escalations, low survey scores …). A cancelled row was never to be delivered
-    outside; in the console it is still what happened, so it is listed too."""
-    return Outbox.objects.filter(recipient_user_id=user.pk, channel=Outbox.Channel.IN_APP).order_by(
+    reminders, escalations, low survey scores …) and call tasks, in one list. A cancelled row
+    was never to be delivered outside; in the console it is still what happened, so it is
+    listed too."""
+    return Outbox.objects.filter(recipient_user_id=user.pk, channel__in=CONSOLE_CHANNELS).order_by(
         "-created_at", "-pk"
     )
 

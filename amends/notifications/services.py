@@ -93,7 +93,9 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     Only the user's own rows are touched; already-read rows keep their first read time.
     Returns how many were marked."""
     unread = Outbox.objects.filter(
-        recipient_user_id=user.pk, channel=Outbox.Channel.IN_APP, read_at__isnull=True
+        recipient_user_id=user.pk,
+        channel__in=(Outbox.Channel.IN_APP, Outbox.Channel.CALL),  # selectors.CONSOLE_CHANNELS
+        read_at__isnull=True,
     )
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))

@@ -1,0 +1,311 @@
+"""Webhooks as an integration sees them: every timeline event of its company POSTed, signed so
+it can check the sender, retried until its server answers, only the kinds it asked for, and
+never a customer's personal data; the messages for a complaint its API key recorded; a test
+event on request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from amends.complaints import services
+from amends.complaints.models import ComplaintEvent
+from amends.conftest import Cast, local
+from amends.core import clock
+from amends.notifications.delivery import deliver_due
+from amends.notifications.models import Outbox, WebhookSubscription
+from amends.notifications.services import outbox_enqueue
+from amends.notifications.tests.receiver import Receiver, Request
+from amends.notifications.webhooks import (
+    sign,
+    verify_signature,
+    webhook_enqueue_event,
+    webhook_fan_out,
+    webhook_subscription_create,
+    webhook_test_send,
+)
+from amends.orgs.services import api_key_create
+
+WHEN = local(2026, 11, 20, 10, 0)
+SECRET = "s3cret-of-the-crm-integration-0123456789"
+PERSONAL = ("王芳", "13800138000", "138****8000", "wang.fang", "跑步机皮带", "膝盖")
+
+
+def run(at: Any) -> dict[str, int]:
+    with clock.travel(at):
+        return deliver_due(clock.now())
+
+
+def subscribe(cast: Cast, receiver: Receiver, **fields: Any) -> WebhookSubscription:
+    values: dict[str, Any] = {
+        "company_id": cast.company.pk,
+        "name": "CRM",
+        "url": f"{receiver.url}/hooks/amends",
+        "secret": SECRET,
+    }
+    values.update(fields)
+    with clock.travel(WHEN):
+        subscription, _secret = webhook_subscription_create(**values)
+    return subscription
+
+
+def verified(request: Request, secret: str = SECRET) -> bool:
+    """What the integration does on arrival: recompute the HMAC over "<timestamp>.<body>"."""
+    timestamp = request.headers["X-Amends-Timestamp"]
+    expected = hmac.new(
+        secret.encode(), timestamp.encode() + b"." + request.body, hashlib.sha256
+    ).hexdigest()
+    return hmac.compare_digest(f"sha256={expected}", request.headers["X-Amends-Signature"])
+
+
+def test_every_event_is_posted_signed_and_without_personal_data(
+    cast: Cast, receiver: Receiver
+) -> None:
+    subscribe(cast, receiver)
+    with clock.travel(WHEN):
+        complaint = cast.receive()
+        services.complaint_add_note(
+            complaint=complaint, actor=cast.desk, text="王芳 13800138000 膝盖擦伤"
+        )
+    events = list(ComplaintEvent.objects.filter(complaint=complaint).order_by("seq"))
+    rows = Outbox.objects.filter(channel=Outbox.Channel.WEBHOOK).order_by("pk")
+    assert len(rows) == len(events) >= 3
+
+    assert run(WHEN)["sent"] >= len(events)
+    posted = [r for r in receiver.requests if r.path == "/hooks/amends"]
+    assert len(posted) == len(events)
+    for request, event in zip(posted, events, strict=True):
+        assert verified(request)
+        assert request.headers["Content-Type"] == "application/json"
+        assert request.headers["X-Amends-Event"] == event.kind
+        body = request.json()
+        assert body["id"] == f"{complaint.pk}.{event.seq}"
+        assert body["event"] == event.kind
+        assert body["reference"] == complaint.reference
+        assert body["data"]["seq"] == event.seq
+        for clear in PERSONAL:
+            assert clear not in request.body.decode(), (event.kind, clear)
+    received = posted[0].json()
+    assert received["data"]["details"]["reference"] == complaint.reference
+    assert received["data"]["details"]["channel"] == "front_desk"
+    assert "customer" not in received["data"]["details"]
+    assert "duty_owner" not in received["data"]["details"]  # staff ids stay inside
+    note = next(r.json() for r in posted if r.json()["event"] == "note")
+    assert note["data"]["details"] == {}  # a note's text never leaves
+    delivered = rows.first()
+    assert delivered is not None
+    assert {r.headers["X-Amends-Delivery"] for r in posted} == {str(r.pk) for r in rows}
+
+
+def test_a_signature_is_checked_for_its_body_secret_and_age() -> None:
+    body = b'{"event": "received"}'
+    at = int(WHEN.timestamp())
+    header = sign(SECRET, at, body)
+    assert verify_signature(SECRET, at, body, header, now=at + 10)
+    assert verify_signature(SECRET, str(at), body.decode(), header, now=at)
+    assert not verify_signature(SECRET, at, body + b" ", header, now=at)  # altered body
+    assert not verify_signature("another-secret", at, body, header, now=at)
+    assert not verify_signature(SECRET, at, body, header, now=at + 301)  # a replay
+    assert not verify_signature(SECRET, "yesterday", body, header, now=at)
+    assert not verify_signature(SECRET, at, body, "", now=at)
+
+
+def test_a_failing_integration_is_retried_until_it_answers(cast: Cast, receiver: Receiver) -> None:
+    subscription = subscribe(cast, receiver, events=["received"])
+    with clock.travel(WHEN):
+        cast.receive()
+    receiver.answer((500, "internal error"))
+    assert run(WHEN)["retry"] == 1  # (the customer's acknowledgement went out meanwhile)
+    row = Outbox.objects.get(context__subscription=subscription.pk)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.delivery_attempts.get().response == "HTTP 500: internal error"
+    assert run(WHEN + timedelta(minutes=2))["sent"] == 1
+    first, second = receiver.requests
+    assert first.body == second.body  # the same event, the same delivery id
+    assert first.headers["X-Amends-Delivery"] == second.headers["X-Amends-Delivery"]
+    assert verified(second)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+def test_each_subscription_gets_only_the_events_it_asked_for(
+    cast: Cast, receiver: Receiver
+) -> None:
+    everything = subscribe(cast, receiver, name="Everything")
+    transitions = subscribe(cast, receiver, name="Transitions", events=["transition"])
+    notes = subscribe(cast, receiver, name="Notes", events=["note"])
+    WebhookSubscription.objects.filter(pk=notes.pk).update(is_active=False)
+    with clock.travel(WHEN):
+        other = webhook_subscription_create(
+            company_id=cast.stranger.company_id,
+            name="Other company",
+            url=f"{receiver.url}/other",
+        )[0]
+        complaint = cast.receive()
+    kinds = list(ComplaintEvent.objects.filter(complaint=complaint).values_list("kind", flat=True))
+
+    def wanted(subscription: WebhookSubscription) -> list[str]:
+        rows = Outbox.objects.filter(context__subscription=subscription.pk).order_by("pk")
+        return [row.context["event"] for row in rows]
+
+    assert wanted(everything) == kinds
+    assert wanted(transitions) == [k for k in kinds if k == "transition"] != []
+    assert wanted(notes) == wanted(other) == []
+
+
+def test_a_company_without_subscriptions_costs_one_query(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    with django_assert_num_queries(1):
+        rows = webhook_enqueue_event(
+            company_id=cast.company.pk,
+            kind="received",
+            payload={},
+            reference="GYM1-20261120-0001",
+            complaint_id=None,
+        )
+    assert rows == []
+
+
+def test_the_same_event_is_queued_once_per_subscription(cast: Cast, receiver: Receiver) -> None:
+    subscribe(cast, receiver)
+    for _ in range(2):
+        webhook_enqueue_event(
+            company_id=cast.company.pk,
+            kind="note",
+            payload={},
+            reference="GYM1-20261120-0001",
+            complaint_id=None,
+            event_id="7.3",
+        )
+    assert Outbox.objects.filter(channel=Outbox.Channel.WEBHOOK).count() == 1
+
+
+def test_messages_for_an_integrations_complaint_go_to_each_of_its_subscriptions(
+    cast: Cast, receiver: Receiver
+) -> None:
+    with clock.travel(WHEN):
+        key, _raw = api_key_create(
+            actor=None, company=cast.company, name="mini-program", scopes=["complaints:write"]
+        )
+    app = subscribe(cast, receiver, name="App", events=["transition"], api_key_id=key.pk)
+    backup = subscribe(cast, receiver, name="App backup", url=f"{receiver.url}/backup")
+    WebhookSubscription.objects.filter(pk=backup.pk).update(api_key=key)
+    subscribe(cast, receiver, name="Unrelated", url=f"{receiver.url}/unrelated")
+    with clock.travel(WHEN):
+        message = outbox_enqueue(
+            kind=Outbox.Kind.FEEDBACK,
+            channel=Outbox.Channel.WEBHOOK,
+            subject="我们的处理结果",
+            body="我们已更换跑步机皮带。",
+            language="zh-hans",
+            reference="GYM1-20261120-0001",
+            context={"api_key": key.pk},
+        )
+    assert message is not None
+    receiver.answer(200, 503)  # the backup is down the first time
+
+    # The row becomes one per subscription of the key, delivered by the next run.
+    assert run(WHEN) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.delivery_attempts.get().response == "fanned out to 2 subscription(s)"
+    assert receiver.requests == []
+    assert run(WHEN + timedelta(seconds=10)) == {"sent": 1, "retry": 1, "failed": 0, "skipped": 0}
+    assert run(WHEN + timedelta(minutes=2))["sent"] == 1  # the backup, once more
+    paths = [r.path for r in receiver.requests]
+    assert paths == ["/hooks/amends", "/backup", "/backup"]
+    body = receiver.requests[0].json()
+    assert body["event"] == "feedback"
+    assert body["data"] == {
+        "subject": "我们的处理结果",
+        "text": "我们已更换跑步机皮带。",
+        "language": "zh-hans",
+    }
+    assert receiver.requests[0].headers["X-Amends-Event"] == "feedback"
+    assert verified(receiver.requests[0]) and app.api_key_id == key.pk
+    assert run(WHEN + timedelta(hours=2))["sent"] == 0  # nothing twice
+
+
+def test_a_fan_out_interrupted_and_run_again_writes_each_copy_once(
+    cast: Cast, receiver: Receiver
+) -> None:
+    with clock.travel(WHEN):
+        key, _raw = api_key_create(
+            actor=None, company=cast.company, name="mini-program", scopes=["complaints:write"]
+        )
+    subscribe(cast, receiver, api_key_id=key.pk)
+    subscribe(cast, receiver, name="Backup", api_key_id=key.pk)
+    with clock.travel(WHEN):
+        message = outbox_enqueue(
+            kind=Outbox.Kind.MESSAGE,
+            channel=Outbox.Channel.WEBHOOK,
+            subject="s",
+            body='{"text": "already JSON"}',
+            language="en",
+            context={"api_key": key.pk},
+        )
+    assert message is not None
+    # A worker fanned it out and died before marking it sent; the next one fans out again.
+    assert webhook_fan_out(message) == webhook_fan_out(message) == 2
+    copies = Outbox.objects.filter(context__fanned_out_from=message.pk)
+    assert copies.count() == 2
+    assert {c.body for c in copies} == {'{"text": "already JSON"}'}  # a JSON body is kept
+
+
+def test_a_message_for_a_key_without_subscriptions_fails_visibly(cast: Cast) -> None:
+    with clock.travel(WHEN):
+        key, _raw = api_key_create(
+            actor=None, company=cast.company, name="kiosk", scopes=["complaints:write"]
+        )
+        message = outbox_enqueue(
+            kind=Outbox.Kind.FEEDBACK,
+            channel=Outbox.Channel.WEBHOOK,
+            subject="s",
+            body="b",
+            language="en",
+            context={"api_key": key.pk},
+        )
+    assert message is not None
+    assert run(WHEN)["failed"] == 1
+    message.refresh_from_db()
+    assert message.status == "failed"
+    assert message.last_error == f"API key {key.pk} has no active webhook subscription"
+
+
+def test_a_test_event_is_sent_on_request(cast: Cast, receiver: Receiver) -> None:
+    subscription = subscribe(cast, receiver, events=["note"])
+    with clock.travel(WHEN):
+        row = webhook_test_send(subscription)
+    assert (row.kind, row.channel, row.context["event"]) == ("test", "webhook", "test")
+    run(WHEN)
+    (request,) = receiver.requests
+    assert request.headers["X-Amends-Event"] == "test"
+    assert verified(request)
+    assert json.loads(request.body)["data"]["subscription"] == "CRM"
+
+
+def test_a_deleted_subscription_fails_its_deliveries(cast: Cast, receiver: Receiver) -> None:
+    subscription = subscribe(cast, receiver)
+    with clock.travel(WHEN):
+        row = webhook_test_send(subscription)
+    subscription.delete()
+    assert run(WHEN)["failed"] == 1
+    row.refresh_from_db()
+    assert row.last_error == "the webhook subscription was deleted"
+    assert receiver.requests == []
+
+
+@pytest.mark.django_db
+def test_a_redirect_is_not_followed(receiver: Receiver) -> None:
+    from amends.notifications.transports import http_post
+
+    receiver.answer((302, ""))
+    answer = http_post(f"{receiver.url}/hook", body=b"{}", headers={})
+    assert answer.status == 302
+    assert len(receiver.requests) == 1

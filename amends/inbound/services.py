@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 MAX_PER_SENDER_HOUR = 30
+# A complaint's description is what the customer wrote; an email's tail past this (a long
+# forwarded thread) stays in the stored raw message.
+MAX_DESCRIPTION = 20000
 IMAP_TIMEOUT = 30
 BATCH = 100
 
@@ -236,7 +239,7 @@ def _open_complaint(parsed: ParsedEmail, *, venue: Venue, follows: str = "") -> 
             )
         if not (parsed.subject or parsed.text):
             parts.append(_("An email without text: see its files."))
-    description = "\n\n".join(part for part in parts if part.strip())
+    description = _cut("\n\n".join(part for part in parts if part.strip()), MAX_DESCRIPTION)
     name = parsed.from_name or parsed.from_address.partition("@")[0]
     complaint = complaint_receive(
         actor=Principal.system("email"),

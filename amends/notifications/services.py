@@ -38,7 +38,7 @@ def outbox_enqueue(
 
     Returns None (and writes nothing) when a row with the same `dedupe_key` already exists.
     """
-    if recipient_user is None and not address and channel != Outbox.Channel.MANUAL:
+    if recipient_user is None and not address and channel not in ("manual", "webhook"):
         raise ValueError("a message needs a staff recipient or an address")
     if dedupe_key and Outbox.objects.filter(dedupe_key=dedupe_key).exists():
         return None

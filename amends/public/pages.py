@@ -28,9 +28,11 @@ def public_page(view: View) -> View:
     - `?lang=zh-hans|en` switches the language (and remembers it in the language cookie), so a
       switch is a plain link and a poster's QR code can open the form in its own language;
     - the response is never stored by a browser or a proxy (`Cache-Control: no-store`: these
-      pages carry a complaint, a contact or a CSRF token), never sends its address on as a
-      Referer (`Referrer-Policy: no-referrer`: tracking and survey links hold their token in
-      the path) and is not indexed (`X-Robots-Tag: noindex`);
+      pages carry a complaint, a contact or a CSRF token), never sends its address to another
+      site as a Referer (`Referrer-Policy: same-origin`: tracking and survey links hold their
+      token in the path) and is not indexed (`X-Robots-Tag: noindex`). Not `no-referrer`:
+      with it, browsers send `Origin: null` on the page's own form posts, which Django's CSRF
+      check rightly refuses;
     - a DomainError that reaches it is a page with the reason: not found (an unknown venue,
       reference, token), not allowed, or refused — never a 500.
     """
@@ -63,7 +65,7 @@ def public_page(view: View) -> View:
 
 def private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

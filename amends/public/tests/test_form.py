@@ -111,7 +111,7 @@ def test_it_records_the_complaint_with_its_files_and_shows_the_receipt(
     respond = complaint.respond_due.astimezone(local(2026, 1, 1).tzinfo)
     assert respond.strftime("%H:%M") in html
     assert receipt["Cache-Control"] == "no-store"
-    assert receipt["Referrer-Policy"] == "no-referrer"
+    assert receipt["Referrer-Policy"] == "same-origin"
 
 
 def test_the_page_language_is_the_complaints_language(client: Client, cast: Cast) -> None:

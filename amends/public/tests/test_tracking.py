@@ -74,7 +74,7 @@ def test_the_link_shows_where_the_complaint_stands_and_by_when(client: Client, c
     assert 'id="form-evidence"' in html
     assert 'id="form-accept"' not in html and 'id="form-reopen"' not in html
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 
@@ -100,7 +100,7 @@ def test_a_wrong_token_is_the_same_404_as_an_unknown_reference(client: Client, c
     assert wrong.status_code == unknown.status_code == crossed.status_code == 404
     assert wrong.content == unknown.content == crossed.content
     assert complaint.reference not in wrong.content.decode()
-    assert wrong["Referrer-Policy"] == "no-referrer"
+    assert wrong["Referrer-Policy"] == "same-origin"
 
 
 def test_the_customer_writes_and_the_handler_sees_it_and_replies(

@@ -42,7 +42,7 @@ from django.db.models import Max, Q
 
 from amends.core import clock
 from amends.notifications.models import DeliveryAttempt, Outbox
-from amends.notifications.transports import DeliveryError, GiveUp, Sent, Transports
+from amends.notifications.transports import DeliveryError, GiveUp, NotTried, Sent, Transports
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +110,17 @@ def _hold(row: Outbox) -> bool:
     return bool(held)
 
 
+OUTCOMES = ("sent", "retry", "failed", "skipped", "postponed")
+
+
 def deliver_due(now: datetime, batch: int = 50) -> dict[str, int]:
     """Claim up to `batch` due rows and deliver them one by one; counts of what became of them:
-    sent, retry (back to pending), failed, skipped (taken by another worker meanwhile).
+    sent, retry (back to pending), failed, skipped (taken by another worker meanwhile),
+    postponed (not tried: its server was unreachable earlier in this run).
 
     Idempotent and safe to run on several workers at once. Call it outside a transaction: each
     row's outcome is committed on its own, right after its transport returns."""
-    counts = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    counts = dict.fromkeys(OUTCOMES, 0)
     rows = claim(batch, now)
     transports = Transports()
     try:
@@ -160,6 +164,10 @@ def _record(
             # is logged; the row's state belongs to the other worker now.
             log.warning("outbox row %s: lease lost while delivering (%s)", row.pk, outcome)
             return "skipped"
+        if isinstance(outcome, NotTried):
+            Outbox.objects.filter(pk=current.pk).update(status=S.PENDING, claimed_until=None)
+            row.status, row.claimed_until = S.PENDING, None
+            return "postponed"
         # `attempts` counts the tries since the row was queued or retried by hand; the log's
         # numbers run on across a retry by hand.
         number = current.attempts + 1

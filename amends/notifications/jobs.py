@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from amends.core.jobs import job
-from amends.notifications.delivery import deliver_due
+from amends.notifications.delivery import OUTCOMES, deliver_due
 
 BATCH = 50
 # A run delivers at most this many batches, so one run ends in bounded time and the next run
@@ -21,11 +21,13 @@ MOST_BATCHES = 20
     description="Send due outbox messages (email, SMS, webhooks) and retry failed ones.",
 )
 def deliver(*, now: datetime) -> dict[str, int]:
-    totals = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    totals = dict.fromkeys(OUTCOMES, 0)
     for _ in range(MOST_BATCHES):
         counts = deliver_due(now, batch=BATCH)
         for name, value in counts.items():
             totals[name] += value
-        if sum(counts.values()) < BATCH:
+        # Go on while batches come full and everything was tried; a server that is down
+        # waits for the next run.
+        if sum(counts.values()) < BATCH or counts["postponed"] or counts["retry"]:
             break
     return totals

@@ -63,12 +63,28 @@ class GiveUp(DeliveryError):
     """A permanent failure (address refused, 4xx from the gateway): failed at once."""
 
 
+class Unreachable(TryAgain):
+    """The server could not be reached at all (refused, timed out): retried with backoff, and
+    the rest of this run's messages for the same server are not tried (`NotTried`)."""
+
+
+class NotTried(DeliveryError):
+    """Not tried: the channel's server was unreachable earlier in this run. The row goes back
+    to the queue as it was (no attempt counted), so a dead mail server costs one timeout per
+    run, not one per message."""
+
+
+# The channels with one server for every message: one unreachable, all are.
+ONE_SERVER = frozenset({Outbox.Channel.EMAIL, Outbox.Channel.SMS})
+
+
 class Transports:
     """The transports of one delivery run. Holds one email connection, opened on the first
     email and reused for the run (one SMTP session for a batch, not one per message)."""
 
     def __init__(self) -> None:
         self._mail: BaseEmailBackend | None = None
+        self._down: dict[str, str] = {}
 
     def close(self) -> None:
         if self._mail is not None:
@@ -77,6 +93,17 @@ class Transports:
                 mail.close()  # the session is gone either way
 
     def deliver(self, row: Outbox) -> Sent:
+        channel = row.channel
+        if channel in self._down:
+            raise NotTried(self._down[channel])
+        try:
+            return self._deliver(row)
+        except Unreachable as exc:
+            if channel in ONE_SERVER:
+                self._down[channel] = f"not tried: {exc.error}"
+            raise
+
+    def _deliver(self, row: Outbox) -> Sent:
         channel = row.channel
         if channel == Outbox.Channel.EMAIL:
             return self.email(row)
@@ -120,7 +147,7 @@ class Transports:
             raise TryAgain(f"{type(exc).__name__}", response=answer) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
-            raise TryAgain(f"mail server unavailable: {type(exc).__name__}: {exc}") from exc
+            raise Unreachable(f"mail server unavailable: {type(exc).__name__}: {exc}") from exc
         if count != 1:
             raise TryAgain("the mail backend accepted no message")
         backend = type(self._mail).__module__.rsplit(".", 1)[-1] if self._mail else "mail"
@@ -193,7 +220,7 @@ def http_post(url: str, *, body: bytes, headers: dict[str, str]) -> HttpAnswer:
             return HttpAnswer(exc.code, _read(exc))
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise TryAgain(f"unreachable: {reason}") from exc
+        raise Unreachable(f"unreachable: {reason}") from exc
 
 
 def _read(answer: Any) -> str:

@@ -77,7 +77,7 @@ def test_a_long_text_is_cut_to_five_hundred_characters(gateway: Receiver) -> Non
 def test_a_gateway_error_is_retried_and_a_refusal_is_final(gateway: Receiver) -> None:
     busy, refused = by_text(), by_text(address="+8613900000000")
     gateway.answer((503, '{"error": "busy"}'), (400, '{"error": "invalid number"}'))
-    assert run(WHEN) == {"sent": 0, "retry": 1, "failed": 1, "skipped": 0}
+    assert run(WHEN) == {"sent": 0, "retry": 1, "failed": 1, "skipped": 0, "postponed": 0}
     busy.refresh_from_db()
     refused.refresh_from_db()
     assert (busy.status, busy.attempts) == ("pending", 1)
@@ -85,7 +85,13 @@ def test_a_gateway_error_is_retried_and_a_refusal_is_final(gateway: Receiver) ->
     assert (refused.status, refused.attempts) == ("failed", 1)
     assert "refused" in refused.last_error and "invalid number" in refused.last_error
     # The retry goes through; the refused one is never sent again.
-    assert run(WHEN + timedelta(minutes=2)) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}
+    assert run(WHEN + timedelta(minutes=2)) == {
+        "sent": 1,
+        "retry": 0,
+        "failed": 0,
+        "skipped": 0,
+        "postponed": 0,
+    }
     assert [r.json()["to"] for r in gateway.requests] == [
         "+8613912345678",
         "+8613900000000",

@@ -211,12 +211,18 @@ def test_messages_for_an_integrations_complaint_go_to_each_of_its_subscriptions(
     receiver.answer(200, 503)  # the backup is down the first time
 
     # The row becomes one per subscription of the key, delivered by the next run.
-    assert run(WHEN) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0}
+    assert run(WHEN) == {"sent": 1, "retry": 0, "failed": 0, "skipped": 0, "postponed": 0}
     message.refresh_from_db()
     assert message.status == "sent"
     assert message.delivery_attempts.get().response == "fanned out to 2 subscription(s)"
     assert receiver.requests == []
-    assert run(WHEN + timedelta(seconds=10)) == {"sent": 1, "retry": 1, "failed": 0, "skipped": 0}
+    assert run(WHEN + timedelta(seconds=10)) == {
+        "sent": 1,
+        "retry": 1,
+        "failed": 0,
+        "skipped": 0,
+        "postponed": 0,
+    }
     assert run(WHEN + timedelta(minutes=2))["sent"] == 1  # the backup, once more
     paths = [r.path for r in receiver.requests]
     assert paths == ["/hooks/amends", "/backup", "/backup"]

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -285,6 +285,16 @@ class WebhookSubscriptionAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
                 ),
                 messages.WARNING,
             )
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        """The "Send a test event" button of the subscription's page (after saving it)."""
+        if "_send_test" in request.POST and obj.is_active:
+            webhooks.webhook_test_send(obj)
+            self.message_user(
+                request, _("A test event is queued; the delivery log below shows the answer.")
+            )
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     @admin.action(description=_("Send a test event"))
     def send_test(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:

@@ -20,6 +20,7 @@ from amends.notifications.models import Outbox, WebhookSubscription
 from amends.notifications.services import outbox_enqueue
 from amends.notifications.tests.receiver import Receiver
 from amends.notifications.tests.smtp import SmtpServer
+from amends.notifications.webhooks import webhook_subscription_create
 from amends.orgs.models import User
 
 WHEN = local(2026, 11, 20, 10, 0)
@@ -181,6 +182,34 @@ def test_a_webhook_secret_is_shown_once_and_a_test_event_is_logged(
     assert "#1 failed HTTP 500: not yet" in log
     assert "#2 ok HTTP 200" in log
     assert len(receiver.requests) == 2
+
+
+def test_the_subscription_page_has_a_test_button(
+    cast: Cast, admin: Client, receiver: Receiver
+) -> None:
+    subscription, _secret = webhook_subscription_create(
+        company_id=cast.company.pk, name="CRM", url=f"{receiver.url}/hook"
+    )
+    change = reverse("admin:notifications_webhooksubscription_change", args=[subscription.pk])
+    assert 'name="_send_test"' in admin.get(change).content.decode()
+    response = admin.post(
+        change,
+        {
+            "company": cast.company.pk,
+            "name": "CRM",
+            "url": f"{receiver.url}/hook",
+            "is_active": "on",
+            "_send_test": "Send a test event",
+        },
+        follow=True,
+    )
+    assert "A test event is queued; the delivery log below shows the answer." in (
+        response.content.decode()
+    )
+    (row,) = Outbox.objects.filter(kind=Outbox.Kind.TEST)
+    assert row.context["subscription"] == subscription.pk
+    subscription.refresh_from_db()
+    assert subscription.secret == _secret  # saving the page kept the secret
 
 
 def test_a_short_secret_is_refused(cast: Cast, admin: Client) -> None:

@@ -69,6 +69,12 @@ def test_an_acknowledgement_goes_out_over_smtp_with_its_message_id(
     assert mail["X-Amends-Reference"] == complaint.reference
     assert mail["Auto-Submitted"] == "auto-generated"
     assert smtp_server.envelopes[0][1] == ["wang.fang@example.com"]
+    # The messages module rendered both parts; they go out as multipart/alternative.
+    text = mail.get_body(preferencelist=("plain",))
+    html = mail.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    assert text.get_content().replace("\r\n", "\n").strip() == ack.body.strip()
+    assert complaint.reference in html.get_content()
     ack.refresh_from_db()
     assert (ack.status, ack.attempts, ack.sent_at) == ("sent", 1, WHEN + timedelta(seconds=10))
     (attempt,) = ack.delivery_attempts.all()

@@ -5,15 +5,15 @@ test event and reads its delivery log; a call task waits in its owner's console 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from amends.conftest import Cast, local
 from amends.core import clock
 from amends.notifications.delivery import deliver_due
 from amends.notifications.models import Outbox, WebhookSubscription
@@ -23,13 +23,13 @@ from amends.notifications.tests.smtp import SmtpServer
 from amends.notifications.webhooks import webhook_subscription_create
 from amends.orgs.models import User
 
-WHEN = local(2026, 11, 20, 10, 0)
+WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 REF = "GYM1-20261120-0001"
 CHANGELIST = "admin:notifications_outbox_changelist"
 
 
 @pytest.fixture
-def root(cast: Cast) -> User:
+def root(cast: Any) -> User:
     return User.objects.create_superuser(
         username="root", email="root@example.com", password="amends-test", company=cast.company
     )
@@ -75,7 +75,7 @@ def act(client: Client, action: str, *rows: Outbox) -> str:
 
 
 def test_an_administrator_finds_a_failed_message_and_sends_it_again(
-    cast: Cast, admin: Client, smtp_server: SmtpServer, settings: Any
+    cast: Any, admin: Client, smtp_server: SmtpServer, settings: Any
 ) -> None:
     settings.AMENDS_DELIVERY_MAX_ATTEMPTS = 1
     row = queue()
@@ -108,7 +108,7 @@ def test_an_administrator_finds_a_failed_message_and_sends_it_again(
 
 
 def test_an_administrator_cancels_a_message_and_marks_a_letter_done(
-    cast: Cast, admin: Client
+    cast: Any, admin: Client
 ) -> None:
     pending = queue()
     letter = queue(channel=Outbox.Channel.MANUAL, address="")
@@ -122,7 +122,7 @@ def test_an_administrator_cancels_a_message_and_marks_a_letter_done(
     assert "cancelled in the admin by root" in pending.last_error
 
 
-def test_staff_who_are_not_administrators_cannot_retry(cast: Cast, client: Client) -> None:
+def test_staff_who_are_not_administrators_cannot_retry(cast: Any, client: Client) -> None:
     row = queue(
         channel=Outbox.Channel.IN_APP, address="", recipient_user=cast.manager, subject="Hello"
     )
@@ -141,7 +141,7 @@ def test_staff_who_are_not_administrators_cannot_retry(cast: Cast, client: Clien
 
 
 def test_a_webhook_secret_is_shown_once_and_a_test_event_is_logged(
-    cast: Cast, admin: Client, receiver: Receiver
+    cast: Any, admin: Client, receiver: Receiver
 ) -> None:
     add = reverse("admin:notifications_webhooksubscription_add")
     form = admin.get(add).content.decode()
@@ -185,7 +185,7 @@ def test_a_webhook_secret_is_shown_once_and_a_test_event_is_logged(
 
 
 def test_the_subscription_page_has_a_test_button(
-    cast: Cast, admin: Client, receiver: Receiver
+    cast: Any, admin: Client, receiver: Receiver
 ) -> None:
     subscription, _secret = webhook_subscription_create(
         company_id=cast.company.pk, name="CRM", url=f"{receiver.url}/hook"
@@ -212,7 +212,7 @@ def test_the_subscription_page_has_a_test_button(
     assert subscription.secret == _secret  # saving the page kept the secret
 
 
-def test_a_short_secret_is_refused(cast: Cast, admin: Client) -> None:
+def test_a_short_secret_is_refused(cast: Any, admin: Client) -> None:
     response = admin.post(
         reverse("admin:notifications_webhooksubscription_add"),
         {
@@ -228,7 +228,7 @@ def test_a_short_secret_is_refused(cast: Cast, admin: Client) -> None:
     assert not WebhookSubscription.objects.exists()
 
 
-def test_a_call_task_waits_in_its_owners_console_list(cast: Cast, client: Client) -> None:
+def test_a_call_task_waits_in_its_owners_console_list(cast: Any, client: Client) -> None:
     with clock.travel(WHEN):
         task = outbox_enqueue(
             kind=Outbox.Kind.FEEDBACK,

@@ -5,15 +5,15 @@ a worker killed half-way, and two workers at once."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, connections
 from django.test import override_settings
 
-from amends.conftest import Cast, local
 from amends.core import clock, jobs
 from amends.notifications import delivery
 from amends.notifications.delivery import backoff, claim, deliver_due
@@ -21,7 +21,7 @@ from amends.notifications.models import DeliveryAttempt, Outbox
 from amends.notifications.services import outbox_enqueue
 from amends.notifications.tests.smtp import SmtpServer
 
-WHEN = local(2026, 11, 20, 10, 0)
+WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 REF = "GYM1-20261120-0001"
 
 
@@ -53,7 +53,7 @@ def received_by(server: SmtpServer, row: Outbox) -> list[EmailMessage]:
 
 
 def test_an_acknowledgement_goes_out_over_smtp_with_its_message_id(
-    cast: Cast, smtp_server: SmtpServer
+    cast: Any, smtp_server: SmtpServer
 ) -> None:
     with clock.travel(WHEN):
         complaint = cast.receive(channel="email", language="en", severity="important")
@@ -243,7 +243,7 @@ def test_of_two_workers_that_saw_the_same_row_one_claims_it() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_never_send_a_row_twice(cast: Cast, smtp_server: SmtpServer) -> None:
+def test_two_workers_at_once_never_send_a_row_twice(cast: Any, smtp_server: SmtpServer) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("real row locks between two connections: PostgreSQL")
     with clock.travel(WHEN):
@@ -317,7 +317,7 @@ def test_the_job_delivers_every_due_message(smtp_server: SmtpServer, settings: A
 
 
 @pytest.mark.django_db
-def test_console_rows_are_marked_sent_and_letters_wait_for_a_person(cast: Cast) -> None:
+def test_console_rows_are_marked_sent_and_letters_wait_for_a_person(cast: Any) -> None:
     with clock.travel(WHEN):
         bell = outbox_enqueue(
             kind=Outbox.Kind.ASSIGNMENT,

@@ -4,19 +4,19 @@ each message is written as a file."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from amends.conftest import local
 from amends.core import clock
 from amends.notifications.delivery import deliver_due
 from amends.notifications.models import Outbox
 from amends.notifications.services import outbox_enqueue
 from amends.notifications.tests.receiver import Receiver
 
-WHEN = local(2026, 11, 20, 10, 0)
+WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 REF = "GYM1-20261120-0001"
 
 

@@ -44,8 +44,6 @@ class Customer:
         self.lang = lang
         self.count = 0
         SHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SHOTS.glob(f"public-{lang}-*.png"):
-            old.unlink()
         self.context: BrowserContext = browser.new_context(
             locale=ACCEPT_LANGUAGE[lang],
             timezone_id="Asia/Shanghai",
@@ -73,6 +71,13 @@ class Customer:
         self.page.wait_for_load_state()
         self.check()
         self.shot(name)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_shots() -> None:
+    """This module's screenshots from an earlier run are removed first."""
+    for old in SHOTS.glob("public-*.png"):
+        old.unlink()
 
 
 @pytest.fixture
@@ -219,3 +224,80 @@ def test_a_customer_files_follows_accepts_and_answers_on_a_phone(
 def tr(lang: str, text: str) -> str:
     with translation.override(lang):
         return translation.gettext(text)
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_mistakes_a_stale_page_and_signing_in_with_a_code_on_a_phone(
+    lang: str, customer_for: Any, named: Cast
+) -> None:
+    from amends.notifications.models import Outbox
+
+    cast = named
+    me: Customer = customer_for(lang)
+    me.count = 20  # after the first story's pictures
+    page = me.page
+    form = f"/p/{cast.gym.code}/" + ("?lang=en" if lang == "en" else "")
+    page.goto(me_url(page, form))
+
+    # Sent empty: every message beside its field, the first one in words at the top.
+    with page.expect_navigation():
+        page.locator("form.complaint-form button[type=submit]").click()
+    expect(page.locator(".alert")).to_be_visible()
+    for field in ("customer_name", "phone", "description", "consent"):
+        expect(page.locator(f"#id_{field}_error")).to_be_visible()
+    me.shot("form-mistakes")
+
+    page.fill("[name=customer_name]", _t(lang, "孙丽", "Sun Li"))
+    page.fill("[name=phone]", "136 0000 2222")
+    page.fill("[name=description]", _t(lang, "泳池水太凉。", "The pool water was cold."))
+    page.check("[name=consent]")
+    with page.expect_navigation():
+        page.locator("form.complaint-form button[type=submit]").click()
+    me.check()
+    complaint = Complaint.objects.get()
+
+    # The page goes out of date while the customer types: they are told, their words kept.
+    with page.expect_navigation():
+        page.locator("a.button.primary").click()
+    act("note", complaint, cast.specialist, text="已通知设备部。")
+    words = _t(lang, "今天还是很凉。", "Still cold today.")
+    page.fill("#form-message textarea[name=text]", words)
+    with page.expect_navigation():
+        page.locator("#form-message button[type=submit]").click()
+    expect(page.locator("#notice")).to_be_visible()
+    expect(page.locator("#form-message textarea[name=text]")).to_have_value(words)
+    me.shot("stale-page")
+    with page.expect_navigation():
+        page.locator("#form-message button[type=submit]").click()
+    expect(page.locator(".thread li.mine")).to_contain_text(words)
+
+    # Another day, without the link: the reference and the phone, then the code.
+    me.context.clear_cookies()
+    page.goto(me_url(page, "/t/" + ("?lang=en" if lang == "en" else "")))
+    me.check()
+    page.fill("[name=reference]", complaint.reference)
+    page.fill("[name=phone]", "13600002222")
+    me.shot("sign-in")
+    me.submit("#form-sign-in", "code")
+    body = Outbox.objects.filter(kind=Outbox.Kind.SIGN_IN_CODE).latest("pk").body
+    code = re.search(r"\b(\d{6})\b", body)
+    assert code is not None
+    page.fill("[name=code]", code.group(1))
+    me.submit("#form-code", "signed-in")
+    expect(page.locator("#status")).to_have_attribute("data-reference", complaint.reference)
+    with page.expect_navigation():
+        page.locator("footer a[href='/t/mine/']").click()
+    me.check()
+    expect(page.locator(".mine")).to_contain_text(complaint.reference)
+    me.shot("mine")
+
+    # A mistyped link.
+    response = page.goto(me_url(page, f"/c/{complaint.reference}/{'0' * 32}/"))
+    assert response is not None and response.status == 404
+    me.shot("not-found")
+
+
+def me_url(page: Page, path: str) -> str:
+    from django.conf import settings
+
+    return str(settings.AMENDS_PUBLIC_URL) + path

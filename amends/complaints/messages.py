@@ -340,7 +340,7 @@ def email_thread(complaint: Complaint) -> dict[str, Any]:
 
 def sign_in_code_words(*, code: str, minutes: int, language: str) -> Words:
     """The sign-in code message (no complaint: the code opens all of the customer's)."""
-    context = {"code": code, "minutes": minutes, "portal_url": f"{settings.AMENDS_PUBLIC_URL}/c/"}
+    context = {"code": code, "minutes": minutes}
     return render("customer/sign_in_code", context, language=language)
 
 

@@ -144,6 +144,14 @@ def ignore_reason(parsed: ParsedEmail, *, ours: frozenset[str]) -> str:
         return "loop (our own address)"
     if Outbox.objects.filter(message_id=parsed.message_id).exists():
         return "loop (our own message)"
+    # A member of staff answering a notification email: the console is where they write.
+    if (
+        parsed.thread_ids
+        and Outbox.objects.filter(
+            message_id__in=parsed.thread_ids, recipient_user__isnull=False
+        ).exists()
+    ):
+        return "a reply to a staff notification"
     return ""
 
 
@@ -164,7 +172,9 @@ def thread_of(parsed: ParsedEmail, *, company_id: int | None) -> Complaint | Non
     ids = parsed.thread_ids
     if ids:
         pk = (
-            Outbox.objects.filter(message_id__in=ids, complaint_id__isnull=False)
+            Outbox.objects.filter(
+                message_id__in=ids, complaint_id__isnull=False, recipient_user__isnull=True
+            )
             .values_list("complaint_id", flat=True)
             .first()
         ) or (

@@ -277,6 +277,26 @@ def test_our_own_message_coming_back_is_ignored(cast: Cast, mailbox: Mailbox) ->
     assert _messages(c) == []
 
 
+def test_a_staff_reply_to_a_notification_opens_nothing(cast: Cast, mailbox: Mailbox) -> None:
+    for person in (cast.specialist, cast.specialist2, cast.manager):
+        person.email = f"{person.username}@example.com"
+        person.save()
+    c = opened(mailbox)
+    notice = Outbox.objects.filter(complaint_id=c.pk, channel="email").exclude(recipient_user=None)[
+        0
+    ]
+    raw = email(
+        subject=f"Re: {notice.subject}",
+        text="On it.",
+        sender=notice.recipient_address,
+        message_id="<staff1@x>",
+        headers={"In-Reply-To": notice.message_id},
+    )
+    row = arrive(raw, mailbox)
+    assert row.status == Status.IGNORED and "staff notification" in row.reason
+    assert Complaint.objects.count() == 1
+
+
 def test_a_sender_writing_in_a_loop_is_cut_off(
     cast: Cast, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:

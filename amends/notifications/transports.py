@@ -19,6 +19,7 @@ transport returns.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import smtplib
 import urllib.error
@@ -26,6 +27,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -74,8 +76,15 @@ class NotTried(DeliveryError):
     run, not one per message."""
 
 
-# The channels with one server for every message: one unreachable, all are.
-ONE_SERVER = frozenset({Outbox.Channel.EMAIL, Outbox.Channel.SMS})
+def server_of(row: Outbox) -> str:
+    """The server `row` goes to, as far as it is known without a query: the mail server and the
+    SMS gateway serve every message of their channel; a webhook goes to its URL's host (the
+    address it was queued with). "" when unknown."""
+    if row.channel in (Outbox.Channel.EMAIL, Outbox.Channel.SMS):
+        return row.channel
+    if row.channel == Outbox.Channel.WEBHOOK and row.recipient_address:
+        return f"webhook:{urlsplit(row.recipient_address).netloc}"
+    return ""
 
 
 class Transports:
@@ -93,14 +102,14 @@ class Transports:
                 mail.close()  # the session is gone either way
 
     def deliver(self, row: Outbox) -> Sent:
-        channel = row.channel
-        if channel in self._down:
-            raise NotTried(self._down[channel])
+        server = server_of(row)
+        if server in self._down:
+            raise NotTried(self._down[server])
         try:
             return self._deliver(row)
         except Unreachable as exc:
-            if channel in ONE_SERVER:
-                self._down[channel] = f"not tried: {exc.error}"
+            if server:
+                self._down[server] = f"not tried: {exc.error}"
             raise
 
     def _deliver(self, row: Outbox) -> Sent:
@@ -125,12 +134,17 @@ class Transports:
         if not row.recipient_address or "@" not in row.recipient_address:
             raise GiveUp("no e-mail address to send to")
         message = email_message(row)
+        reused = self._mail is not None
         try:
-            if self._mail is None:
-                self._mail = get_connection(fail_silently=False)
-                self._mail.open()
-            message.connection = self._mail
-            count = message.send(fail_silently=False)
+            try:
+                count = self._send(message)
+            except (smtplib.SMTPServerDisconnected, OSError):
+                if not reused:
+                    raise
+                # The session kept open since an earlier message was closed by the server
+                # meanwhile (an idle timeout, a restart): once more on a fresh one.
+                self.close()
+                count = self._send(message)
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             answers = [f"{code} {text!r}" for code, text in exc.recipients.values()]
@@ -152,6 +166,13 @@ class Transports:
             raise TryAgain("the mail backend accepted no message")
         backend = type(self._mail).__module__.rsplit(".", 1)[-1] if self._mail else "mail"
         return Sent(f"accepted ({backend}) {row.message_id or ''}".strip())
+
+    def _send(self, message: EmailMultiAlternatives) -> int:
+        if self._mail is None:
+            self._mail = get_connection(fail_silently=False)
+            self._mail.open()
+        message.connection = self._mail
+        return message.send(fail_silently=False)
 
 
 def _header_list(value: Any) -> str:
@@ -221,6 +242,8 @@ def http_post(url: str, *, body: bytes, headers: dict[str, str]) -> HttpAnswer:
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise Unreachable(f"unreachable: {reason}") from exc
+    except http.client.HTTPException as exc:  # a garbled answer: the server is there
+        raise TryAgain(f"bad HTTP answer: {type(exc).__name__}: {exc}") from exc
 
 
 def _read(answer: Any) -> str:

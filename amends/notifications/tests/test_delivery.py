@@ -168,6 +168,24 @@ def test_it_gives_up_after_the_last_attempt_and_says_why(
     assert smtp_server.messages == []
 
 
+@pytest.mark.django_db
+def test_a_session_the_server_closed_meanwhile_is_opened_again(smtp_server: SmtpServer) -> None:
+    with clock.travel(WHEN):
+        first, second = by_email(), by_email(subject="A second message")
+    transports = delivery.Transports()
+    try:
+        with clock.travel(WHEN):
+            (claimed_first, claimed_second) = claim(10, WHEN)
+            assert delivery.deliver_one(claimed_first, transports) == "sent"
+            smtp_server.stop()  # the server restarts: the kept session is gone
+            smtp_server.start()
+            assert delivery.deliver_one(claimed_second, transports) == "sent"
+    finally:
+        transports.close()
+    assert len(received_by(smtp_server, second)) == 1
+    assert {first.pk, second.pk} == {claimed_first.pk, claimed_second.pk}
+
+
 def test_backoff_doubles_from_a_minute_to_at_most_an_hour() -> None:
     exact = [backoff(n, rand=lambda: 0.5) for n in (1, 2, 3, 4, 7, 8, 20)]
     assert exact == [timedelta(minutes=m) for m in (1, 2, 4, 8, 60, 60, 60)]

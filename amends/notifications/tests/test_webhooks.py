@@ -60,6 +60,20 @@ def verified(request: Request, secret: str = SECRET) -> bool:
     return hmac.compare_digest(f"sha256={expected}", request.headers["X-Amends-Signature"])
 
 
+def test_an_unreachable_integration_costs_one_try_per_run(cast: Any, receiver: Receiver) -> None:
+    down = subscribe(cast, receiver, name="Down", url="http://127.0.0.1:9/hook")
+    up = subscribe(cast, receiver, name="Up")
+    with clock.travel(WHEN):
+        for _ in range(2):
+            webhook_test_send(down)
+        webhook_test_send(up)
+    assert run(WHEN) == {"sent": 1, "retry": 1, "failed": 0, "skipped": 0, "postponed": 1}
+    assert len(receiver.requests) == 1  # the other integration is not held up
+    tried = Outbox.objects.filter(context__subscription=down.pk).order_by("pk")
+    assert [row.attempts for row in tried] == [1, 0]
+    assert "unreachable" in tried[0].last_error
+
+
 def test_a_signature_is_checked_for_its_body_secret_and_age() -> None:
     body = b'{"event": "received"}'
     at = int(WHEN.timestamp())

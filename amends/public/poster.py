@@ -8,6 +8,9 @@ it uses — so the PDF prints the same on any printer, without a font on the pri
 
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -16,6 +19,7 @@ from amends.orgs.models import Venue
 from amends.public.pages import absolute
 
 FONT_FAMILY = "Noto Sans CJK SC"
+CACHE_SECONDS = 3600
 
 
 def form_url(venue: Venue, lang: str) -> str:
@@ -73,4 +77,18 @@ def poster_pdf(venue: Venue, lang: str) -> bytes:
 
     pdf = HTML(string=poster_html(venue, lang)).write_pdf()
     assert isinstance(pdf, bytes)
+    return pdf
+
+
+def poster_pdf_cached(venue: Venue, lang: str) -> bytes:
+    """The poster, printed once an hour at most: printing takes a second or two of CPU and the
+    address is public, so repeated requests must not each print it again. The key holds what
+    the poster shows, so a renamed venue or a new public address prints a new one."""
+    shown = "\x00".join((venue.code, venue.name, venue.name_en, form_url(venue, lang), lang))
+    key = "public-poster:" + hashlib.sha256(shown.encode()).hexdigest()[:32]
+    cached = cache.get(key)
+    if isinstance(cached, bytes):
+        return cached
+    pdf = poster_pdf(venue, lang)
+    cache.set(key, pdf, CACHE_SECONDS)
     return pdf

@@ -43,6 +43,7 @@ from amends.public.status import standing
 HOUR = 3600
 CODES_PER_ADDRESS = 10  # sign-in codes asked for an hour from one address
 TRIES_PER_ADDRESS = 30  # codes typed an hour from one address (each code allows 5 tries)
+ACTS_PER_COMPLAINT = 30  # messages, files and answers an hour on one complaint
 SURVEY_DAYS = 30  # a survey link answers this many days after the invitation
 SESSION_SIGN_IN = "public_sign_in"
 SESSION_CUSTOMER = "public_customer"
@@ -138,6 +139,11 @@ def _act(
     then. Success: back to the page (redirect-after-POST) with a thank-you."""
     if name not in CUSTOMER_ACTIONS:
         raise Http404
+    if not ratelimit.allow(
+        "public-act:complaint", str(complaint.pk), limit=ACTS_PER_COMPLAINT, per=HOUR
+    ):
+        notice = _("Too much was sent on this complaint in a short time. Please try again later.")
+        return _page(request, principal, complaint, base, notice=notice, status=429)
     data = request.POST.copy()
     data["via"] = "web"  # the message action: written on the tracking page
     data["method"] = ONLINE  # the consent action: given online by the customer

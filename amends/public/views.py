@@ -192,6 +192,7 @@ def poster_pdf(request: HttpRequest, code: str) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     lang = "en" if request.GET.get("lang") == "en" else "zh-hans"
-    response = HttpResponse(poster.poster_pdf(venue, lang), content_type="application/pdf")
+    response = HttpResponse(poster.poster_pdf_cached(venue, lang), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-{venue.code}-{lang}.pdf"'
+    response["Cache-Control"] = f"public, max-age={poster.CACHE_SECONDS}"
     return response

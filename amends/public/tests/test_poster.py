@@ -92,3 +92,25 @@ def test_the_poster_is_an_a4_pdf_with_the_cjk_font_embedded(client: Client, cast
 
 def test_an_unknown_venue_has_no_poster(client: Client, cast: Cast) -> None:
     assert client.get(reverse("public:poster", args=["NOPE"])).status_code == 404
+
+
+def test_the_poster_is_printed_once_and_again_when_the_venue_is_renamed(
+    client: Client, cast: Cast, monkeypatch: Any
+) -> None:
+    printed: list[str] = []
+    real = poster.poster_pdf
+
+    def counting(venue: Venue, lang: str) -> bytes:
+        printed.append(venue.name)
+        return real(venue, lang)
+
+    monkeypatch.setattr(poster, "poster_pdf", counting)
+    url = reverse("public:poster", args=[cast.gym.code])
+
+    first, second = client.get(url), client.get(url)
+    Venue.objects.filter(pk=cast.gym.pk).update(name="静安旗舰店")
+    third = client.get(url)
+
+    assert first.content == second.content != third.content
+    assert printed == [cast.gym.name, "静安旗舰店"]
+    assert first["Cache-Control"] == "public, max-age=3600"

@@ -393,3 +393,20 @@ def test_the_portal_address_of_the_code_message_leads_to_sign_in(client: Client)
     response = client.get("/c/")
 
     assert response.status_code == 302 and response["Location"] == reverse("public:sign_in")
+
+
+def test_it_limits_what_is_sent_on_one_complaint(client: Client, cast: Cast) -> None:
+    complaint = web_complaint(cast)
+    for n in range(30):
+        sent = client.post(
+            act_url(complaint, "message"), {"version": fresh(complaint).version, "text": f"#{n}"}
+        )
+        assert sent.status_code == 302
+
+    refused = client.post(
+        act_url(complaint, "message"), {"version": fresh(complaint).version, "text": "#31"}
+    )
+
+    assert refused.status_code == 429
+    assert 'id="notice"' in refused.content.decode()
+    assert ComplaintEvent.objects.filter(complaint=complaint, kind="customer_message").count() == 30

@@ -34,6 +34,15 @@ class _Keep:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        answer = self.server.refuse.get(address)
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.server.messages.append(bytes(envelope.original_content or envelope.content))
         self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -42,7 +51,7 @@ class _Keep:
 
 class SmtpServer:
     """A running SMTP server: `.port`, `.messages` (raw bytes, in arrival order), `.envelopes`
-    ((MAIL FROM, RCPT TOs) per message)."""
+    ((MAIL FROM, RCPT TOs) per message), `.refuse` (recipients it refuses, with the answer)."""
 
     host = "127.0.0.1"
 
@@ -50,6 +59,8 @@ class SmtpServer:
         self.port = free_port()
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        # Recipients to refuse, with the answer: {"nobody@example.com": "550 No such user"}.
+        self.refuse: dict[str, str] = {}
         self._controller: Controller | None = None
 
     def start(self) -> None:

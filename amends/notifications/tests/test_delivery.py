@@ -208,6 +208,26 @@ def test_a_refused_recipient_fails_at_once(smtp_server: SmtpServer) -> None:
 
 
 @pytest.mark.django_db
+def test_a_mailbox_the_server_refuses_fails_and_a_busy_one_is_retried(
+    smtp_server: SmtpServer,
+) -> None:
+    smtp_server.refuse = {
+        "nobody@example.com": "550 5.1.1 No such user",
+        "full@example.com": "452 4.2.2 Mailbox full",
+    }
+    with clock.travel(WHEN):
+        unknown = by_email(address="nobody@example.com")
+        full = by_email(address="full@example.com")
+        fine = by_email()
+    assert run(WHEN) == {"sent": 1, "retry": 1, "failed": 1, "skipped": 0, "postponed": 0}
+    unknown.refresh_from_db()
+    full.refresh_from_db()
+    assert unknown.status == "failed" and "550" in unknown.last_error
+    assert full.status == "pending" and "452" in full.last_error
+    assert len(received_by(smtp_server, fine)) == 1
+
+
+@pytest.mark.django_db
 def test_a_worker_killed_after_its_claim_is_replaced_by_the_next_run(
     smtp_server: SmtpServer,
 ) -> None:

@@ -4,7 +4,10 @@ twice."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection, connections
 
 from amends.complaints.events import EventKind
 from amends.complaints.models import Complaint, Evidence
@@ -365,3 +368,30 @@ def test_a_message_with_no_mailbox_needs_a_venue(cast: Cast) -> None:
     assert complaint_of(row).venue == cast.gym
     orphan = inbound_store_and_process(email(subject="?", text="?", message_id="<o@x>"))
     assert orphan.status == Status.FAILED and "no venue" in orphan.reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_store_and_process_a_message_once(cast: Cast) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("real row locks between two connections: PostgreSQL")
+    mailbox = Mailbox.objects.create(venue=cast.gym, address="complaints@gym1.example.com")
+    raw = email(subject="Locker", text="Locker 12 is broken.")
+    barrier = threading.Barrier(2)
+    rows: list[InboundMessage] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            with clock.travel(local(2026, 11, 20, 10, 0)):
+                rows.append(inbound_store_and_process(raw, mailbox=mailbox))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(rows) == 2 and rows[0].pk == rows[1].pk
+    assert InboundMessage.objects.get().status == Status.COMPLAINT
+    assert Complaint.objects.count() == 1

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -70,12 +71,15 @@ def raw_message(request: HttpRequest) -> bytes:
     return raw
 
 
-def _venue(principal: Principal, code: str | None) -> Venue | None:
+def _venue(principal: Principal, code: str | None) -> Venue:
+    """The venue a new complaint opens at — and whose company a reply must belong to: never
+    none, so a key's mail can only thread into its own company's complaints."""
     if code:
         return venue_for_key(principal=principal, code=code)
     if principal.venue_id is not None:
         return Venue.objects.get(pk=principal.venue_id)
-    return None
+    message = _("Say which venue the mailbox belongs to: ?venue=CODE.")
+    raise ApiError(422, "venue_required", message, fields={"venue": [message]})
 
 
 @router.post(

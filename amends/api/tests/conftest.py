@@ -69,7 +69,8 @@ class Reply:
         self.response = response
         self.status = response.status_code
         content = response.content
-        self.json: Any = json.loads(content) if content else None
+        is_json = "json" in response.get("Content-Type", "")
+        self.json: Any = json.loads(content) if content and is_json else None
 
     def __getitem__(self, name: str) -> Any:
         return self.json[name]

@@ -410,3 +410,28 @@ def test_it_limits_what_is_sent_on_one_complaint(client: Client, cast: Cast) -> 
     assert refused.status_code == 429
     assert 'id="notice"' in refused.content.decode()
     assert ComplaintEvent.objects.filter(complaint=complaint, kind="customer_message").count() == 30
+
+
+def test_a_closed_complaint_reopens_only_within_the_venues_window(
+    client: Client, cast: Cast
+) -> None:
+    from datetime import timedelta
+
+    with clock.travel(NOW):
+        complaint = drive(cast, S.CLOSED)
+    closed = fresh(complaint).closed_at
+    assert closed is not None
+    window = timedelta(days=cast.gym.reopen_window_days)
+
+    with clock.travel(closed + window - timedelta(hours=1)):
+        assert 'id="form-reopen"' in client.get(link(complaint)).content.decode()
+    with clock.travel(closed + window + timedelta(hours=1)):
+        late = client.get(link(complaint)).content.decode()
+        refused = client.post(
+            act_url(complaint, "reopen"),
+            {"version": fresh(complaint).version, "reason": "还是不满意。"},
+        )
+
+    assert 'id="form-reopen"' not in late
+    assert refused.status_code == 409
+    assert fresh(complaint).state == S.CLOSED

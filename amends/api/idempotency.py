@@ -4,7 +4,8 @@ Contract (per API key; a key is at most 200 characters):
 - the same key with the same request (method, path and the parsed JSON body) → the stored
   answer, and nothing is done a second time;
 - the same key with another request → 422 `idempotency_key_reused`;
-- a request that failed (any error) stores nothing: it may be retried with the same key.
+- a request that failed (any error) stores nothing: it may be retried with the same key;
+- a key is remembered for KEEP (a day; the job `api.forget_idempotency_keys` forgets older ones).
 
 Race-safety: the record is inserted *first*, inside the transaction that then does the work and
 stores the answer in it. A second identical request racing the first blocks on the unique
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,6 +29,8 @@ from amends.api.models import IdempotencyRecord
 from amends.core.principals import Principal
 
 Answer = tuple[int, dict[str, Any]]
+
+KEEP = timedelta(days=1)
 
 
 def request_hash(method: str, path: str, data: Any) -> str:

@@ -4,6 +4,7 @@ identical requests race (PostgreSQL, two threads)."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from amends.api.models import IdempotencyRecord
 from amends.api.tests.conftest import NOW, Api, Keys, complaint_json
 from amends.complaints.models import Complaint
 from amends.conftest import Cast
-from amends.core import clock
+from amends.core import clock, jobs
 
 
 def test_the_same_request_again_gets_the_same_answer_and_one_complaint(
@@ -92,3 +93,15 @@ def test_two_identical_requests_racing_record_one_complaint(cast: Cast, keys: Ke
     assert [r.status for r in replies] == [201] * 4
     assert len({r["reference"] for r in replies}) == 1
     assert Complaint.objects.count() == 1
+
+
+def test_keys_are_forgotten_after_a_day(cast: Cast, keys: Keys) -> None:
+    app = Api(keys.app)
+    with clock.travel(NOW):
+        first = app.post("/complaints", complaint_json(), headers={"Idempotency-Key": "daily"})
+    with clock.travel(NOW + timedelta(hours=23)):
+        assert jobs.run("api.forget_idempotency_keys").counts == {"idempotency_keys_forgotten": 0}
+    with clock.travel(NOW + timedelta(days=1, minutes=1)):
+        assert jobs.run("api.forget_idempotency_keys").counts == {"idempotency_keys_forgotten": 1}
+        again = app.post("/complaints", complaint_json(), headers={"Idempotency-Key": "daily"})
+    assert again["reference"] != first["reference"]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from amends.api.tests.conftest import NOW, Api, Keys, complaint_json
 from amends.complaints.tests.stories import act, received
@@ -142,3 +143,6 @@ def test_the_docs_page_loads_swagger_from_our_own_static_files(db: None) -> None
     assert "/static/ninja/swagger-ui.css" in html
     assert "cdn" not in html.lower() and "https://" not in html
     assert '"url": "/api/v1/openapi.json"' in html
+    # ...which ship with django-ninja (an installed app), so collectstatic gathers them.
+    for name in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui.css", "ninja/swagger-ui-init.js"):
+        assert finders.find(name), name

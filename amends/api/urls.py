@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import URLPattern, URLResolver, re_path
+from django.urls import URLPattern, URLResolver, path, re_path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from amends.api.api import api
@@ -33,6 +33,19 @@ def _json_405(view: View) -> View:
 
 
 @csrf_exempt
+def index(request: HttpRequest) -> HttpResponse:
+    """Where to start: the OpenAPI document and the docs page (no key needed)."""
+    return JsonResponse(
+        {
+            "name": api.title,
+            "version": api.version,
+            "openapi": reverse("api:openapi-json"),
+            "docs": reverse("api:openapi-view"),
+        }
+    )
+
+
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return JsonResponse(body("not_found", MESSAGES["not_found"]), status=404)
 
@@ -47,6 +60,7 @@ def _patterns() -> list[URLPattern | URLResolver]:
 
 app_name = "api"
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("", index, name="index"),
     *_patterns(),
     re_path(r"^(?P<rest>.*)$", not_found, name="not-found"),
 ]

@@ -83,7 +83,7 @@ class Api:
     """A JSON client holding one API key, speaking one language."""
 
     def __init__(self, key: str | None, language: str = "en") -> None:
-        self.client = Client()
+        self.client = Client(enforce_csrf_checks=True)  # as integrations call: no CSRF token
         self.key = key
         self.language = language
 

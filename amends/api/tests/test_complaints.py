@@ -150,6 +150,12 @@ def test_errors_speak_the_requests_language(cast: Cast, keys: Keys) -> None:
 
 def test_unknown_paths_and_methods_answer_json(cast: Cast, keys: Keys) -> None:
     api = Api(keys.crm)
+    assert Api(None).get("/").json == {
+        "name": "amends API",
+        "version": "1",
+        "openapi": "/api/v1/openapi.json",
+        "docs": "/api/v1/docs",
+    }
     missing = api.get("/no/such/thing")
     assert (missing.status, missing["code"]) == (404, "not_found")
     response = api.client.delete("/api/v1/complaints", headers=api.headers())

@@ -62,6 +62,9 @@ def world(cast: Cast, settings: Any, tmp_path: Path) -> Iterator[World]:
 # application, in the test's own database transaction.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
+# A raw email is bytes, as application/octet-stream is (the built-in binary serializer).
+schemathesis.serializer.alias("message/rfc822", "application/octet-stream")
+
 
 @schema.parametrize()
 @hypothesis_settings(

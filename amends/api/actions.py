@@ -41,10 +41,10 @@ def field_type(field: forms.Field) -> tuple[Any, dict[str, Any]]:
     """The pydantic type of a form field, and its constraints."""
     if isinstance(field, forms.TypedChoiceField) and set(_choices(field)) - {""} == {"yes", "no"}:
         return bool, {}
+    if _is_category(field):
+        return Text, {"max_length": 40}  # a category is given by its code
     if isinstance(field, forms.ModelChoiceField):
-        if field.queryset is not None and field.queryset.model is Category:
-            return Text, {"max_length": 40}  # a category is given by its code
-        return int, {"ge": 1, "le": MAX_ID}
+        return int, {"ge": 1, "le": MAX_ID}  # a person, a department: by id
     if isinstance(field, forms.ChoiceField):
         values = tuple(dict.fromkeys(v for v in _choices(field) if v))
         if not field.required:

@@ -6,41 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
 
 from amends.complaints import services
 from amends.complaints.models import ComplaintEvent
-from amends.conftest import Cast, local
+from amends.conftest import Cast
 from amends.core import clock
-from amends.notifications.delivery import deliver_due
 from amends.notifications.models import Outbox, WebhookSubscription
+from amends.notifications.tests.helpers import SECRET, WHEN, run, subscribe
 from amends.notifications.tests.receiver import Receiver, Request, receiver
 from amends.notifications.webhooks import webhook_subscription_create
 
 __all__ = ["receiver"]  # the fixture
 
-WHEN = local(2026, 11, 20, 10, 0)
-SECRET = "s3cret-of-the-crm-integration-0123456789"
 # The customer's name, phone (clear and masked), email, and words of their description.
 PERSONAL = ("王芳", "13800138000", "138****8000", "wang.fang", "跑步机皮带", "膝盖")
-
-
-def run(at: Any) -> dict[str, int]:
-    with clock.travel(at):
-        return deliver_due(clock.now())
-
-
-def subscribe(cast: Cast, receiver: Receiver, **fields: Any) -> WebhookSubscription:
-    values: dict[str, Any] = {
-        "company_id": cast.company.pk,
-        "name": "CRM",
-        "url": f"{receiver.url}/hooks/amends",
-        "secret": SECRET,
-    }
-    values.update(fields)
-    with clock.travel(WHEN):
-        subscription, _secret = webhook_subscription_create(**values)
-    return subscription
 
 
 def verified(request: Request) -> bool:

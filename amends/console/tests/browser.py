@@ -14,20 +14,9 @@ from typing import Any
 from django.utils import translation
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from amends.core.tests.chromium import ARTIFACTS, TIMEOUT_MS
 from amends.orgs.models import Company, User
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-REPO_ROOT = Path(__file__).resolve().parents[3]
-ARTIFACTS = REPO_ROOT / "test-artifacts" / "browser"
-TIMEOUT_MS = 10_000
 PASSWORD = "amends-test"
 # What the browser says it reads, so the login page (before anyone signs in) is in `lang` too.
 ACCEPT_LANGUAGE = {"zh-hans": "zh-CN", "en": "en-US"}

@@ -5,9 +5,8 @@ test event and reads its delivery log; a call task waits in its owner's console 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -15,15 +14,14 @@ from django.test import Client
 from django.urls import reverse
 
 from amends.core import clock
-from amends.notifications.delivery import deliver_due
 from amends.notifications.models import Outbox, WebhookSubscription
 from amends.notifications.services import outbox_enqueue
+from amends.notifications.tests.helpers import WHEN, run
 from amends.notifications.tests.receiver import Receiver
 from amends.notifications.tests.smtp import SmtpServer
 from amends.notifications.webhooks import webhook_subscription_create
 from amends.orgs.models import User
 
-WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 REF = "GYM1-20261120-0001"
 CHANGELIST = "admin:notifications_outbox_changelist"
 
@@ -40,11 +38,6 @@ def admin(client: Client, root: User) -> Client:
     client.force_login(root)
     User.objects.filter(pk=root.pk).update(language="en")
     return client
-
-
-def run(at: Any) -> dict[str, int]:
-    with clock.travel(at):
-        return deliver_due(clock.now())
 
 
 def queue(**fields: Any) -> Outbox:

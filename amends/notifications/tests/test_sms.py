@@ -4,25 +4,18 @@ each message is written as a file."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from amends.core import clock
-from amends.notifications.delivery import deliver_due
 from amends.notifications.models import Outbox
 from amends.notifications.services import outbox_enqueue
+from amends.notifications.tests.helpers import WHEN, run
 from amends.notifications.tests.receiver import Receiver
 
-WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 REF = "GYM1-20261120-0001"
-
-
-def run(at: Any) -> dict[str, int]:
-    with clock.travel(at):
-        return deliver_due(clock.now())
 
 
 def by_text(**fields: Any) -> Outbox:

@@ -8,47 +8,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from amends.core import clock
-from amends.notifications.delivery import deliver_due
 from amends.notifications.models import Outbox, WebhookSubscription
 from amends.notifications.services import outbox_enqueue
+from amends.notifications.tests.helpers import SECRET, WHEN, run, subscribe
 from amends.notifications.tests.receiver import Receiver, Request
 from amends.notifications.webhooks import (
     sign,
     verify_signature,
     webhook_enqueue_event,
     webhook_fan_out,
-    webhook_subscription_create,
     webhook_test_send,
 )
 from amends.orgs.services import api_key_create
-
-WHEN = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-SECRET = "s3cret-of-the-crm-integration-0123456789"
-
-
-def run(at: Any) -> dict[str, int]:
-    with clock.travel(at):
-        return deliver_due(clock.now())
-
-
-def subscribe(cast: Any, receiver: Receiver, **fields: Any) -> WebhookSubscription:
-    values: dict[str, Any] = {
-        "company_id": cast.company.pk,
-        "name": "CRM",
-        "url": f"{receiver.url}/hooks/amends",
-        "secret": SECRET,
-    }
-    values.update(fields)
-    with clock.travel(WHEN):
-        subscription, _secret = webhook_subscription_create(**values)
-    return subscription
 
 
 def verified(request: Request, secret: str = SECRET) -> bool:

@@ -4,7 +4,7 @@ write to us; customer service (through the catalogue, as the console would) repl
 remedy and has it approved; the customer accepts it; staff carry it out, give feedback, revisit
 and close; the customer answers the survey.
 
-Screenshots go to var/screenshots/public-<lang>-NN-<step>.png."""
+Screenshots go to test-artifacts/browser/public/public-<lang>-NN-<step>.png."""
 
 from __future__ import annotations
 
@@ -22,15 +22,15 @@ from amends.complaints.tests.stories import act, drive
 from amends.complaints.tests.test_evidence import png_bytes
 from amends.complaints.transitions import State
 from amends.conftest import Cast
+from amends.core.tests.chromium import ARTIFACTS, TIMEOUT_MS
 from amends.orgs.models import Venue
 from amends.public import poster
-from amends.public.tests.conftest import TIMEOUT_MS
 from amends.public.tests.test_poster import matrix_of, modules
 
 S = State
 PHONE = {"width": 390, "height": 844}
 ACCEPT_LANGUAGE = {"zh-hans": "zh-CN", "en": "en-US"}
-SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
+SHOTS = ARTIFACTS / "public"
 
 
 def _t(lang: str, zh: str, en: str) -> str:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from amends.complaints.events import EventSpec, FieldsChanged, HandoffAccepted, Payload, spec_of
 from amends.complaints.models import Complaint, ComplaintEvent
-from amends.core.principals import PrincipalKind
+from amends.core.principals import PrincipalKind, SystemPart
 from amends.orgs.models import Department, User, in_language
 from amends.orgs.roles import Role
 from amends.workflow.models import Category
@@ -269,7 +269,9 @@ def who(event: ComplaintEvent, names: dict[int, str], *, for_customer: bool = Fa
             return str(PrincipalKind.API_KEY.label)
         return _("API key '%(name)s'") % {"name": event.actor_name}
     if event.actor_name:
-        return _("The system (%(name)s)") % {"name": event.actor_name}
+        part = event.actor_name
+        name = str(SystemPart(part).label) if part in SystemPart.values else part
+        return _("The system (%(name)s)") % {"name": name}
     return str(PrincipalKind.SYSTEM.label)
 
 

@@ -30,6 +30,14 @@ class PrincipalKind(models.TextChoices):
     SYSTEM = "system", _("The system")
 
 
+class SystemPart(models.TextChoices):
+    """The parts of amends that act as the system, by the name they record on events (shown in
+    the reader's language)."""
+
+    WEB_FORM = "web form", _("web form")
+    EMAIL = "email", _("email")
+
+
 class ApiScope(models.TextChoices):
     """What an API key may do. The transition table names them as `api:<scope>` tokens."""
 

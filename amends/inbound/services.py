@@ -47,7 +47,7 @@ from amends.complaints.services.conversation import MAX_MESSAGE_CHARS
 from amends.complaints.services.gate import lock, save
 from amends.core import clock, pii, ratelimit
 from amends.core.errors import DomainError, InvalidInput
-from amends.core.principals import Principal
+from amends.core.principals import Principal, SystemPart
 from amends.inbound import parsing
 from amends.inbound.parsing import ParsedEmail
 from amends.members.services import email_index
@@ -233,7 +233,7 @@ def _note_skipped(complaint: Complaint, skipped: list[str]) -> None:
             "files": "; ".join(skipped)
         }
     locked = lock(complaint)
-    record(locked, Principal.system("email"), Note(text=text))
+    record(locked, Principal.system(SystemPart.EMAIL.value), Note(text=text))
     save(locked)
 
 
@@ -252,7 +252,7 @@ def _open_complaint(parsed: ParsedEmail, *, venue: Venue, follows: str = "") -> 
     description = _cut("\n\n".join(part for part in parts if part.strip()), MAX_DESCRIPTION)
     name = parsed.from_name or parsed.from_address.partition("@")[0]
     complaint = complaint_receive(
-        actor=Principal.system("email"),
+        actor=Principal.system(SystemPart.EMAIL.value),
         venue=venue,
         intake=Intake(
             channel=Channel.EMAIL,

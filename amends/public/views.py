@@ -30,7 +30,7 @@ from amends.complaints import catalogue, services
 from amends.complaints.models import Complaint, Evidence
 from amends.core import ratelimit
 from amends.core.errors import InvalidInput, NotFound
-from amends.core.principals import Principal
+from amends.core.principals import Principal, SystemPart
 from amends.orgs.models import Venue
 from amends.public import poster, selectors
 from amends.public.forms import INTAKE_ERROR_FIELDS, ComplaintForm
@@ -40,7 +40,7 @@ HOUR, DAY = 3600, 86400
 FORM_PER_ADDRESS = 10  # valid submissions an hour from one address
 FORM_PER_CONTACT = 5  # complaints a day from one phone number or email address
 SESSION_FILED = "public_filed"
-WEB_FORM = "web form"
+WEB_FORM = SystemPart.WEB_FORM.value
 
 
 def _form_page(

@@ -8,16 +8,18 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from amends.complaints import services
 from amends.complaints.catalogue import perform
 from amends.complaints.models import Complaint, ComplaintEvent
+from amends.complaints.narrative import who
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import State
 from amends.conftest import Cast
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
-from amends.core.principals import ApiScope, Principal, PrincipalKind
+from amends.core.principals import ApiScope, Principal, PrincipalKind, SystemPart
 from amends.notifications.models import Outbox
 from amends.orgs.models import ApiKey
 from amends.orgs.services import api_key_authenticate, api_key_create, api_key_revoke
@@ -296,3 +298,18 @@ def test_the_duty_role_is_set_per_channel_and_balanced_by_load(cast: Cast) -> No
     ]
     # Auto-assignment gives each its assignee; the duty owners take turns by load.
     assert {e.owner_id for e in emailed} == {cast.specialist.pk, cast.specialist2.pk}
+
+
+def test_the_timeline_names_the_part_of_amends_that_took_a_complaint_in_the_readers_words(
+    cast: Cast,
+) -> None:
+    c = services.complaint_receive(
+        actor=Principal.system(SystemPart.WEB_FORM.value),
+        venue=cast.gym,
+        intake=services.Intake(channel="web", description="更衣室地面很滑。", phone="13700137000"),
+    )
+    event = c.events.get(kind="received")
+    with translation.override("zh-hans"):
+        assert who(event, {}) == "系统（网页表单）"
+    with translation.override("en"):
+        assert who(event, {}) == "The system (web form)"

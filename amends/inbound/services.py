@@ -79,7 +79,9 @@ class NoVenue(InvalidInput):
 # --- store ----------------------------------------------------------------------------------
 
 
-def inbound_store(raw: bytes, *, mailbox: Mailbox | None) -> tuple[InboundMessage, bool]:
+def inbound_store(
+    raw: bytes, *, mailbox: Mailbox | None, venue: Venue | None = None
+) -> tuple[InboundMessage, bool]:
     """Keep `raw` once: (the row, whether it was new). A message without a Message-ID is known
     by a SHA-256 of its bytes. Safe against a concurrent store of the same message (the unique
     Message-ID decides; the loser gets the winner's row)."""
@@ -90,7 +92,11 @@ def inbound_store(raw: bytes, *, mailbox: Mailbox | None) -> tuple[InboundMessag
     try:
         with transaction.atomic():
             row = InboundMessage.objects.create(
-                mailbox=mailbox, message_id=message_id, raw=raw, received_at=clock.now()
+                mailbox=mailbox,
+                venue=venue,
+                message_id=message_id,
+                raw=raw,
+                received_at=clock.now(),
             )
         return row, True
     except IntegrityError:
@@ -304,7 +310,7 @@ def _decide(row: InboundMessage, *, venue: Venue | None) -> tuple[str, str, int 
         "inbound:sender", parsed.from_address, limit=MAX_PER_SENDER_HOUR, per=3600
     ):
         return Status.IGNORED, f"loop (over {MAX_PER_SENDER_HOUR} messages an hour)", None
-    venue = venue or (row.mailbox.venue if row.mailbox is not None else None)
+    venue = venue or row.venue or (row.mailbox.venue if row.mailbox is not None else None)
     complaint = thread_of(parsed, company_id=venue.company_id if venue else None)
     if complaint is not None and _is_customer(complaint, parsed.from_address):
         principal = _complainant(complaint)
@@ -356,7 +362,9 @@ def inbound_process(message: InboundMessage, *, venue: Venue | None = None) -> I
             ).update(attempts=F("attempts") + 1)
             if not claimed:
                 return InboundMessage.objects.get(pk=message.pk)
-            row = InboundMessage.objects.select_related("mailbox__venue").get(pk=message.pk)
+            row = InboundMessage.objects.select_related("mailbox__venue", "venue").get(
+                pk=message.pk
+            )
             status, reason, complaint_id = _decide(row, venue=venue)
             row.status, row.reason, row.complaint_id = status, reason[:300], complaint_id
             row.processed_at = clock.now()
@@ -377,7 +385,7 @@ def inbound_store_and_process(
 ) -> InboundMessage:
     """Store `raw` and process it now (a mail gateway posting to the API). A message already
     stored is processed only if it is still pending (or failed with tries left)."""
-    row, _created = inbound_store(raw, mailbox=mailbox)
+    row, _created = inbound_store(raw, mailbox=mailbox, venue=venue)
     if _due(row):
         row = inbound_process(row, venue=venue)
     return row

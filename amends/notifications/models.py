@@ -216,6 +216,16 @@ class InboundMessage(models.Model):
         related_name="messages",
         verbose_name=_("mailbox"),
     )
+    # The venue a mail gateway named (through the API) when there is no mailbox: kept with the
+    # message, so a retry by the job opens the complaint where the first try would have.
+    venue = models.ForeignKey(
+        "orgs.Venue",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("venue"),
+    )
     message_id = models.CharField(_("Message-ID"), max_length=500, unique=True)
     raw = models.BinaryField(_("raw message"))
     received_at = models.DateTimeField(_("received at"))

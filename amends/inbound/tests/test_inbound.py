@@ -395,3 +395,19 @@ def test_two_workers_at_once_store_and_process_a_message_once(cast: Cast) -> Non
     assert len(rows) == 2 and rows[0].pk == rows[1].pk
     assert InboundMessage.objects.get().status == Status.COMPLAINT
     assert Complaint.objects.count() == 1
+
+
+def test_a_gateways_message_that_failed_opens_its_complaint_at_the_named_venue_on_retry(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database hiccup")
+
+    raw = email(subject="Towels", text="No clean towels at 7 am.", message_id="<gw1@x>")
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "complaint_receive", broken)
+        row = inbound_store_and_process(raw, venue=cast.gym2)
+    assert row.status == Status.FAILED
+    jobs.run("inbound.process_pending", now=local(2026, 11, 20, 10, 5))
+    row.refresh_from_db()
+    assert row.status == Status.COMPLAINT and complaint_of(row).venue == cast.gym2

@@ -226,6 +226,11 @@ AMENDS_SMS_DIR = VAR_DIR / "sms"
 # Delivery: tries per message before it is marked failed (with backoff between them).
 AMENDS_DELIVERY_MAX_ATTEMPTS = env_int("AMENDS_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 AMENDS_DELIVERY_SECONDS = env_int("AMENDS_DELIVERY_SECONDS", 10, minimum=1)
+# The address of the reverse proxy in front of `amends serve` ("*" for any): its
+# X-Forwarded-For is then the client's address (rate limits count per client, not per proxy).
+AMENDS_TRUSTED_PROXY = env_str("AMENDS_TRUSTED_PROXY")
+# Webhooks may be sent to private, loopback and link-local addresses (an intranet CRM; tests).
+AMENDS_WEBHOOK_ALLOW_PRIVATE = env_bool("AMENDS_WEBHOOK_ALLOW_PRIVATE", False)
 # API: requests per minute per key.
 AMENDS_API_RATE_PER_MINUTE = env_int("AMENDS_API_RATE_PER_MINUTE", 600, minimum=1)
 
@@ -264,7 +269,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_tokens": {"()": "amends.core.logs.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("AMENDS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

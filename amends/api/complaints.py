@@ -193,8 +193,18 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         moment = datetime.fromisoformat(at)
         if moment.tzinfo is None or not isinstance(pk, int) or not 0 < pk < actions.MAX_ID:
             raise ValueError(cursor)
+        if not 1970 <= moment.year <= 2200:  # out of range once in UTC (SQLite overflows)
+            raise ValueError(cursor)
         return moment, pk
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        binascii.Error,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+    ):
         raise ApiError(400, "invalid_cursor") from None
 
 
@@ -206,7 +216,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 )
 def complaint_list(request: HttpRequest, filters: Query[ComplaintFilters]) -> ComplaintPage:
     """Oldest first by (received_at, id), a stable order: follow `next` until it is null.
-    Customers are masked (except on complaints this key recorded)."""
+    Customers are masked."""
     principal = principal_of(request)
     complaints = with_updated_at(complaints_for_key(principal=principal)).select_related(
         "venue", "customer", "category"

@@ -62,7 +62,14 @@ def raw_message(request: HttpRequest) -> bytes:
         try:
             data: Any = json.loads(content)
             raw = base64.b64decode(data["raw"], validate=True)
-        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        except (
+            ValueError,
+            TypeError,
+            KeyError,
+            RecursionError,
+            binascii.Error,
+            UnicodeDecodeError,
+        ):
             raise ApiError(400, "malformed_request") from None
     else:
         raw = content
@@ -98,12 +105,13 @@ def inbound_email(request: HttpRequest, query: Query[InboundQuery]) -> Status[In
     principal = principal_of(request)
     require_scope(principal, ApiScope.WRITE)
     venue = _venue(principal, query.venue)
-    message = inbound_store_and_process(raw=raw_message(request), venue=venue)
-    reference = (
-        Complaint.objects.filter(pk=message.complaint_id, company_id=company_of(principal))
-        .values_list("reference", flat=True)
-        .first()
-        if message.complaint_id
-        else None
-    )
+    # A venue key's gateway threads replies into that venue's complaints only.
+    limited = principal.venue_id is not None
+    message = inbound_store_and_process(raw=raw_message(request), venue=venue, venue_only=limited)
+    reference = None
+    if message.complaint_id is not None:
+        reach = Complaint.objects.filter(pk=message.complaint_id, company_id=company_of(principal))
+        if principal.venue_id is not None:
+            reach = reach.filter(venue_id=principal.venue_id)
+        reference = reach.values_list("reference", flat=True).first()
     return Status(202, InboundOut(status=message.status, reference=reference))

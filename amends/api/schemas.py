@@ -184,9 +184,11 @@ class InboundOut(BaseModel):
 
 
 def customer_of(complaint: Complaint, principal: Principal) -> CustomerOut:
-    """Masked, except for the key that recorded the complaint: it sent these details itself,
-    so showing them back discloses nothing (revealing others' is audited, in the console)."""
-    card = contact_card(complaint.customer, unmasked=complaint.api_key_id == principal.ref)
+    """Always masked. Even the key that recorded the complaint: intake matches an existing
+    customer by phone, email or member number, so the stored details may be more than the key
+    sent (unmasking them would let any intake key look customers up). Revealing contact data is
+    an audited step people take in the console."""
+    card = contact_card(complaint.customer, unmasked=False)
     return CustomerOut(name=card.name, phone=card.phone, email=card.email, masked=card.masked)
 
 

@@ -271,7 +271,9 @@ def notify_customer(
     channel, address = customer_route(complaint, kind=kind)
     language = complaint.language or complaint.customer.language
     context = customer_context(complaint, kind=kind, text=text)
-    context["email"] = channel == Outbox.Channel.EMAIL  # "reply to this email" where it can be
+    thread = email_thread(complaint) if channel == Outbox.Channel.EMAIL else {}
+    # "Reply to this email" only where a mailbox of the venue reads the replies.
+    context["email"] = bool(thread.get("reply_to"))
     extra: dict[str, Any] = {"venue": complaint.venue.code, "complaint_channel": complaint.channel}
     recipient: User | None = None
     if channel == Outbox.Channel.CALL:
@@ -285,7 +287,7 @@ def notify_customer(
     else:
         words = render(f"customer/{kind}", context, language=language)
     if channel == Outbox.Channel.EMAIL:
-        extra.update(email_thread(complaint))
+        extra.update(thread)
         extra["html"] = words.html
     elif channel == Outbox.Channel.WEBHOOK:
         extra["api_key"] = complaint.api_key_id

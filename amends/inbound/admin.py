@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from amends.core import pii
 from amends.inbound import parsing, services
 from amends.notifications.models import InboundMessage, Mailbox
+from amends.orgs import admin as orgs_admin
 
 
 class MailboxForm(forms.ModelForm):
@@ -48,9 +49,23 @@ class MailboxForm(forms.ModelForm):
         given = str(self.cleaned_data.get("imap_password") or "")
         return given or (self.instance.imap_password if self.instance.pk else "")
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The kept password goes only to the server it was given for: a new host or user
+        # needs the password again.
+        moved = self.instance.pk and any(
+            cleaned.get(name) != getattr(self.instance, name) for name in ("imap_host", "imap_user")
+        )
+        if moved and not self.data.get("imap_password"):
+            self.add_error(
+                "imap_password", _("Give the password again for a new IMAP server or user.")
+            )
+        return cleaned
+
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(orgs_admin.CompanyScoped, admin.ModelAdmin):
+    company_path = "venue__company_id"
     form = MailboxForm
     list_display = ["address", "venue", "is_active", "imap_host", "last_polled_at", "last_error"]
     list_filter = ["is_active"]
@@ -91,6 +106,9 @@ SHOWN = (
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
+    """Superusers see every message; other staff only those their company's mailboxes or
+    gateways received."""
+
     list_display = [
         "received_at",
         "sender",
@@ -101,12 +119,21 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "attempts",
         "mailbox",
     ]
-    list_filter = ["status", "mailbox"]
+    list_filter = ["status", ("mailbox", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["message_id"]
     date_hierarchy = "received_at"
     fields = SHOWN
     readonly_fields = SHOWN
     actions = ["process_again"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundMessage]:
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        company_id = getattr(request.user, "company_id", None)
+        return rows.filter(
+            Q(mailbox__venue__company_id=company_id) | Q(venue__company_id=company_id)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -22,7 +22,10 @@ from html.parser import HTMLParser
 
 # A reference: the venue code (capitals and digits, single hyphens), the day, the number.
 REFERENCE = re.compile(r"\b([A-Z0-9]+(?:-[A-Z0-9]+)*-\d{8}-\d{4,})\b")
-MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# No control characters (a NUL is refused by PostgreSQL): such an id is not one.
+MAX_SUBJECT = 998
+MAX_HTML = 256 * 1024
+MESSAGE_ID = re.compile(r"<[^<>\s\x00-\x1f\x7f]+>")
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,18 @@ def parse(raw: bytes) -> ParsedEmail:
     message = message_from_bytes(raw, policy=policy.default)
     headers: dict[str, str] = {}
     for name in message.keys():  # noqa: SIM118 (a Message is not a dict)
-        headers.setdefault(name.lower(), _header(message, name))
+        # Control characters (a NUL is refused by PostgreSQL, CR/LF could fold headers) never
+        # leave a header.
+        value = "".join(c if c >= " " or c == "\t" else " " for c in _header(message, name))
+        headers.setdefault(name.lower(), value)
     name, address = parseaddr(headers.get("from", ""))
     return ParsedEmail(
         message_id=message_id_of(raw, headers.get("message-id", "")),
         from_address=address.strip().lower(),
         from_name=name.strip(),
-        subject=" ".join(headers.get("subject", "").split()),
+        # RFC 5322's line limit: a longer subject is no one's, and the reference pattern must
+        # never meet megabytes of text.
+        subject=" ".join(headers.get("subject", "")[:MAX_SUBJECT].split()),
         text=body_text(message),
         in_reply_to=tuple(MESSAGE_ID.findall(headers.get("in-reply-to", ""))),
         references=tuple(MESSAGE_ID.findall(headers.get("references", ""))),
@@ -76,9 +84,11 @@ def parse(raw: bytes) -> ParsedEmail:
 def _header(message: Message, name: str) -> str:
     try:
         return str(message.get(name, "") or "")
-    except (ValueError, TypeError, LookupError):  # a malformed header: keep what is readable
-        values = message.get_all(name) or []
-        return str(values[0]) if values else ""
+    except Exception:  # a malformed header (the parser raises many kinds): keep its raw text
+        for raw_name, value in message.raw_items():
+            if raw_name.lower() == name.lower():
+                return str(value)
+        return ""
 
 
 def message_id_of(raw: bytes, header: str) -> str:
@@ -143,6 +153,7 @@ def body_text(message: Message) -> str:
 
 
 def _normalise(text: str) -> str:
+    text = text.replace("\x00", "")  # PostgreSQL refuses NUL in text
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
@@ -176,8 +187,10 @@ class _Text(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
+    """The text of an HTML body (its first MAX_HTML characters: Python's HTML parser slows down
+    badly on some crafted input, so a message can never hold a worker for long)."""
     parser = _Text()
-    parser.feed(html)
+    parser.feed(html[:MAX_HTML])
     parser.close()
     lines = (line.strip() for line in "".join(parser.parts).split("\n"))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -30,6 +30,8 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import Any
 
 from django.conf import settings
@@ -80,7 +82,7 @@ class NoVenue(InvalidInput):
 
 
 def inbound_store(
-    raw: bytes, *, mailbox: Mailbox | None, venue: Venue | None = None
+    raw: bytes, *, mailbox: Mailbox | None, venue: Venue | None = None, venue_only: bool = False
 ) -> tuple[InboundMessage, bool]:
     """Keep `raw` once: (the row, whether it was new). A message without a Message-ID is known
     by a SHA-256 of its bytes. Safe against a concurrent store of the same message (the unique
@@ -94,6 +96,7 @@ def inbound_store(
             row = InboundMessage.objects.create(
                 mailbox=mailbox,
                 venue=venue,
+                venue_only=venue_only and venue is not None,
                 message_id=message_id,
                 raw=raw,
                 received_at=clock.now(),
@@ -104,11 +107,12 @@ def inbound_store(
 
 
 def _message_id_header(raw: bytes) -> str:
-    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
-    for line in head.decode("latin-1").splitlines():
-        if line.lower().startswith("message-id:"):
-            return line.split(":", 1)[1]
-    return ""
+    """The raw Message-ID header, read as the parser reads it (folded lines unfolded)."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        return str(headers.get("Message-ID", "") or "")
+    except Exception:  # an unreadable header block: the message is known by its bytes
+        return ""
 
 
 # --- decide ---------------------------------------------------------------------------------
@@ -170,10 +174,12 @@ def _is_customer(complaint: Complaint, address: str) -> bool:
     return bool(index) and index == email_index(normalised)
 
 
-def thread_of(parsed: ParsedEmail, *, company_id: int | None) -> Complaint | None:
+def thread_of(
+    parsed: ParsedEmail, *, company_id: int | None, venue_id: int | None = None
+) -> Complaint | None:
     """The complaint `parsed` answers: by its In-Reply-To / References (our emails, or the email
     that opened a complaint), else by the reference in its subject. Only a complaint of
-    `company_id` (when known)."""
+    `company_id` (when known), and of `venue_id` when given."""
     found: Complaint | None = None
     ids = parsed.thread_ids
     if ids:
@@ -195,6 +201,8 @@ def thread_of(parsed: ParsedEmail, *, company_id: int | None) -> Complaint | Non
         if reference:
             found = Complaint.objects.filter(reference=reference).first()
     if found is not None and company_id is not None and found.company_id != company_id:
+        return None
+    if found is not None and venue_id is not None and found.venue_id != venue_id:
         return None
     return found
 
@@ -311,7 +319,11 @@ def _decide(row: InboundMessage, *, venue: Venue | None) -> tuple[str, str, int 
     ):
         return Status.IGNORED, f"loop (over {MAX_PER_SENDER_HOUR} messages an hour)", None
     venue = venue or row.venue or (row.mailbox.venue if row.mailbox is not None else None)
-    complaint = thread_of(parsed, company_id=venue.company_id if venue else None)
+    complaint = thread_of(
+        parsed,
+        company_id=venue.company_id if venue else None,
+        venue_id=venue.pk if venue is not None and row.venue_only else None,
+    )
     if complaint is not None and _is_customer(complaint, parsed.from_address):
         principal = _complainant(complaint)
         if any(spec.name == "message" for spec in catalogue.available(complaint, principal)):
@@ -381,13 +393,19 @@ def inbound_process(message: InboundMessage, *, venue: Venue | None = None) -> I
 
 
 def inbound_store_and_process(
-    raw: bytes, *, venue: Venue | None = None, mailbox: Mailbox | None = None
+    raw: bytes,
+    *,
+    venue: Venue | None = None,
+    mailbox: Mailbox | None = None,
+    venue_only: bool = False,
 ) -> InboundMessage:
     """Store `raw` and process it now (a mail gateway posting to the API). A message already
     stored is processed only if it is still pending (or failed with tries left)."""
-    row, _created = inbound_store(raw, mailbox=mailbox, venue=venue)
+    row, created = inbound_store(raw, mailbox=mailbox, venue=venue, venue_only=venue_only)
     if _due(row):
-        row = inbound_process(row, venue=venue)
+        # A message stored earlier (by a mailbox, or another gateway) is processed as it was
+        # stored, never at the venue this caller names.
+        row = inbound_process(row, venue=venue if created else None)
     return row
 
 
@@ -435,14 +453,22 @@ def _fetched(data: Any) -> bytes | None:
     return None
 
 
+# The IMAP keyword amends sets on each message it has stored. Searching for messages without it
+# (rather than for unseen ones) still finds a message that someone read in the shared mailbox
+# before amends fetched it.
+STORED = "$AmendsStored"
+
+
 def mailbox_poll(mailbox: Mailbox) -> int:
-    """Fetch the unseen messages of `mailbox` over IMAP and store each; returns how many new
-    ones were stored. Then process the mailbox's pending messages.
+    """Fetch the messages of `mailbox` amends has not stored yet, over IMAP, and store each;
+    returns how many new ones were stored. Then process the mailbox's pending messages.
 
     Order matters: a message is fetched without marking it (BODY.PEEK), stored (committed),
-    and only then flagged \\Seen. A worker killed before the store loses nothing (the message
-    is still unseen); killed after it, the message is fetched again and the unique Message-ID
-    keeps it once. `last_polled_at` and `last_error` are recorded on the mailbox."""
+    and only then flagged (the STORED keyword, and \\Seen). A worker killed before the store
+    loses nothing (the message is not flagged); killed after it, the message is fetched again
+    and the unique Message-ID keeps it once. A message that cannot be stored is logged and left
+    for the next poll; it never stops the others. `last_polled_at` and `last_error` are recorded
+    on the mailbox."""
     stored = 0
     error = ""
     try:
@@ -450,14 +476,19 @@ def mailbox_poll(mailbox: Mailbox) -> int:
         try:
             _ok(client.login(mailbox.imap_user, mailbox.imap_password), "LOGIN")
             _ok(client.select(_quoted(mailbox.imap_folder)), "SELECT")
-            uids = _ok(client.uid("SEARCH", "UNSEEN"), "SEARCH")[0].split()
+            uids = _ok(client.uid("SEARCH", "UNKEYWORD", STORED), "SEARCH")[0].split()
             for uid in uids:
                 raw = _fetched(_ok(client.uid("FETCH", uid, "(BODY.PEEK[])"), "FETCH"))
                 if raw is None:
                     continue
-                _row, created = inbound_store(raw, mailbox=mailbox)
+                try:
+                    _row, created = inbound_store(raw, mailbox=mailbox)
+                except Exception as exc:  # this message only; the next poll tries it again
+                    log.exception("mailbox %s: message %s not stored", mailbox.address, uid)
+                    error = f"{type(exc).__name__}: {exc}"
+                    continue
                 stored += int(created)
-                _ok(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"), "STORE")
+                _ok(client.uid("STORE", uid, "+FLAGS", f"({STORED} \\Seen)"), "STORE")
         finally:
             with contextlib.suppress(imaplib.IMAP4.error, OSError):
                 client.logout()
@@ -480,5 +511,8 @@ def mailboxes_poll() -> int:
     for mailbox in (
         Mailbox.objects.filter(is_active=True).exclude(imap_host="").select_related("venue")
     ):
-        total += mailbox_poll(mailbox)
+        try:
+            total += mailbox_poll(mailbox)
+        except Exception:  # one mailbox's trouble never stops the others
+            log.exception("mailbox %s: poll failed", mailbox.address)
     return total

@@ -93,6 +93,9 @@ class CanDeliver:
         return bool(user.is_superuser or user.has_perm("notifications.change_outbox"))
 
 
+_HIDDEN = _("(hidden: it holds a sign-in code)")
+
+
 @admin.register(Outbox)
 class OutboxAdmin(CanDeliver, orgs_admin.ReadOnlyAdmin):
     list_display = (
@@ -124,8 +127,8 @@ class OutboxAdmin(CanDeliver, orgs_admin.ReadOnlyAdmin):
         "reference",
         "complaint_id",
         "subject",
-        "body",
-        "context",
+        "shown_body",
+        "shown_context",
         "message_id",
         "status",
         "attempts",
@@ -136,6 +139,15 @@ class OutboxAdmin(CanDeliver, orgs_admin.ReadOnlyAdmin):
         "created_at",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("body"))
+    def shown_body(self, message: Outbox) -> str:
+        # A sign-in code opens all of a customer's complaints: no one reads it here.
+        return str(_HIDDEN) if message.kind == Outbox.Kind.SIGN_IN_CODE else message.body
+
+    @admin.display(description=_("context"))
+    def shown_context(self, message: Outbox) -> Any:
+        return _HIDDEN if message.kind == Outbox.Kind.SIGN_IN_CODE else message.context
 
     @admin.display(description=_("address"))
     def masked_recipient_address(self, message: Outbox) -> str:

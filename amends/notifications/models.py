@@ -226,6 +226,9 @@ class InboundMessage(models.Model):
         related_name="+",
         verbose_name=_("venue"),
     )
+    # Replies thread only into complaints of `venue` (a gateway whose API key is for one venue
+    # must not reach the company's other venues).
+    venue_only = models.BooleanField(_("only this venue's complaints"), default=False)
     message_id = models.CharField(_("Message-ID"), max_length=500, unique=True)
     raw = models.BinaryField(_("raw message"))
     received_at = models.DateTimeField(_("received at"))

@@ -30,20 +30,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
+import urllib.parse
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from amends.core import clock
 from amends.notifications.models import Outbox, WebhookSubscription
 from amends.notifications.services import outbox_enqueue
-from amends.notifications.transports import GiveUp, Sent, TryAgain, http_post, snippet
+from amends.notifications.transports import (
+    GiveUp,
+    Sent,
+    TryAgain,
+    Unreachable,
+    http_post,
+    snippet,
+)
 
 TEST_EVENT = "test"
 SIGNATURE_PREFIX = "sha256="
@@ -56,6 +67,26 @@ EVENT_KINDS: dict[str, Any] = {}
 def declare_event_kinds(kinds: Iterable[tuple[str, Any]]) -> None:
     """Make `kinds` ((code, label) pairs) offered in the subscription's `events` choice."""
     EVENT_KINDS.update(dict(kinds))
+
+
+def refuse_private(url: str) -> None:
+    """Raise GiveUp unless `url` is http(s) to a public address. A webhook URL is set by a
+    company's administrators, not by amends' operators: it must not reach amends' own network
+    (loopback, private, link-local — cloud metadata —, reserved addresses). The name is
+    resolved here; AMENDS_WEBHOOK_ALLOW_PRIVATE lifts the rule (tests, an intranet CRM)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise GiveUp("a webhook URL must be http:// or https://")
+    if settings.AMENDS_WEBHOOK_ALLOW_PRIVATE:
+        return
+    try:
+        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise Unreachable(f"unreachable: {exc}") from exc
+    for *_rest, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%", 1)[0])
+        if not ip.is_global:
+            raise GiveUp(f"refused: {parts.hostname} is not a public address")
 
 
 def new_secret() -> str:
@@ -375,6 +406,7 @@ def webhook_post(row: Outbox) -> Sent:
         raise GiveUp("the webhook subscription was deleted")
     if not subscription.is_active:
         raise GiveUp("the webhook subscription is not active")
+    refuse_private(subscription.url)
     body = row.body.encode("utf-8")
     timestamp = int(clock.now().timestamp())
     headers = {

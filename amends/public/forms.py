@@ -80,7 +80,7 @@ class ComplaintForm(forms.Form):
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.CharField(label=_("Email"), max_length=200, required=False)
     member_number = forms.CharField(
-        label=_("Membership number (if you have one)"), max_length=60, required=False
+        label=_("Membership number (if you have one)"), max_length=40, required=False
     )
     description = forms.CharField(
         label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from amends.complaints.models import Complaint
 from amends.complaints.transitions import State
+from amends.core import clock
 from amends.public.pages import venue_time
 
 S = State
@@ -86,9 +87,16 @@ def standing(complaint: Complaint, *, can_reopen: bool = False) -> Standing:
             else _("There is nothing more for you to do.")
         )
     elif complaint.responded_at is None and complaint.respond_due:
-        upcoming = _("You will hear from us by %(when)s.") % {
-            "when": venue_time(complaint.respond_due, venue)
-        }
+        upcoming = (
+            _("You will hear from us by %(when)s.")
+            % {"when": venue_time(complaint.respond_due, venue)}
+            if complaint.respond_due > clock.now()
+            else _("We are late in answering you; you will hear from us as soon as possible.")
+        )
+    elif complaint.resolve_due and complaint.resolve_due <= clock.now():
+        upcoming = _(
+            "It is taking longer than we said; we will tell you here as soon as it is done."
+        )
     elif complaint.resolve_due:
         upcoming = _("We aim to resolve it by %(when)s.") % {
             "when": venue_time(complaint.resolve_due, venue)

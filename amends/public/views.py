@@ -16,6 +16,7 @@ the evidence are one transaction — a file refused at any point leaves no compl
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_GET
 
 from amends.complaints import catalogue, services
 from amends.complaints.models import Complaint, Evidence
-from amends.core import ratelimit
+from amends.core import clock, ratelimit
 from amends.core.errors import InvalidInput, NotFound
 from amends.core.principals import Principal, SystemPart
 from amends.orgs.models import Venue
@@ -40,7 +41,15 @@ HOUR, DAY = 3600, 86400
 FORM_PER_ADDRESS = 10  # valid submissions an hour from one address
 FORM_PER_CONTACT = 5  # complaints a day from one phone number or email address
 SESSION_FILED = "public_filed"
+RECEIPT_SHOWN = timedelta(minutes=15)
 WEB_FORM = SystemPart.WEB_FORM.value
+
+
+def _still_shown(filed: dict[str, Any]) -> bool:
+    try:
+        return clock.now() < datetime.fromisoformat(str(filed.get("until")))
+    except ValueError:
+        return False
 
 
 def _form_page(
@@ -105,6 +114,9 @@ def complaint_form(request: HttpRequest, code: str) -> HttpResponse:
     request.session[SESSION_FILED] = {
         "reference": complaint.reference,
         "token": services.customer_link_token(complaint),
+        # The receipt is shown for a short while only: on a shared tablet at the venue the
+        # next person must not find the previous customer's link.
+        "until": (clock.now() + RECEIPT_SHOWN).isoformat(),
     }
     return redirect("public:received", code=venue.code)
 
@@ -159,7 +171,8 @@ def received(request: HttpRequest, code: str) -> HttpResponse:
     hear from us, and their tracking link. Only the browser that sent the complaint sees it."""
     venue = selectors.venue_for_form(code=code)
     filed: Any = request.session.get(SESSION_FILED)
-    if not isinstance(filed, dict):
+    if not isinstance(filed, dict) or not _still_shown(filed):
+        request.session.pop(SESSION_FILED, None)
         return redirect("public:form", code=venue.code)
     try:
         principal = services.customer_link_principal(

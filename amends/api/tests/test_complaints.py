@@ -35,17 +35,26 @@ def test_it_records_a_complaint_and_reads_it_back(cast: Cast, keys: Keys) -> Non
     assert read["venue"] == "GYM1"
     assert read["severity"] == "important"
     assert read["respond_due"] and read["resolve_due"]
-    # The app sent the customer's details itself: it reads them back in clear.
-    assert read["customer"] == {
-        "name": "赵敏",
-        "phone": "+8613700137000",
-        "email": "",
-        "masked": False,
-    }
+    # Masked even for the app that sent them: intake may have matched a customer already on
+    # file, whose details are more than the app sent.
+    assert read["customer"] == {"name": "赵*", "phone": "137****7000", "email": "", "masked": True}
     # What the app may do now: speak for the customer, add a note or evidence.
     names = {a["name"] for a in read["actions"]}
     assert "message" in names and "evidence" in names
     assert "assign" not in names
+
+
+def test_recording_a_complaint_never_reveals_a_customer_already_on_file(
+    cast: Cast, keys: Keys
+) -> None:
+    """A key that records a complaint with a known email gets the customer on file (matched by
+    the blind index): it must not learn their name or phone that way."""
+    on_file = cast.receive(customer_name="王小明", phone="13900139000", email="wang@example.com")
+    probe = {**complaint_json(), "customer_name": "", "phone": "", "email": "wang@example.com"}
+    created = Api(keys.app).post("/complaints", probe)
+    assert Complaint.objects.get(reference=created["reference"]).customer == on_file.customer
+    assert created["customer"]["masked"] is True
+    assert "王小明" not in str(created) and "13900139000" not in str(created)
 
 
 def test_it_masks_the_customer_for_keys_that_did_not_record_the_complaint(

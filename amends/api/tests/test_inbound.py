@@ -88,3 +88,24 @@ def test_it_needs_the_write_scope_and_a_readable_body(cast: Cast, keys: Keys) ->
     )
     assert (other.status_code, other.json()["code"]) == (404, "venue_not_found")
     assert not Complaint.objects.exists()
+
+
+def test_a_venue_keys_gateway_cannot_reach_another_venues_complaint(cast: Cast, keys: Keys) -> None:
+    """The other gym's gateway hands over an email naming a GYM1 complaint, from that complaint's
+    customer: it opens a complaint at GYM2 and learns nothing of GYM1's."""
+    gym1 = cast.receive(customer_name="赵敏", email="zhao.min@example.com", channel="email")
+    mail = EmailMessage()
+    mail["From"] = "Zhao Min <zhao.min@example.com>"
+    mail["To"] = "service@gym2.example.com"
+    mail["Subject"] = f"Re: {gym1.reference}"
+    mail["Message-ID"] = "<probe@example.com>"
+    mail.set_content("还有一件事。")
+    gym2 = Api(keys.gym2)
+    post = gym2.client.post(
+        "/api/v1/inbound/email", bytes(mail), content_type="message/rfc822", headers=gym2.headers()
+    )
+    assert post.status_code == 202, post.content
+    answer = post.json()
+    assert answer["status"] == "complaint" and answer["reference"] != gym1.reference
+    assert Complaint.objects.get(reference=answer["reference"]).venue == cast.gym2
+    assert not gym1.events.filter(kind="customer_message").exists()

@@ -33,6 +33,7 @@ from amends.orgs.models import Company
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 5
+MAX_CODES_PER_DAY = 10  # a day's guesses stay few, and so do the texts a stranger can cause
 
 
 def customer_link_token(complaint: Complaint) -> str:
@@ -76,15 +77,16 @@ def _find(company: Company, phone: str, email: str) -> tuple[Customer | None, st
 def customer_code_send(*, company: Company, phone: str = "", email: str = "") -> None:
     """Send a six-digit sign-in code to the customer with this phone or email, if there is one.
     Says nothing about whether there is (no message is sent then). At most MAX_CODES_PER_HOUR
-    codes an hour per customer; more are silently not sent."""
+    codes an hour and MAX_CODES_PER_DAY a day per customer; more are silently not sent."""
     customer, sent_to, address = _find(company, phone, email)
     now = clock.now()
     if customer is None or customer.anonymised_at is not None:
         return
-    recent = CustomerCode.objects.filter(
-        customer=customer, created_at__gte=now - timedelta(hours=1)
-    ).count()
-    if recent >= MAX_CODES_PER_HOUR:
+    sent = CustomerCode.objects.filter(customer=customer)
+    if (
+        sent.filter(created_at__gte=now - timedelta(hours=1)).count() >= MAX_CODES_PER_HOUR
+        or sent.filter(created_at__gte=now - timedelta(days=1)).count() >= MAX_CODES_PER_DAY
+    ):
         return
     code = f"{secrets.randbelow(10**6):06d}"
     CustomerCode.objects.create(

@@ -39,9 +39,9 @@ def test_the_acknowledgement_links_to_the_tracking_page_in_text_and_html(cast: C
     link = tracking_url(c)
     assert link.startswith(f"{settings.AMENDS_PUBLIC_URL}/c/{c.reference}/")
     assert ack.subject == f"We have received your complaint {c.reference}"
-    assert ack.body.endswith(
-        f"Reply to this email, or follow your complaint and write to us here: {link}"
-    )
+    # No mailbox reads replies at this venue: the customer is not asked to reply by email.
+    assert ack.body.endswith(f"Follow your complaint and write to us here: {link}")
+    assert "Reply to this email" not in ack.body
     html = ack.context["html"]
     assert html.startswith("<!DOCTYPE html>") and f'href="{link}"' in html
     assert "We will reply by" in html and c.reference in html
@@ -49,6 +49,19 @@ def test_the_acknowledgement_links_to_the_tracking_page_in_text_and_html(cast: C
     token = link.rstrip("/").rsplit("/", 1)[1]
     principal = services.customer_link_principal(reference=c.reference, token=token)
     assert principal.complaint_id == c.pk
+
+
+def test_the_customer_is_asked_to_reply_by_email_where_a_mailbox_reads_the_replies(
+    cast: Cast,
+) -> None:
+    Mailbox.objects.create(venue=cast.gym, address="care@gym1.example.com")
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        c = act("acknowledge", received(cast, language="en", **EMAIL), cast.desk)
+    ack = to_customer(c, Outbox.Kind.ACKNOWLEDGEMENT)
+    assert ack.context["reply_to"] == "care@gym1.example.com"
+    assert ack.body.endswith(
+        f"Reply to this email, or follow your complaint and write to us here: {tracking_url(c)}"
+    )
 
 
 def test_the_handlers_emails_thread_after_the_earlier_ones(cast: Cast) -> None:

@@ -16,7 +16,7 @@ from amends.complaints.models import Complaint, ComplaintEvent
 from amends.complaints.narrative import who
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import State
-from amends.conftest import Cast
+from amends.conftest import Cast, local
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
 from amends.core.principals import ApiScope, Principal, PrincipalKind, SystemPart
@@ -313,3 +313,20 @@ def test_the_timeline_names_the_part_of_amends_that_took_a_complaint_in_the_read
         assert who(event, {}) == "系统（网页表单）"
     with translation.override("en"):
         assert who(event, {}) == "The system (web form)"
+
+
+def test_a_customer_gets_at_most_five_codes_an_hour_and_ten_a_day(cast: Cast) -> None:
+    received(cast)  # 李娜, 13912345678
+
+    def codes() -> int:
+        return Outbox.objects.filter(kind=Outbox.Kind.SIGN_IN_CODE).count()
+
+    day = local(2026, 11, 20, 8, 0)
+    for hour in range(4):
+        with clock.travel(day + timedelta(hours=hour)):
+            for _ in range(7):
+                services.customer_code_send(company=cast.company, phone="13912345678")
+    assert codes() == 10  # 5 at 08:00, 5 at 09:00, none at 10:00 or 11:00
+    with clock.travel(day + timedelta(days=1, minutes=1)):
+        services.customer_code_send(company=cast.company, phone="13912345678")
+    assert codes() == 11

@@ -89,11 +89,12 @@ class ImapServer:
         client.login(self.user, self.password)
         return client
 
-    def append(self, raw: bytes, folder: str = "INBOX") -> None:
-        """Deliver `raw` to `folder`, unseen (as a mail server would)."""
+    def append(self, raw: bytes, folder: str = "INBOX", flags: str = "") -> None:
+        """Deliver `raw` to `folder`, unseen (as a mail server would), or with `flags` (such as
+        "(\\Seen)": someone read it first)."""
         client = self.connect()
         try:
-            status, data = client.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
+            status, data = client.append(folder, flags, imaplib.Time2Internaldate(time.time()), raw)
             if status != "OK":
                 raise AssertionError(f"IMAP APPEND failed: {status} {data!r}")
         finally:

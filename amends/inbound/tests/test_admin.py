@@ -4,6 +4,7 @@ password when the field is left blank, and processes a failed message again."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -42,28 +43,73 @@ def test_it_lists_received_email_with_the_sender_masked(cast: Cast, admin: Clien
 
 def test_a_blank_password_keeps_the_stored_one(cast: Cast, admin: Client) -> None:
     mailbox = Mailbox.objects.create(
-        venue=cast.gym, address="care@gym1.example.com", imap_password="s3cret"
+        venue=cast.gym,
+        address="care@gym1.example.com",
+        imap_host="imap.example.com",
+        imap_user="care",
+        imap_password="s3cret",
     )
     url = reverse("admin:notifications_mailbox_change", args=[mailbox.pk])
     page = admin.get(url)
     assert "s3cret" not in page.content.decode()
-    answer = admin.post(
-        url,
-        {
-            "venue": cast.gym.pk,
-            "address": "care@gym1.example.com",
-            "is_active": "on",
-            "imap_host": "imap.example.com",
-            "imap_port": "993",
-            "imap_ssl": "on",
-            "imap_user": "care",
-            "imap_password": "",
-            "imap_folder": "INBOX",
-        },
-    )
+    answer = admin.post(url, mailbox_form(cast, imap_folder="Complaints"))
     assert answer.status_code == 302
     mailbox.refresh_from_db()
-    assert (mailbox.imap_host, mailbox.imap_password) == ("imap.example.com", "s3cret")
+    assert (mailbox.imap_folder, mailbox.imap_password) == ("Complaints", "s3cret")
+
+
+def test_the_stored_password_never_goes_to_a_new_server(cast: Cast, admin: Client) -> None:
+    mailbox = Mailbox.objects.create(
+        venue=cast.gym,
+        address="care@gym1.example.com",
+        imap_host="imap.example.com",
+        imap_user="care",
+        imap_password="s3cret",
+    )
+    url = reverse("admin:notifications_mailbox_change", args=[mailbox.pk])
+    answer = admin.post(url, mailbox_form(cast, imap_host="imap.attacker.example"))
+    assert answer.status_code == 200  # the form again, with the message
+    assert "Give the password again" in answer.content.decode()
+    mailbox.refresh_from_db()
+    assert mailbox.imap_host == "imap.example.com"
+
+
+def test_another_companys_staff_see_none_of_its_mailboxes_or_email(cast: Cast) -> None:
+    mailbox = Mailbox.objects.create(venue=cast.gym, address="care@gym1.example.com")
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        services.inbound_store_and_process(email(subject="Towels", text="None."), mailbox=mailbox)
+    staff = User.objects.create_user(
+        username="other-admin",
+        password="amends-test",
+        company=cast.stranger.company,
+        is_staff=True,
+    )
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_mailbox", "view_inboundmessage"])
+    )
+    client = Client()
+    client.force_login(staff)
+    for name in ("mailbox", "inboundmessage"):
+        page = client.get(reverse(f"admin:notifications_{name}_changelist"))
+        assert page.status_code == 200
+        assert "care@gym1.example.com" not in page.content.decode()
+        assert "Towels" not in page.content.decode()
+
+
+def mailbox_form(cast: Cast, **fields: str) -> dict[str, object]:
+    form: dict[str, object] = {
+        "venue": cast.gym.pk,
+        "address": "care@gym1.example.com",
+        "is_active": "on",
+        "imap_host": "imap.example.com",
+        "imap_port": "993",
+        "imap_ssl": "on",
+        "imap_user": "care",
+        "imap_password": "",
+        "imap_folder": "INBOX",
+    }
+    form.update(fields)
+    return form
 
 
 def test_it_processes_a_failed_message_again(

@@ -411,3 +411,35 @@ def test_a_gateways_message_that_failed_opens_its_complaint_at_the_named_venue_o
     jobs.run("inbound.process_pending", now=local(2026, 11, 20, 10, 5))
     row.refresh_from_db()
     assert row.status == Status.COMPLAINT and complaint_of(row).venue == cast.gym2
+
+
+def test_control_characters_in_a_message_are_dropped_not_stored(
+    cast: Cast, mailbox: Mailbox
+) -> None:
+    raw = (
+        b"From: =?utf-8?q?Zhao=00Min?= <zhao@example.com>\r\n"
+        b"To: complaints@gym1.example.com\r\n"
+        b"Subject: =?utf-8?q?Locker=00broken?=\r\n"
+        b"Message-ID: <a\x00b@example.com>\r\n\r\n"
+        b"Locker\x00 12 does not lock.\r\n"
+    )
+    row = arrive(raw, mailbox)
+    assert row.status == Status.COMPLAINT, row.reason
+    complaint = complaint_of(row)
+    assert "\x00" not in complaint.description and "Locker" in complaint.description
+    assert "\x00" not in row.message_id
+
+
+def test_a_malformed_header_never_stops_a_message_from_being_taken_in(
+    cast: Cast, mailbox: Mailbox
+) -> None:
+    raw = (
+        b"From: Zhao Min <zhao@example.com>\r\n"
+        b"To: a@\r\n"
+        b"Message-ID: <>\r\n"
+        b"Subject: " + b"1-" * 40000 + b"!\r\n\r\n"
+        b"The steam room door does not close.\r\n"
+    )
+    row = arrive(raw, mailbox)
+    assert row.status == Status.COMPLAINT, row.reason
+    assert "steam room" in complaint_of(row).description

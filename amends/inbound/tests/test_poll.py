@@ -104,3 +104,15 @@ def test_a_wrong_password_is_recorded_on_the_mailbox(mailbox: Mailbox) -> None:
     mailbox.refresh_from_db()
     assert "error" in mailbox.last_error.lower() or "fail" in mailbox.last_error.lower()
     assert mailbox.last_polled_at is not None
+
+
+def test_a_message_someone_read_in_the_mailbox_first_is_still_taken_in(
+    mailbox: Mailbox, imap_server: ImapServer
+) -> None:
+    """A receptionist opens the shared mailbox in webmail before amends polls it."""
+    imap_server.append(email(subject="Sauna broken", text="The sauna is cold."), flags="(\\Seen)")
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        assert jobs.run("inbound.poll_mailboxes").counts == {"stored": 1}
+        assert jobs.run("inbound.poll_mailboxes").counts == {"stored": 0}
+    assert Complaint.objects.count() == 1
+    assert all(services.STORED in flags for flags in imap_server.flags())

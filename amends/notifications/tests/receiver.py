@@ -75,7 +75,10 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(settings: Any) -> Iterator[Receiver]:
+    """A real HTTP server on loopback: webhooks may reach it (AMENDS_WEBHOOK_ALLOW_PRIVATE, as an
+    intranet integration would be configured)."""
+    settings.AMENDS_WEBHOOK_ALLOW_PRIVATE = True
     server = Receiver()
     try:
         yield server

@@ -263,3 +263,19 @@ def test_a_call_task_waits_in_its_owners_console_list(cast: Any, client: Client)
     # Nobody else sees it.
     client.force_login(cast.specialist2)
     assert "请致电客户" not in client.get(reverse("console:notifications")).content.decode()
+
+
+def test_no_one_reads_a_sign_in_code_in_the_outbox(admin: Client) -> None:
+    with clock.travel(WHEN):
+        row = outbox_enqueue(
+            kind=Outbox.Kind.SIGN_IN_CODE,
+            channel=Outbox.Channel.SMS,
+            address="+8613912345678",
+            subject="Your amends sign-in code",
+            body="Your code is 493817. It is valid for 10 minutes.",
+            language="en",
+        )
+    assert row is not None
+    page = admin.get(reverse("admin:notifications_outbox_change", args=[row.pk]))
+    assert page.status_code == 200
+    assert "493817" not in page.content.decode()

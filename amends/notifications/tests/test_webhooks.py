@@ -239,3 +239,20 @@ def test_a_redirect_is_not_followed(receiver: Receiver) -> None:
     answer = http_post(f"{receiver.url}/hook", body=b"{}", headers={})
     assert answer.status == 302
     assert len(receiver.requests) == 1
+
+
+def test_a_webhook_never_reaches_amends_own_network(
+    cast: Any, receiver: Receiver, settings
+) -> None:
+    """A company administrator points a subscription at the machine amends runs on (or a cloud
+    metadata address): nothing is sent, the row fails with the reason."""
+    subscription = subscribe(cast, receiver)
+    settings.AMENDS_WEBHOOK_ALLOW_PRIVATE = False
+    for url in (f"{receiver.url}/hooks/amends", "http://169.254.169.254/latest/", "ftp://x.cn/"):
+        WebhookSubscription.objects.filter(pk=subscription.pk).update(url=url)
+        with clock.travel(WHEN):
+            row = webhook_test_send(subscription)
+        assert run(WHEN)["failed"] == 1
+        row.refresh_from_db()
+        assert row.status == Outbox.Status.FAILED and row.last_error
+    assert receiver.requests == []

@@ -4,6 +4,7 @@ tries); every mistake comes back on the form with its message."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -101,7 +102,8 @@ def test_it_records_the_complaint_with_its_files_and_shows_the_receipt(
     added = ComplaintEvent.objects.filter(complaint=complaint, kind="evidence")
     assert {e.actor_kind for e in added} == {"customer"}
 
-    receipt = client.get(response["Location"])
+    with clock.travel(NOW + timedelta(minutes=1)):
+        receipt = client.get(response["Location"])
     html = receipt.content.decode()
     assert receipt.status_code == 200
     assert complaint.reference in html
@@ -280,3 +282,12 @@ def test_every_form_needs_its_csrf_token(cast: Cast) -> None:
 
     assert response.status_code == 403
     assert not Complaint.objects.exists()
+
+
+def test_the_receipt_is_not_shown_to_the_next_person_at_a_shared_tablet(
+    client: Client, cast: Cast
+) -> None:
+    response = post(client, cast, filled())
+    with clock.travel(NOW + timedelta(minutes=20)):
+        later = client.get(response["Location"])
+    assert later.status_code == 302 and later["Location"] == f"/p/{cast.gym.code}/"

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from amends.cli.runner import JobRunner
@@ -37,7 +38,25 @@ class Command(BaseCommand):
                 port=options["port"],
                 threads=options["threads"],
                 ident="amends",
+                # A request is at most the form's files and some text: a larger body is refused
+                # before it reaches the disk (waitress' default is 1 GB).
+                max_request_body_size=6 * settings.AMENDS_MAX_UPLOAD_MB * 1024 * 1024,
+                # Behind a proxy (AMENDS_PROXY_SSL_HEADER): its X-Forwarded-For gives the client
+                # address the rate limits count, and a client cannot forge it.
+                **_proxy_options(),
             )
         finally:
             if runner is not None:
                 runner.stop()
+
+
+def _proxy_options() -> dict[str, Any]:
+    trusted = settings.AMENDS_TRUSTED_PROXY
+    if not trusted:
+        return {}
+    return {
+        "trusted_proxy": trusted,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }

@@ -39,7 +39,7 @@ from amends.api.schemas import (
 from amends.api.selectors import complaint_for_key, complaints_for_key, with_updated_at
 from amends.complaints import services
 from amends.complaints.catalogue import ActionSpec, perform
-from amends.complaints.events import EventKind
+from amends.complaints.events import CONVERSATION
 from amends.complaints.models import Complaint, ComplaintEvent, Evidence
 from amends.complaints.narrative import Audience, tell
 from amends.complaints.transitions import State
@@ -279,11 +279,6 @@ def complaint_timeline(request: HttpRequest, reference: str) -> list[LineOut]:
 
 
 # --- the conversation -------------------------------------------------------------------------
-
-CONVERSATION = {
-    EventKind.CUSTOMER_MESSAGE.value: "customer",
-    EventKind.HANDLER_REPLY.value: "handler",
-}
 
 
 @router.get(

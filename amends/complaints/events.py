@@ -703,6 +703,13 @@ class EventSpec:
         return self.customer_visible and (self.customer_when is None or self.customer_when(payload))
 
 
+# The conversation between the customer and the handler: its kinds and who wrote each. Every face
+# that shows the thread (the tracking page, the API) reads it from here.
+CONVERSATION: dict[str, str] = {
+    EventKind.CUSTOMER_MESSAGE.value: "customer",
+    EventKind.HANDLER_REPLY.value: "handler",
+}
+
 K = EventKind
 EVENTS: dict[EventKind, EventSpec] = {
     spec.kind: spec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 if TYPE_CHECKING:
     from amends.complaints.models import Survey
 
+SURVEY_DAYS = 30  # a survey is open this many days after the invitation
 LOW_SATISFACTION = 2  # 1–2 of 5: dissatisfied
 LOW_NPS = 6  # 0–6 of 10: a detractor
 
@@ -26,3 +28,12 @@ def low_score_reason(survey: Survey) -> str:
         "s": survey.satisfaction,
         "n": survey.nps,
     }
+
+
+def survey_closes_at(survey: Survey) -> datetime:
+    """When the survey stops taking an answer."""
+    return survey.invited_at + timedelta(days=SURVEY_DAYS)
+
+
+def survey_is_open(survey: Survey, *, now: datetime) -> bool:
+    return survey.answered_at is None and now <= survey_closes_at(survey)

@@ -1,10 +1,8 @@
 """The satisfaction survey (满意度调查) at `/s/<token>/`: satisfaction 1–5, recommendation 0–10
-and a comment, answered once. The link answers for SURVEY_DAYS days after the invitation; later
-it says so. (The expiry is applied here; `services.survey_answer` does not know it yet.)"""
+and a comment, answered once. The survey closes SURVEY_DAYS days after the invitation
+(`complaints.surveys`, enforced by `services.survey_answer`); the page then says so."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from amends.complaints import services
+from amends.complaints.surveys import survey_closes_at
 from amends.core import clock
 from amends.core.errors import InvalidInput, InvalidTransition
 from amends.public import selectors
 from amends.public.forms import SurveyForm
 from amends.public.pages import public_page, venue_time
-from amends.public.tracking import SURVEY_DAYS
 
 
 @public_page
@@ -27,7 +25,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     context: dict[str, object] = {"survey": found, "venue": venue, "complaint": found.complaint}
     if found.answered_at is not None:
         return render(request, "public/survey_done.html", context)
-    until = found.invited_at + timedelta(days=SURVEY_DAYS)
+    until = survey_closes_at(found)
     if clock.now() > until:
         context["until"] = venue_time(until, venue)
         return render(request, "public/survey_expired.html", context, status=410)
@@ -40,7 +38,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             services.survey_answer(
                 token=token, satisfaction=d["satisfaction"], nps=d["nps"], comment=d["comment"]
             )
-        except InvalidTransition:  # answered meanwhile, in another tab
+        except InvalidTransition:  # answered meanwhile in another tab, or closed meanwhile
             return redirect("public:survey", token=token)
         except InvalidInput as refused:
             form.add_error(None, str(refused.message))

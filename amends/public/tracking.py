@@ -17,7 +17,6 @@ version; a stale one re-shows the current page with a notice (409), never a 500.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -30,8 +29,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from amends.complaints import catalogue, services
+from amends.complaints.events import CONVERSATION
 from amends.complaints.models import Complaint
 from amends.complaints.narrative import tell
+from amends.complaints.surveys import survey_is_open
 from amends.core import clock, pii, ratelimit
 from amends.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
 from amends.core.principals import Principal
@@ -44,13 +45,11 @@ HOUR = 3600
 CODES_PER_ADDRESS = 10  # sign-in codes asked for an hour from one address
 TRIES_PER_ADDRESS = 30  # codes typed an hour from one address (each code allows 5 tries)
 ACTS_PER_COMPLAINT = 30  # messages, files and answers an hour on one complaint
-SURVEY_DAYS = 30  # a survey link answers this many days after the invitation
 SESSION_SIGN_IN = "public_sign_in"
 SESSION_CUSTOMER = "public_customer"
 
 # The catalogued actions the customer's page offers, in the page's order.
 CUSTOMER_ACTIONS = ("consent", "message", "evidence", "reopen")
-CONVERSATION = ("customer_message", "handler_reply")
 DONE = {
     "message": gettext_lazy("Your message has been sent."),
     "consent": gettext_lazy("Thank you: your answer has been recorded."),
@@ -110,7 +109,7 @@ def _page(
     if (
         survey is not None
         and survey.answered_at is None
-        and clock.now() <= survey.invited_at + timedelta(days=SURVEY_DAYS)
+        and survey_is_open(survey, now=clock.now())
     ):
         survey_url = reverse("public:survey", args=[survey.token])
     context = {

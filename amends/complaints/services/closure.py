@@ -34,7 +34,7 @@ from amends.complaints.services.gate import (
     save,
 )
 from amends.complaints.services.intake import Intake, complaint_receive
-from amends.complaints.surveys import is_low_score
+from amends.complaints.surveys import is_low_score, survey_closes_at
 from amends.complaints.transitions import (
     ACTIONS,
     State,
@@ -324,6 +324,8 @@ def survey_answer(*, token: str, satisfaction: int, nps: int, comment: str = "")
         raise NotFound(_("This survey does not exist."), code="survey_not_found")
     if survey.answered_at is not None:
         raise InvalidTransition(_("This survey has already been answered."), code="survey_answered")
+    if clock.now() > survey_closes_at(survey):
+        raise InvalidTransition(_("This survey is closed."), code="survey_closed")
     if not (1 <= satisfaction <= 5) or not (0 <= nps <= 10):
         raise InvalidInput(_("Satisfaction is 1–5 and recommendation 0–10."), code="invalid_score")
     locked = lock(survey.complaint)

@@ -255,6 +255,20 @@ def test_it_records_the_survey_answer_once_and_validates_it(cast):
     assert ComplaintEvent.objects.filter(complaint=c, kind="survey_answered").count() == 1
 
 
+def test_a_survey_closes_thirty_days_after_the_invitation(cast):
+    with clock.travel(local(2026, 11, 2, 10, 0)):
+        c = drive(cast, S.CLOSED)
+    invited = c.survey.invited_at
+    with (
+        clock.travel(invited + timedelta(days=30, minutes=1)),
+        pytest.raises(InvalidTransition) as closed,
+    ):
+        services.survey_answer(token=c.survey.token, satisfaction=5, nps=9)
+    assert closed.value.code == "survey_closed"
+    with clock.travel(invited + timedelta(days=29)):
+        services.survey_answer(token=c.survey.token, satisfaction=5, nps=9)
+
+
 def test_it_records_investigation_edits_with_before_and_after(cast):
     c = drive(cast, S.INVESTIGATING)
     services.complaint_record_investigation(

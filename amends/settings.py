@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "amends.workflow",
     "amends.complaints",
     "amends.inbound",
+    "amends.improvements",
+    "amends.reports",
     "amends.cli",
     "amends.console",
     "amends.api",
@@ -136,6 +138,20 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DATABASES = {"default": _default_db}
+# Reports may read from a replica (a read-only copy of the same database): AMENDS_REPORTS_DATABASE_URL
+# adds the alias "reports", which only the reports' read queries use (amends.reports.db).
+_reports_url = env_str("AMENDS_REPORTS_DATABASE_URL")
+if _reports_url:
+    try:
+        DATABASES["reports"] = dict(dj_database_url.parse(_reports_url, conn_max_age=60))
+    except Exception as exc:
+        raise ImproperlyConfigured(
+            f"AMENDS_REPORTS_DATABASE_URL is not a valid database URL: {exc}"
+        ) from None
+    if DATABASES["reports"].get("ENGINE") != _default_db["ENGINE"]:
+        raise ImproperlyConfigured("AMENDS_REPORTS_DATABASE_URL must be the same kind of database")
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["amends.reports.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Local memory on one node; Redis (Django's own backend) when nodes must share the cache.
@@ -235,6 +251,8 @@ AMENDS_WEBHOOK_ALLOW_PRIVATE = env_bool("AMENDS_WEBHOOK_ALLOW_PRIVATE", False)
 AMENDS_API_RATE_PER_MINUTE = env_int("AMENDS_API_RATE_PER_MINUTE", 600, minimum=1)
 
 # --- domain -------------------------------------------------------------------------------
+# The monthly report is emailed to each venue's managers on the 1st at this local hour.
+AMENDS_REPORT_SEND_HOUR = env_int("AMENDS_REPORT_SEND_HOUR", 8, minimum=0)
 AMENDS_RETENTION_YEARS = env_int("AMENDS_RETENTION_YEARS", 3, minimum=1)
 AMENDS_TICK_SECONDS = env_int("AMENDS_TICK_SECONDS", 60, minimum=5)
 

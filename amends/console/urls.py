@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from amends.console import intake_views, notification_views, search_views, views
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("c/<str:reference>/contact/", views.reveal_contact, name="reveal_contact"),
     path("c/<str:reference>/do/<slug:name>/", views.complaint_act, name="act"),
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
+    path("reports/", include("amends.console.report_urls")),
+    path("improvements/", include("amends.console.improvement_urls")),
 ]

@@ -237,6 +237,39 @@ class ServiceTargets(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("A survey answer of 4 or 5 out of 5 counts as positive."),
     )
+    on_time_rate = models.DecimalField(
+        _("deadlines met at least (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("95"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_("First responses and resolutions made by their deadlines, of those judged."),
+    )
+    reopen_rate = models.DecimalField(
+        _("reopened at most (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    nps = models.DecimalField(
+        _("net promoter score at least"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("-100")), MaxValueValidator(Decimal("100"))],
+    )
+    amber_margin = models.DecimalField(
+        _("amber margin (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "A figure that misses its target by less than this share of the target shows amber, "
+            "not red."
+        ),
+    )
 
     class Meta:
         verbose_name = _("service targets")

@@ -204,6 +204,10 @@ class Targets:
     average_response_hours: Decimal
     resolution_rate: Decimal
     positive_rate: Decimal
+    on_time_rate: Decimal = Decimal("95")  # deadlines met, of those judged (%)
+    reopen_rate: Decimal = Decimal("5")  # reopened, of those resolved: at most (%)
+    nps: Decimal = Decimal("0")  # net promoter score at least
+    amber_margin: Decimal = Decimal("10")  # within this share of a target (%): amber, not red
 
 
 DEFAULT_TARGETS = Targets(

@@ -131,6 +131,10 @@ def service_targets(*, company_id: int) -> Targets:
         average_response_hours=row.average_response_hours,
         resolution_rate=row.resolution_rate,
         positive_rate=row.positive_rate,
+        on_time_rate=row.on_time_rate,
+        reopen_rate=row.reopen_rate,
+        nps=row.nps,
+        amber_margin=row.amber_margin,
     )
 
 

@@ -1,0 +1,338 @@
+"""The database helpers every report figure is built from, and the one definition of each
+measure (the set of complaints a figure counts), shared by the report and its drill-down so
+that a figure and the list behind it cannot disagree.
+
+Everything here is an expression or a query: nothing loads complaint rows into Python."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import connections
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Concat, Lower, Trim
+
+from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal
+from amends.complaints.selectors import missed_resolution, missed_response
+from amends.complaints.transitions import OPEN_STATES, State
+from amends.orgs.models import Company, Venue
+from amends.reports.db import reading
+from amends.workflow.rules import Targets
+
+# --- expressions -----------------------------------------------------------------------------
+
+
+class Seconds(Func):
+    """`end − start` in seconds, as a float, on either database (NULL when either is NULL)."""
+
+    output_field = FloatField()
+
+    def __init__(self, end: Any, start: Any) -> None:
+        super().__init__(end, start)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        if connection.vendor == "postgresql":
+            template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+            return super().as_sql(
+                compiler, connection, template=template, arg_joiner=" - ", **extra
+            )
+        # SQLite keeps datetimes as ISO text in UTC; julianday() reads them as days, a double
+        # good to ~50 µs at today's dates: rounded to the millisecond, 90 minutes is 5400.0
+        # exactly, as on PostgreSQL, so a figure on a bucket's edge lands where it should.
+        template = "ROUND((julianday(%(expressions)s)) * 86400.0, 3)"
+        return super().as_sql(
+            compiler, connection, template=template, arg_joiner=") - julianday(", **extra
+        )
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        if not 0 <= fraction <= 1:
+            raise ValueError("a percentile's fraction is between 0 and 1")
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def percentile(queryset: QuerySet[Any], expression: Combinable, fraction: float) -> float | None:
+    """The `fraction` percentile (0.5 median, 0.9 p90) of `expression` over `queryset`, by
+    linear interpolation between the closest ranks (`percentile_cont`); None without values.
+
+    PostgreSQL computes it as an ordered-set aggregate. SQLite has none, so the same
+    interpolation is done by the database too: count the values, then read the two around rank
+    k = fraction × (n − 1) with ORDER BY … LIMIT 2 OFFSET ⌊k⌋ — two small queries, whatever the
+    number of rows."""
+    base = queryset.order_by().annotate(_p_value=expression).filter(_p_value__isnull=False)
+    if connections[queryset.db].vendor == "postgresql":
+        found = base.aggregate(p=PercentileCont(F("_p_value"), fraction))["p"]
+        return None if found is None else float(found)
+    n = base.count()
+    if n == 0:
+        return None
+    rank = fraction * (n - 1)
+    low = math.floor(rank)
+    values = [
+        float(v) for v in base.order_by("_p_value").values_list("_p_value", flat=True)[low : low + 2]
+    ]
+    if len(values) == 1 or rank == low:
+        return values[0]
+    return values[0] + (rank - low) * (values[1] - values[0])
+
+
+def percentiles_by(
+    queryset: QuerySet[Any], group: str, expression: Combinable, fraction: float
+) -> dict[Any, float]:
+    """`percentile` for each value of the field `group` (one query on PostgreSQL; on SQLite
+    two per group — the groups of a report are few: categories, severities, departments)."""
+    base = queryset.order_by().annotate(_p_value=expression).filter(_p_value__isnull=False)
+    if connections[queryset.db].vendor == "postgresql":
+        rows = base.values(group).annotate(p=PercentileCont(F("_p_value"), fraction))
+        return {row[group]: float(row["p"]) for row in rows}
+    keys = list(base.values_list(group, flat=True).distinct())
+    found: dict[Any, float] = {}
+    for key in keys:
+        value = percentile(base.filter(**{group: key}), F("_p_value"), fraction)
+        if value is not None:
+            found[key] = value
+    return found
+
+
+RESPONSE_SECONDS = Seconds(F("responded_at"), F("received_at"))
+RESOLUTION_SECONDS = Seconds(F("resolved_at"), F("received_at"))
+
+# --- the month ---------------------------------------------------------------------------------
+
+
+def month_span(month: date, tz: tzinfo | str) -> tuple[datetime, datetime]:
+    """The month of `month` as [local midnight of the 1st, of the next 1st) in zone `tz`."""
+    zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+    start = datetime(month.year, month.month, 1, tzinfo=zone)
+    following = add_months(month.replace(day=1), 1)
+    return start, datetime(following.year, following.month, 1, tzinfo=zone)
+
+
+def add_months(month: date, months: int) -> date:
+    """The first day of the month `months` after (or before, when negative) `month`'s."""
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def received_in(*, company: Company | int, venue: Venue | None, month: date) -> Q:
+    """Complaints received in `month`, each venue's month in its own time zone."""
+    if venue is not None:
+        start, end = month_span(month, venue.timezone)
+        return Q(venue_id=venue.pk, received_at__gte=start, received_at__lt=end)
+    company_id = company if isinstance(company, int) else company.pk
+    zones: dict[str, list[int]] = {}
+    for venue_id, zone in Venue.objects.filter(company_id=company_id).values_list(
+        "pk", "timezone"
+    ):
+        zones.setdefault(zone, []).append(venue_id)
+    found = Q(pk__in=[])
+    for zone, venue_ids in sorted(zones.items()):
+        start, end = month_span(month, zone)
+        found |= Q(venue_id__in=venue_ids, received_at__gte=start, received_at__lt=end)
+    return found
+
+
+def cohort(
+    *, company: Company | int, venue: Venue | None, month: date, using: str | None = None
+) -> QuerySet[Complaint]:
+    """The complaints a monthly report is about: received in the month (in each venue's time
+    zone), merged ones left out (their survivor counts)."""
+    complaints = Complaint.objects.using(using or reading())
+    return complaints.filter(received_in(company=company, venue=venue, month=month)).exclude(
+        state=State.MERGED
+    )
+
+
+# --- measures: the sets the figures count ------------------------------------------------------
+
+
+def escalated_q() -> Q:
+    """Escalated at least once (a reopen puts the ladder back at the owner, the event stays)."""
+    return Q(
+        Exists(ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), kind="escalated"))
+    )
+
+
+def within_target_judged(now: datetime, targets: Targets) -> Q:
+    """Responded, or waiting longer than the response target (`respond_within_hours`)."""
+    limit = timedelta(hours=float(targets.respond_within_hours))
+    return Q(responded_at__isnull=False) | Q(responded_at__isnull=True, received_at__lt=now - limit)
+
+
+def within_target_missed(now: datetime, targets: Targets) -> Q:
+    """Responded later than the target after receipt, or still waiting past it."""
+    limit = timedelta(hours=float(targets.respond_within_hours))
+    return Q(responded_at__gt=F("received_at") + limit) | Q(
+        responded_at__isnull=True, received_at__lt=now - limit
+    )
+
+
+def responded_within_target(targets: Targets) -> Q:
+    limit = timedelta(hours=float(targets.respond_within_hours))
+    return Q(responded_at__isnull=False, responded_at__lte=F("received_at") + limit)
+
+
+def response_judged(now: datetime) -> Q:
+    return Q(responded_at__isnull=False, respond_due__isnull=False) | missed_response(now)
+
+
+def resolution_judged(now: datetime) -> Q:
+    return Q(resolved_at__isnull=False, resolve_due__isnull=False) | missed_resolution(now)
+
+
+def response_overdue(now: datetime) -> Q:
+    running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
+    return Q(responded_at__isnull=True, respond_due__lte=now) & running
+
+
+def resolvable(now: datetime) -> Q:
+    """Resolved, or past the resolution deadline (the resolution rate's base)."""
+    return Q(resolved_at__isnull=False) | Q(resolve_due__lte=now)
+
+
+def reopen_base() -> Q:
+    """Resolved at some time: resolved now, or reopened (a reopen clears `resolved_at`)."""
+    return Q(resolved_at__isnull=False) | Q(reopen_count__gt=0)
+
+
+ANSWERED = Q(survey__answered_at__isnull=False, survey__satisfaction__isnull=False)
+NPS_ANSWERED = Q(survey__answered_at__isnull=False, survey__nps__isnull=False)
+GRANTED = (RemedyProposal.Status.APPROVED, RemedyProposal.Status.EXECUTED)
+
+
+def compensated_q(*, paid: bool) -> Q:
+    statuses = [RemedyProposal.Status.EXECUTED] if paid else list(GRANTED)
+    return Q(
+        Exists(
+            RemedyProposal.objects.filter(complaint_id=OuterRef("pk"), status__in=statuses)
+        )
+    )
+
+
+def measure_filters(now: datetime, targets: Targets) -> dict[str, Callable[[], Q]]:
+    """Each measure a figure or a row links to, as a filter on the month's complaints. The
+    report counts them (`Count("pk", filter=…)`); the drill-down lists them."""
+    return {
+        "received": Q,
+        "open_now": lambda: Q(state__in=list(OPEN_STATES)),
+        "responded": lambda: Q(responded_at__isnull=False),
+        "response_judged": lambda: response_judged(now),
+        "response_late": lambda: missed_response(now),
+        "response_overdue": lambda: response_overdue(now),
+        "within_target_judged": lambda: within_target_judged(now, targets),
+        "within_target_missed": lambda: within_target_missed(now, targets),
+        "resolution_judged": lambda: resolution_judged(now),
+        "resolution_late": lambda: missed_resolution(now),
+        "resolved": lambda: Q(resolved_at__isnull=False),
+        "resolvable": lambda: resolvable(now),
+        "reopen_base": reopen_base,
+        "reopened": lambda: Q(reopen_count__gt=0),
+        "escalated": escalated_q,
+        "surveyed": lambda: ANSWERED,
+        "positive": lambda: ANSWERED & Q(survey__satisfaction__gte=4),
+        "nps_answered": lambda: NPS_ANSWERED,
+        "promoters": lambda: NPS_ANSWERED & Q(survey__nps__gte=9),
+        "detractors": lambda: NPS_ANSWERED & Q(survey__nps__lte=6),
+        "repeat": lambda: Q(repeat_of__isnull=False) | Q(repeat_count__gt=0),
+        "granted": lambda: compensated_q(paid=False),
+        "compensated": lambda: compensated_q(paid=True),
+    }
+
+
+# Every measure a link may name. "merged" is not a filter of the cohort (which leaves merged
+# complaints out): the drill-down lists the month's merged complaints for it.
+MEASURES = frozenset(
+    {
+        "received",
+        "merged",
+        "open_now",
+        "responded",
+        "response_judged",
+        "response_late",
+        "response_overdue",
+        "within_target_judged",
+        "within_target_missed",
+        "resolution_judged",
+        "resolution_late",
+        "resolved",
+        "resolvable",
+        "reopen_base",
+        "reopened",
+        "escalated",
+        "surveyed",
+        "positive",
+        "nps_answered",
+        "promoters",
+        "detractors",
+        "repeat",
+        "granted",
+        "compensated",
+    }
+)
+
+
+def subject_key() -> Case:
+    """What a complaint is about, as one comparable key: the staff member, else the department,
+    else the told subject, else the place (trimmed, lower case) — recurring problems are the
+    same venue, category and key."""
+    return Case(
+        When(
+            subject_staff__isnull=False,
+            then=Concat(Value("staff:"), Cast("subject_staff_id", CharField())),
+        ),
+        When(
+            subject_department__isnull=False,
+            then=Concat(Value("department:"), Cast("subject_department_id", CharField())),
+        ),
+        When(~Q(subject_text=""), then=Concat(Value("text:"), Lower(Trim("subject_text")))),
+        When(~Q(location=""), then=Concat(Value("place:"), Lower(Trim("location")))),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def highest_escalation() -> Subquery:
+    """The highest rung of the escalation ladder the complaint reached (its events keep it; a
+    reopen puts the live level back to 0)."""
+    level = Cast(KT("data__level"), IntegerField())
+    return Subquery(
+        ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), kind="escalated")
+        .annotate(level=level)
+        .order_by("-level")
+        .values("level")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def count_of(name: str, now: datetime, targets: Targets) -> Count:
+    """`Count` of the cohort's complaints in measure `name`."""
+    return Count("pk", filter=measure_filters(now, targets)[name](), distinct=False)

@@ -50,6 +50,7 @@ DOWNLOADS = {
     ),
     "pdf": ("application/pdf", ReportExport.Kind.MONTHLY_PDF),
 }
+RUNNING = (ReportExport.Status.PENDING, ReportExport.Status.RUNNING)
 LIST_EXPORTS = {
     "csv": ReportExport.Kind.COMPLAINTS_CSV,
     "xlsx": ReportExport.Kind.COMPLAINTS_XLSX,
@@ -122,7 +123,7 @@ def parse_scope(request: HttpRequest) -> Venue | None:
     if code:
         venue = Venue.objects.filter(company_id=actor.company_id, code=code).first()
         if venue is None:
-            raise NotFound(_("No such venue: %(code)s.") % {"code": code}, code="venue_not_found")
+            raise InvalidInput(_("No such venue: %(code)s.") % {"code": code}, code="unknown_venue")
         check_report_access(actor=actor, venue=venue)
         return venue
     if request.GET.get("company"):
@@ -476,6 +477,7 @@ def report_export(request: HttpRequest) -> HttpResponse:
         for k, v in request.POST.items()
         if k not in ("format", "csrfmiddlewaretoken", "page") and v != ""
     }
+    drill_scope(actor, params)
     export = exports.export_request(
         actor=actor,
         kind=LIST_EXPORTS[fmt],
@@ -496,19 +498,17 @@ def report_export_status(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "console/reports/export.html", context)
 
 
-RUNNING = (ReportExport.Status.PENDING, ReportExport.Status.RUNNING)
-
-
 @login_required
 @require_GET
 def report_export_file(request: HttpRequest, pk: int) -> FileResponse:
     export = exports.export_for_actor(actor=_actor(request), pk=pk)
     if export.status != ReportExport.Status.DONE or not export.file:
         raise NotFound(_("This export has no file (yet)."), code="export_not_ready")
-    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=export.file_name)
+    response = FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=export.file_name,
+        content_type=exports.content_type(export),
+    )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def export_context(export: ReportExport) -> dict[str, Any]:
-    return {"export": export, "running": export.status in RUNNING}

@@ -8,7 +8,11 @@ transport returns.
 
 - EMAIL: Django's `EmailMultiAlternatives` through the configured backend (SMTP in production,
   the file backend in var/mail when no mail server is configured). The Message-ID fixed at
-  enqueue goes out on every try, so a receiver can drop a duplicate.
+  enqueue goes out on every try, so a receiver can drop a duplicate. Files named in
+  `context["attachments"]` ([{"path": a path in the default storage, "name": the file name
+  the recipient sees, "type": its MIME type}], e.g. the monthly report's PDF and xlsx) are
+  read from the default storage at each try and attached; a file that is gone fails the row
+  at once (a retry would not bring it back), a storage that cannot be read is retried.
 - SMS: an HTTP gateway (POST JSON with a bearer token); without one, each message is written as
   a file into AMENDS_SMS_DIR (like Django's file email backend).
 - WEBHOOK: a signed POST to the subscription's URL (`webhooks.py` signs and documents it).
@@ -134,6 +138,8 @@ class Transports:
         if not row.recipient_address or "@" not in row.recipient_address:
             raise GiveUp("no e-mail address to send to")
         message = email_message(row)
+        for name, content, mimetype in attachments(row):
+            message.attach(name, content, mimetype)
         reused = self._mail is not None
         try:
             try:
@@ -208,6 +214,31 @@ def email_message(row: Outbox) -> EmailMultiAlternatives:
     if html:
         message.attach_alternative(str(html), "text/html")
     return message
+
+
+def attachments(row: Outbox) -> list[tuple[str, bytes, str]]:
+    """The files `row` carries (`context["attachments"]`), read from the default storage:
+    (file name, content, MIME type) each. A file that is missing is a GiveUp; any other
+    failure to read it a TryAgain."""
+    from django.core.exceptions import SuspiciousFileOperation
+    from django.core.files.storage import default_storage
+
+    found = []
+    for item in (row.context or {}).get("attachments") or []:
+        path = str(item.get("path") or "")
+        name = str(item.get("name") or path.rsplit("/", 1)[-1])
+        mimetype = str(item.get("type") or "application/octet-stream")
+        try:
+            with default_storage.open(path, "rb") as stored:
+                content = stored.read()
+        except FileNotFoundError as exc:
+            raise GiveUp(f"attachment {name} is missing from storage") from exc
+        except SuspiciousFileOperation as exc:  # a path outside the storage: never read
+            raise GiveUp(f"attachment {name} is not in the storage") from exc
+        except OSError as exc:
+            raise TryAgain(f"attachment {name} could not be read: {type(exc).__name__}") from exc
+        found.append((name, bytes(content), mimetype))
+    return found
 
 
 # --- HTTP (SMS gateway, webhooks) --------------------------------------------------------------

@@ -21,12 +21,19 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.models import Complaint
 from amends.improvements.models import ImprovementAction
 
 Verdict = Literal["fewer", "same", "more", "pending"]
 WINDOW_DAYS = 30
+VERDICT_LABELS = {
+    "fewer": _("Fewer complaints"),
+    "same": _("No change"),
+    "more": _("More complaints"),
+    "pending": _("Waiting for the after-window to pass"),
+}
 
 
 @dataclass(frozen=True)

@@ -9,25 +9,36 @@ Complaints are given by reference ("GYM1-20261120-0001"), several separated by s
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.selectors import complaints_for_actor
-from amends.core.errors import InvalidInput, StaleVersion
+from amends.core.errors import (
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    PermissionDenied,
+    StaleVersion,
+)
 from amends.improvements import services
 from amends.improvements.models import ImprovementAction
 from amends.improvements.selectors import (
+    OPEN_STATUSES,
     STEPS,
+    may_take,
+    overdue,
     possible_owners,
     raisable_venues,
     today_at,
 )
 from amends.orgs.models import User, Venue
+from amends.orgs.selectors import scope_of, venues_for_actor
 from amends.workflow.models import Category
 
 EVERY_VENUE = "*"
@@ -378,3 +389,88 @@ def execute(form: forms.Form) -> ImprovementAction:
             return form.run()  # type: ignore[attr-defined]
         except forms.ValidationError as invalid:
             raise InvalidInput(" ".join(invalid.messages), code="invalid_input") from None
+
+
+def refuse_unavailable(form: StepForm) -> None:
+    """A step the actor may not take (403), or not in the action's status (409), is refused
+    before the input is judged: there is no form to correct."""
+    step = STEPS[form.name]
+    if not may_take(form.actor, form.action, step):
+        raise PermissionDenied(
+            _("You may not do this: %(step)s.") % {"step": step.label},
+            code="improvement_not_allowed",
+        )
+    if form.action.status not in step.sources:
+        raise InvalidTransition(
+            _("This cannot be done while the action is “%(status)s”.")
+            % {"status": form.action.get_status_display()},
+            code="improvement_step_not_available",
+        )
+
+
+# Which field a service's refusal is about, so the form shows it there.
+FIELD_OF = {
+    "title_required": "title",
+    "title_long": "title",
+    "owner_not_allowed": "owner",
+    "due_required": "due_on",
+    "due_in_past": "due_on",
+    "complaint_not_linkable": "complaints",
+    "complaint_required": "complaints",
+    "label_required": "source_label",
+    "cause_required": "category",
+    "category_invalid": "category",
+    "source_invalid": "source",
+    "outcome_required": "outcome",
+    "reason_required": "reason",
+}
+
+
+def show_refusal(form: forms.Form, refused: DomainError) -> None:
+    """Put a service's refusal on the field it is about (or on the whole form)."""
+    field = FIELD_OF.get(refused.code)
+    if field == "complaints" and "complaint" in form.fields:
+        field = "complaint"
+    form.add_error(field if field in form.fields else None, str(refused.message))
+
+
+class ListFilterForm(forms.Form):
+    """The list's filters: status, venue, overdue only."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Open or in progress")),
+            ("all", _("Any")),
+            *ImprovementAction.Status.choices,
+        ],
+    )
+    venue = forms.ChoiceField(label=_("Venue"), required=False)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: list[tuple[str, Any]] = [("", _("All my venues"))]
+        choices += [(v.code, f"{v.code} {v.name_in()}") for v in venues_for_actor(actor=actor)]
+        if scope_of(actor).company_roles:
+            choices.append((EVERY_VENUE, _("Company-wide")))
+        self.fields["venue"].choices = choices  # type: ignore[attr-defined]
+
+    def apply(
+        self, actions: QuerySet[ImprovementAction], *, today: date
+    ) -> QuerySet[ImprovementAction]:
+        data = self.cleaned_data if self.is_valid() else {}
+        status = data.get("status", "")
+        if status == "":
+            actions = actions.filter(status__in=OPEN_STATUSES)
+        elif status != "all":
+            actions = actions.filter(status=status)
+        venue = data.get("venue", "")
+        if venue == EVERY_VENUE:
+            actions = actions.filter(venue__isnull=True)
+        elif venue:
+            actions = actions.filter(venue__code=venue)
+        if data.get("overdue"):
+            actions = overdue(actions, today=today)
+        return actions

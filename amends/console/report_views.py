@@ -55,15 +55,14 @@ LIST_EXPORTS = {
     "csv": ReportExport.Kind.COMPLAINTS_CSV,
     "xlsx": ReportExport.Kind.COMPLAINTS_XLSX,
 }
-# The KPI board's columns, of the figures the board offers: what the issue asks a manager to
-# watch (the monthly report shows them all).
+# The KPI board's columns, of the figures the board offers: what issue 8 asks a manager to
+# watch, fourteen that fit a 1366 px screen (the monthly report shows them all).
 BOARD = (
     "received",
     "open",
     "overdue",
     "avg_first_response_hours",
     "p90_first_response_hours",
-    "within_target_rate",
     "response_on_time_rate",
     "resolution_on_time_rate",
     "resolution_rate",

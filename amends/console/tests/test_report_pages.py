@@ -127,7 +127,7 @@ def test_it_links_each_figure_to_exactly_the_complaints_behind_it(
     with clock.travel(local(2026, 11, 20, 9, 0)):
         page = text(as_(client, cast.manager).get(url("kpi")))
         received = cell(page, "GYM1", "received")["href"].replace("&amp;", "&")
-        missed = cell(page, "GYM1", "within_target_rate")["href"].replace("&amp;", "&")
+        missed = cell(page, "GYM1", "response_on_time_rate")["href"].replace("&amp;", "&")
         assert parse_qs(urlsplit(received).query) == {
             "month": ["2026-11"],
             "venue": ["GYM1"],

@@ -23,8 +23,10 @@ REPORT_ROLES = frozenset(
 def may_report_company(actor: User) -> bool:
     """Whether `actor` holds a report role company-wide (every venue, and the company's total)."""
     scope = scope_of(actor)
-    return actor.is_active and scope.company_id is not None and bool(
-        scope.company_roles & REPORT_ROLES
+    return (
+        actor.is_active
+        and scope.company_id is not None
+        and bool(scope.company_roles & REPORT_ROLES)
     )
 
 

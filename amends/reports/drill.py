@@ -89,13 +89,11 @@ def complaints_behind(
     if params.get("remedy"):
         if params["remedy"] not in RemedyProposal.Kind.values:
             raise _bad("unknown_remedy", _("No such remedy."))
-        statuses = (
-            [RemedyProposal.Status.EXECUTED] if measure == "compensated" else list(GRANTED)
-        )
+        statuses = [RemedyProposal.Status.EXECUTED] if measure == "compensated" else list(GRANTED)
         complaints = complaints.filter(
-            pk__in=RemedyProposal.objects.filter(
-                kind=params["remedy"], status__in=statuses
-            ).values("complaint_id")
+            pk__in=RemedyProposal.objects.filter(kind=params["remedy"], status__in=statuses).values(
+                "complaint_id"
+            )
         )
     return complaints.order_by("-received_at", "-pk")
 

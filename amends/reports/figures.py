@@ -21,8 +21,8 @@ from django.db.models import (
     Exists,
     F,
     FloatField,
-    IntegerField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -98,7 +98,8 @@ def percentile(queryset: QuerySet[Any], expression: Combinable, fraction: float)
     rank = fraction * (n - 1)
     low = math.floor(rank)
     values = [
-        float(v) for v in base.order_by("_p_value").values_list("_p_value", flat=True)[low : low + 2]
+        float(v)
+        for v in base.order_by("_p_value").values_list("_p_value", flat=True)[low : low + 2]
     ]
     if len(values) == 1 or rank == low:
         return values[0]
@@ -150,9 +151,7 @@ def received_in(*, company: Company | int, venue: Venue | None, month: date) -> 
         return Q(venue_id=venue.pk, received_at__gte=start, received_at__lt=end)
     company_id = company if isinstance(company, int) else company.pk
     zones: dict[str, list[int]] = {}
-    for venue_id, zone in Venue.objects.filter(company_id=company_id).values_list(
-        "pk", "timezone"
-    ):
+    for venue_id, zone in Venue.objects.filter(company_id=company_id).values_list("pk", "timezone"):
         zones.setdefault(zone, []).append(venue_id)
     found = Q(pk__in=[])
     for zone, venue_ids in sorted(zones.items()):
@@ -177,9 +176,7 @@ def cohort(
 
 def escalated_q() -> Q:
     """Escalated at least once (a reopen puts the ladder back at the owner, the event stays)."""
-    return Q(
-        Exists(ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), kind="escalated"))
-    )
+    return Q(Exists(ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), kind="escalated")))
 
 
 def within_target_judged(now: datetime, targets: Targets) -> Q:
@@ -232,9 +229,7 @@ GRANTED = (RemedyProposal.Status.APPROVED, RemedyProposal.Status.EXECUTED)
 def compensated_q(*, paid: bool) -> Q:
     statuses = [RemedyProposal.Status.EXECUTED] if paid else list(GRANTED)
     return Q(
-        Exists(
-            RemedyProposal.objects.filter(complaint_id=OuterRef("pk"), status__in=statuses)
-        )
+        Exists(RemedyProposal.objects.filter(complaint_id=OuterRef("pk"), status__in=statuses))
     )
 
 

@@ -68,7 +68,12 @@ def kpi_board(*, actor: User, month: date | None = None, now: datetime | None = 
     for venue in venues:
         totals = rollups.month_totals(venue_ids=[venue.pk], months=months)
         figures = headline_figures(
-            company_id=company_id, venue=venue, month=month, now=moment, targets=targets, totals=totals
+            company_id=company_id,
+            venue=venue,
+            month=month,
+            now=moment,
+            targets=targets,
+            totals=totals,
         )
         rows.append(
             KpiRow(
@@ -80,7 +85,12 @@ def kpi_board(*, actor: User, month: date | None = None, now: datetime | None = 
     if whole:
         totals = rollups.month_totals(venue_ids=venue_ids, months=months)
         figures = headline_figures(
-            company_id=company_id, venue=None, month=month, now=moment, targets=targets, totals=totals
+            company_id=company_id,
+            venue=None,
+            month=month,
+            now=moment,
+            targets=targets,
+            totals=totals,
         )
         company_live = (sum(o for o, _ in live.values()), sum(d for _, d in live.values()))
         rows.append(

@@ -114,7 +114,9 @@ def rag(value: Value, target: Value, *, higher_is_better: bool, margin: Decimal)
     misses it by more; "" without a figure or a target."""
     if not isinstance(value, int | Decimal) or not isinstance(target, int | Decimal):
         return ""
-    miss = Decimal(target) - Decimal(value) if higher_is_better else Decimal(value) - Decimal(target)
+    miss = (
+        Decimal(target) - Decimal(value) if higher_is_better else Decimal(value) - Decimal(target)
+    )
     if miss <= 0:
         return "green"
     if miss < abs(Decimal(target)) * margin / 100:
@@ -154,7 +156,11 @@ FIGURES: tuple[FigureSpec, ...] = (
     ),
     FigureSpec("p90_first_response_hours", "hours", "responded"),
     FigureSpec(
-        "within_target_rate", "percent", "within_target_missed", "within_target_rate", "respond_within"
+        "within_target_rate",
+        "percent",
+        "within_target_missed",
+        "within_target_rate",
+        "respond_within",
     ),
     FigureSpec("response_on_time_rate", "percent", "response_late", "on_time_rate", "on_time_rate"),
     FigureSpec(
@@ -394,10 +400,20 @@ def build_monthly_report(
         trend_months = [add_months(month, -i) for i in range(TREND_MONTHS - 1, -1, -1)]
         totals = rollups.month_totals(venue_ids=venue_ids, months=trend_months)
         figures = headline_figures(
-            company_id=company.pk, venue=venue, month=month, now=moment, targets=targets, totals=totals
+            company_id=company.pk,
+            venue=venue,
+            month=month,
+            now=moment,
+            targets=targets,
+            totals=totals,
         )
         builder = _Builder(
-            company=company, venue=venue, month=month, now=moment, targets=targets, language=language
+            company=company,
+            venue=venue,
+            month=month,
+            now=moment,
+            targets=targets,
+            language=language,
         )
         tables = builder.tables(figures, totals)
         charts = builder.charts(totals, trend_months)
@@ -444,8 +460,7 @@ class _Builder:
         if venue is not None:
             self.link["venue"] = venue.code
         self.categories = {
-            c.pk: c
-            for c in Category.objects.using(self.using).filter(company_id=company.pk)
+            c.pk: c for c in Category.objects.using(self.using).filter(company_id=company.pk)
         }
 
     # names
@@ -590,17 +605,25 @@ class _Builder:
         overall = complaints.aggregate(**aggregates)
         quantiles = {
             (measure, q): percentiles_by(complaints, group, expression, q)
-            for measure, expression in (("response", RESPONSE_SECONDS), ("resolution", RESOLUTION_SECONDS))
+            for measure, expression in (
+                ("response", RESPONSE_SECONDS),
+                ("resolution", RESOLUTION_SECONDS),
+            )
             for q in (0.5, 0.9)
         }
         overall_q = {
             (measure, q): percentile(complaints, expression, q)
-            for measure, expression in (("response", RESPONSE_SECONDS), ("resolution", RESOLUTION_SECONDS))
+            for measure, expression in (
+                ("response", RESPONSE_SECONDS),
+                ("resolution", RESOLUTION_SECONDS),
+            )
             for q in (0.5, 0.9)
         }
         names, codes, order = self._group_names(group, [r[group] for r in rows])
 
-        def values(label: str, r: Mapping[str, Any], q: Mapping[tuple[str, float], Any]) -> tuple[Value, ...]:
+        def values(
+            label: str, r: Mapping[str, Any], q: Mapping[tuple[str, float], Any]
+        ) -> tuple[Value, ...]:
             return (
                 label,
                 r["responded"],
@@ -627,7 +650,11 @@ class _Builder:
             for r in sorted(rows, key=lambda r: order(r[group]))
         ]
         body.append(
-            Row(values=values(_("All"), overall, overall_q), link=self.to(measure="responded"), total=True)
+            Row(
+                values=values(_("All"), overall, overall_q),
+                link=self.to(measure="responded"),
+                total=True,
+            )
         )
         return Table(
             key=key,
@@ -652,7 +679,9 @@ class _Builder:
             ),
         )
 
-    def _group_names(self, group: str, keys: Collection[Any]) -> tuple[dict[Any, str], tuple[str, Any], Any]:
+    def _group_names(
+        self, group: str, keys: Collection[Any]
+    ) -> tuple[dict[Any, str], tuple[str, Any], Any]:
         """Labels of a grouping's keys, the link parameter and its value, and a sort key."""
         if group == "category_id":
             return (
@@ -679,7 +708,7 @@ class _Builder:
         return (
             {k: name(k) for k in keys},
             ("department", lambda k: departments[k].code if k in departments else NONE),
-            lambda k: (departments[k].code if k in departments else "~"),
+            lambda k: departments[k].code if k in departments else "~",
         )
 
     def escalations(self) -> Table:
@@ -698,13 +727,22 @@ class _Builder:
             role = ESCALATION_LADDER[level - 1] if 0 < level <= len(ESCALATION_LADDER) else ""
             body.append(
                 Row(
-                    values=(level, str(Role(role).label) if role else "", r["n"], pct(r["n"], received)),
+                    values=(
+                        level,
+                        str(Role(role).label) if role else "",
+                        r["n"],
+                        pct(r["n"], received),
+                    ),
                     link=self.to(measure="escalated", level=level),
                 )
             )
         total = sum(r["n"] for r in rows)
         body.append(
-            Row(values=(_("Total"), "", total, pct(total, received)), link=self.to(measure="escalated"), total=True)
+            Row(
+                values=(_("Total"), "", total, pct(total, received)),
+                link=self.to(measure="escalated"),
+                total=True,
+            )
         )
         return Table(
             key="escalations",
@@ -729,14 +767,26 @@ class _Builder:
         overall = complaints.aggregate(**aggregates)
         body = [
             Row(
-                values=(self.category_name(r["category_id"]), r["reopened"], r["base"], pct(r["reopened"], r["base"])),
+                values=(
+                    self.category_name(r["category_id"]),
+                    r["reopened"],
+                    r["base"],
+                    pct(r["reopened"], r["base"]),
+                ),
                 link=self.to(measure="reopened", category=self.category_code(r["category_id"])),
             )
-            for r in sorted(rows, key=lambda r: (-r["reopened"], self.category_order(r["category_id"])))
+            for r in sorted(
+                rows, key=lambda r: (-r["reopened"], self.category_order(r["category_id"]))
+            )
         ]
         body.append(
             Row(
-                values=(_("Total"), overall["reopened"], overall["base"], pct(overall["reopened"], overall["base"])),
+                values=(
+                    _("Total"),
+                    overall["reopened"],
+                    overall["base"],
+                    pct(overall["reopened"], overall["base"]),
+                ),
                 link=self.to(measure="reopened"),
                 total=True,
             )
@@ -766,7 +816,11 @@ class _Builder:
         remedies = RemedyProposal.objects.using(self.using).filter(
             complaint__in=self.complaints.order_by().values("pk")
         )
-        rows = [r for r in remedies.values("kind").annotate(**aggregates).order_by("kind") if r["granted_count"]]
+        rows = [
+            r
+            for r in remedies.values("kind").annotate(**aggregates).order_by("kind")
+            if r["granted_count"]
+        ]
         overall = remedies.aggregate(**aggregates)
         kinds = list(RemedyProposal.Kind.values)
         body = [
@@ -819,7 +873,11 @@ class _Builder:
             "detractors": Count("pk", filter=NPS_ANSWERED & Q(survey__nps__lte=6)),
         }
         complaints = self.complaints.order_by()
-        rows = [r for r in complaints.values("category_id").annotate(**aggregates) if r["answered"] or r["nps_answers"]]
+        rows = [
+            r
+            for r in complaints.values("category_id").annotate(**aggregates)
+            if r["answered"] or r["nps_answers"]
+        ]
         overall = complaints.aggregate(**aggregates)
 
         def values(label: str, r: Mapping[str, Any]) -> tuple[Value, ...]:
@@ -857,14 +915,22 @@ class _Builder:
                 Column("nps", _("NPS"), "score"),
             ),
             rows=tuple(body),
-            note=_("Surveys answered for the month's complaints. NPS = % promoters − % detractors."),
+            note=_(
+                "Surveys answered for the month's complaints. NPS = % promoters − % detractors."
+            ),
         )
 
     def staff(self) -> Table:
         complaints = self.complaints.order_by()
-        named = set(complaints.filter(subject_staff__isnull=False).values_list("subject_staff_id", flat=True).distinct())
+        named = set(
+            complaints.filter(subject_staff__isnull=False)
+            .values_list("subject_staff_id", flat=True)
+            .distinct()
+        )
         named |= set(
-            complaints.filter(responsible_staff__isnull=False).values_list("responsible_staff_id", flat=True).distinct()
+            complaints.filter(responsible_staff__isnull=False)
+            .values_list("responsible_staff_id", flat=True)
+            .distinct()
         )
         consequences = (
             Consequence.objects.using(self.using)
@@ -885,7 +951,9 @@ class _Builder:
             aggregates[f"s{pk}"] = Avg("survey__satisfaction", filter=about & ANSWERED)
         counts = complaints.aggregate(**aggregates) if aggregates else {}
         people = {u.pk: u for u in User.objects.using(self.using).filter(pk__in=staff_ids)}
-        grants = RoleGrant.objects.using(self.using).filter(user_id__in=staff_ids, department__isnull=False)
+        grants = RoleGrant.objects.using(self.using).filter(
+            user_id__in=staff_ids, department__isnull=False
+        )
         if self.venue is not None:
             grants = grants.filter(Q(venue_id=self.venue.pk) | Q(venue__isnull=True))
         departments: dict[int, str] = {}
@@ -905,7 +973,13 @@ class _Builder:
                 ),
                 link=self.to(staff=pk),
             )
-            for pk in sorted(staff_ids, key=lambda pk: (-counts[f"n{pk}"], people[pk].name_in(self.language) if pk in people else ""))
+            for pk in sorted(
+                staff_ids,
+                key=lambda pk: (
+                    -counts[f"n{pk}"],
+                    people[pk].name_in(self.language) if pk in people else "",
+                ),
+            )
         ]
         return Table(
             key="staff",
@@ -957,10 +1031,18 @@ class _Builder:
         total = sum(counts.values())
         body = [
             Row(
-                values=(str(Complaint.Cause(value).label), counts[value or NONE], pct(counts[value or NONE], total)),
+                values=(
+                    str(Complaint.Cause(value).label),
+                    counts[value or NONE],
+                    pct(counts[value or NONE], total),
+                ),
                 link=self.to(cause=value or NONE),
             )
-            for value in (Complaint.Cause.SUBJECTIVE, Complaint.Cause.OBJECTIVE, Complaint.Cause.UNDECIDED)
+            for value in (
+                Complaint.Cause.SUBJECTIVE,
+                Complaint.Cause.OBJECTIVE,
+                Complaint.Cause.UNDECIDED,
+            )
         ]
         return Table(
             key="cause_kinds",
@@ -982,11 +1064,20 @@ class _Builder:
             .annotate(n=Count("pk"), customers=Count("customer_id", distinct=True))
             .filter(n__gte=2)
         )
-        venues = {v.pk: v for v in Venue.objects.using(self.using).filter(pk__in={r["venue_id"] for r in rows})}
+        venues = {
+            v.pk: v
+            for v in Venue.objects.using(self.using).filter(pk__in={r["venue_id"] for r in rows})
+        }
         staff_ids = [int(r["subject"][6:]) for r in rows if r["subject"].startswith("staff:")]
         dept_ids = [int(r["subject"][11:]) for r in rows if r["subject"].startswith("department:")]
-        people = {u.pk: u.name_in(self.language) for u in User.objects.using(self.using).filter(pk__in=staff_ids)}
-        depts = {d.pk: d.name_in(self.language) for d in Department.objects.using(self.using).filter(pk__in=dept_ids)}
+        people = {
+            u.pk: u.name_in(self.language)
+            for u in User.objects.using(self.using).filter(pk__in=staff_ids)
+        }
+        depts = {
+            d.pk: d.name_in(self.language)
+            for d in Department.objects.using(self.using).filter(pk__in=dept_ids)
+        }
 
         def about(key: str) -> str:
             kind, _sep, rest = key.partition(":")
@@ -1091,7 +1182,9 @@ class _Builder:
             from amends.improvements.selectors import actions_in_month
         except ImportError:  # the improvements app's selectors are not there yet
             return Table(key="improvements", title=title, columns=columns, rows=())
-        start, end = month_span(self.month, self.venue.timezone if self.venue else settings.TIME_ZONE)
+        start, end = month_span(
+            self.month, self.venue.timezone if self.venue else settings.TIME_ZONE
+        )
         actions = actions_in_month(
             company_id=self.company.pk,
             venue_id=self.venue.pk if self.venue is not None else None,
@@ -1134,7 +1227,9 @@ class _Builder:
 
     # charts
 
-    def charts(self, totals: Mapping[date, Totals], trend_months: Sequence[date]) -> tuple[Chart, ...]:
+    def charts(
+        self, totals: Mapping[date, Totals], trend_months: Sequence[date]
+    ) -> tuple[Chart, ...]:
         by_category = self._counts_by_category()
         total = sum(n for _pk, n in by_category)
         cumulative, running = [], 0
@@ -1155,8 +1250,18 @@ class _Builder:
                 labels=tuple(f"{m:%Y-%m}" for m in trend_months),
                 series=(
                     Series(_("Complaints received"), tuple(float(t.received) for t in trend)),
-                    Series(_("Resolution rate (%)"), floats([t.resolution_rate for t in trend]), "line", "right"),
-                    Series(_("First responses on time (%)"), floats([t.on_time_rate for t in trend]), "line", "right"),
+                    Series(
+                        _("Resolution rate (%)"),
+                        floats([t.resolution_rate for t in trend]),
+                        "line",
+                        "right",
+                    ),
+                    Series(
+                        _("First responses on time (%)"),
+                        floats([t.on_time_rate for t in trend]),
+                        "line",
+                        "right",
+                    ),
                 ),
                 y_label=_("Complaints"),
                 y2_label="%",
@@ -1207,7 +1312,9 @@ class _Builder:
             key="response_times",
             title=_("First response times"),
             labels=tuple(label for label, _low, _high in buckets),
-            series=(Series(_("Complaints"), tuple(float(counts[f"b{i}"]) for i in range(len(buckets)))),),
+            series=(
+                Series(_("Complaints"), tuple(float(counts[f"b{i}"]) for i in range(len(buckets)))),
+            ),
             y_label=_("Complaints"),
         )
 

@@ -186,8 +186,7 @@ def _cells(venue: Venue, days: Iterable[date] | None, start: date, end: date) ->
         Complaint.objects.filter(
             venue_id=venue.pk,
             received_at__gte=datetime(start.year, start.month, start.day, tzinfo=zone),
-            received_at__lt=datetime(end.year, end.month, end.day, tzinfo=zone)
-            + timedelta(days=1),
+            received_at__lt=datetime(end.year, end.month, end.day, tzinfo=zone) + timedelta(days=1),
         )
         .exclude(state=State.MERGED)
         .annotate(local_day=TruncDate("received_at", tzinfo=zone))
@@ -222,7 +221,8 @@ def _cells(venue: Venue, days: Iterable[date] | None, start: date, end: date) ->
     for row in rows:
         day = row.pop("local_day")
         day = day.date() if isinstance(day, datetime) else day
-        values = {name: int(round(row[name] or 0)) for name in MEASURES}
+        # Sums of seconds come back as floats: whole seconds are kept.
+        values = {name: round(row[name] or 0) for name in MEASURES}
         cells.append(
             DailyRollup(
                 company_id=venue.company_id,

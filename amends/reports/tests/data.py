@@ -12,8 +12,9 @@ built through the real services and catalogue at the moments the story names.
                                                             11-07 10:00 reopened (→ important,
                                                             response owed again: overdue)
     C3  11-10 09:00  service_attitude general   front_desk  responded 09:30 (0.5 h); 11-11
-                                                            09:00 refund ¥300 (manager approves), feedback,
-                                                            revisit, closed; survey 5 / NPS 10
+                                                            09:00 refund ¥300 (manager
+                                                            approves), feedback, revisit,
+                                                            closed; survey 5 / NPS 10
     C4  11-12 10:00  billing_price general      phone       responded 11-16 10:00 (96.0 h,
                                                             late); 11-20 10:00 invalid,
                                                             explained (late), closed;
@@ -87,18 +88,33 @@ def _answer(c: Complaint, at: Any, satisfaction: int, nps: int) -> None:
 
 def build_november(cast: Cast) -> November:
     o1 = _receive(
-        cast, local(2026, 10, 31, 23, 59), category="facility_equipment", severity="urgent",
-        channel="phone", phone="13800000001", customer_name="赵一",
+        cast,
+        local(2026, 10, 31, 23, 59),
+        category="facility_equipment",
+        severity="urgent",
+        channel="phone",
+        phone="13800000001",
+        customer_name="赵一",
     )
     c1 = _receive(
-        cast, local(2026, 11, 1, 0, 1), category="facility_equipment", severity="urgent",
-        channel="phone", phone="13800000002", customer_name="钱二",
+        cast,
+        local(2026, 11, 1, 0, 1),
+        category="facility_equipment",
+        severity="urgent",
+        channel="phone",
+        phone="13800000002",
+        customer_name="钱二",
     )
     _respond(cast, c1, local(2026, 11, 1, 1, 1))
 
     c2 = _receive(
-        cast, local(2026, 11, 5, 10, 0), category="service_quality", severity="general",
-        channel="front_desk", phone="13800000003", customer_name="孙三",
+        cast,
+        local(2026, 11, 5, 10, 0),
+        category="service_quality",
+        severity="general",
+        channel="front_desk",
+        phone="13800000003",
+        customer_name="孙三",
         subject_staff=cast.coach,
     )
     _respond(cast, c2, local(2026, 11, 5, 12, 0))
@@ -109,8 +125,13 @@ def build_november(cast: Cast) -> November:
         act("reopen", c2, cast.manager, reason="客户来电表示问题未解决")
 
     c3 = _receive(
-        cast, local(2026, 11, 10, 9, 0), category="service_attitude", severity="general",
-        channel="front_desk", phone="13800000004", customer_name="李四",
+        cast,
+        local(2026, 11, 10, 9, 0),
+        category="service_attitude",
+        severity="general",
+        channel="front_desk",
+        phone="13800000004",
+        customer_name="李四",
     )
     _respond(cast, c3, local(2026, 11, 10, 9, 30))
     with clock.travel(local(2026, 11, 11, 9, 0)):
@@ -118,8 +139,13 @@ def build_november(cast: Cast) -> November:
     _answer(c3, local(2026, 11, 12, 10, 0), satisfaction=5, nps=10)
 
     c4 = _receive(
-        cast, local(2026, 11, 12, 10, 0), category="billing_price", severity="general",
-        channel="phone", phone="13800000005", customer_name="周五",
+        cast,
+        local(2026, 11, 12, 10, 0),
+        category="billing_price",
+        severity="general",
+        channel="phone",
+        phone="13800000005",
+        customer_name="周五",
     )
     _respond(cast, c4, local(2026, 11, 16, 10, 0))
     with clock.travel(local(2026, 11, 20, 10, 0)):
@@ -128,35 +154,67 @@ def build_november(cast: Cast) -> November:
     _answer(c4, local(2026, 11, 21, 10, 0), satisfaction=2, nps=3)
 
     c5 = _receive(
-        cast, local(2026, 11, 20, 15, 0), category="service_attitude", severity="general",
-        channel="phone", phone="13800000004", customer_name="李四",
+        cast,
+        local(2026, 11, 20, 15, 0),
+        category="service_attitude",
+        severity="general",
+        channel="phone",
+        phone="13800000004",
+        customer_name="李四",
     )
     c6 = _receive(
-        cast, local(2026, 11, 20, 16, 0), category="hygiene_environment", severity="general",
-        channel="web", phone="13800000006", customer_name="吴六",
+        cast,
+        local(2026, 11, 20, 16, 0),
+        category="hygiene_environment",
+        severity="general",
+        channel="web",
+        phone="13800000006",
+        customer_name="吴六",
     )
     with clock.travel(local(2026, 11, 20, 17, 0)):
         act("merge", c6, cast.manager, into=c5.reference, reason="同一件事")
 
     c7 = _receive(
-        cast, local(2026, 11, 25, 8, 0), category="hygiene_environment", severity="important",
-        channel="app", phone="13800000007", customer_name="郑七", location="更衣室",
+        cast,
+        local(2026, 11, 25, 8, 0),
+        category="hygiene_environment",
+        severity="important",
+        channel="app",
+        phone="13800000007",
+        customer_name="郑七",
+        location="更衣室",
     )
     with clock.travel(local(2026, 11, 25, 9, 0)):
         act("escalate", c7, cast.manager, reason="地面积水，已两次")
     _respond(cast, c7, local(2026, 11, 25, 11, 0))
 
     c8 = _receive(
-        cast, local(2026, 11, 26, 9, 0), category="hygiene_environment", severity="general",
-        channel="app", phone="13800000008", customer_name="王八", location=" 更衣室 ",
+        cast,
+        local(2026, 11, 26, 9, 0),
+        category="hygiene_environment",
+        severity="general",
+        channel="app",
+        phone="13800000008",
+        customer_name="王八",
+        location=" 更衣室 ",
     )
     c9 = _receive(
-        cast, local(2026, 11, 30, 23, 59), category="noise", severity="urgent",
-        channel="phone", phone="13800000009", customer_name="冯九",
+        cast,
+        local(2026, 11, 30, 23, 59),
+        category="noise",
+        severity="urgent",
+        channel="phone",
+        phone="13800000009",
+        customer_name="冯九",
     )
     d1 = _receive(
-        cast, local(2026, 12, 1, 0, 1), category="noise", severity="urgent",
-        channel="phone", phone="13800000010", customer_name="陈十",
+        cast,
+        local(2026, 12, 1, 0, 1),
+        category="noise",
+        severity="urgent",
+        channel="phone",
+        phone="13800000010",
+        customer_name="陈十",
     )
     return November(o1, c1, c2, c3, c4, c5, c6, c7, c8, c9, d1)
 

@@ -24,7 +24,7 @@ def codes(actor):
 
 
 def test_the_report_roles(cast):
-    assert REPORT_ROLES == {"manager", "general_manager", "director", "auditor", "admin"}
+    assert {"manager", "general_manager", "director", "auditor", "admin"} == REPORT_ROLES
 
 
 def test_a_venue_manager_reads_only_their_venue(cast):

@@ -35,8 +35,12 @@ def behind(cast, actor="director", **params):
 @pytest.fixture
 def report(cast, november):
     return build_monthly_report(
-        actor=cast.director, company=cast.company, venue=cast.gym, month=NOVEMBER,
-        language="en", now=NOW,
+        actor=cast.director,
+        company=cast.company,
+        venue=cast.gym,
+        month=NOVEMBER,
+        language="en",
+        now=NOW,
     )
 
 

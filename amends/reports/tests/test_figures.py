@@ -57,7 +57,7 @@ def test_a_month_is_bounded_by_local_midnights(cast):
         datetime(2026, 10, 31, 16, tzinfo=UTC),
         datetime(2026, 11, 30, 16, tzinfo=UTC),
     )
-    start, end = month_span(date(2026, 12, 1), "Asia/Shanghai")
+    _start, end = month_span(date(2026, 12, 1), "Asia/Shanghai")
     assert end == datetime(2026, 12, 31, 16, tzinfo=UTC)
     assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert add_months(date(2026, 11, 1), -12) == date(2025, 11, 1)

@@ -40,7 +40,12 @@ def board(cast, actor="director"):
 
 def test_a_director_sees_every_venue_and_the_company(cast, november):
     kpi = board(cast)
-    assert [row.label for row in kpi.rows] == ["静安健身会所", "浦东健身会所", "外滩酒店", "All venues"]
+    assert [row.label for row in kpi.rows] == [
+        "静安健身会所",
+        "浦东健身会所",
+        "外滩酒店",
+        "All venues",
+    ]
     gym, gym2, _hotel, company = kpi.rows
     # Open now at the gym: O1 C1 C2 C5 C7 C8 C9 D1 (C3 C4 closed, C6 merged), all overdue.
     assert (gym.figure("open").value, gym.figure("overdue").value) == (8, 8)
@@ -50,8 +55,12 @@ def test_a_director_sees_every_venue_and_the_company(cast, november):
     assert company.figure("open").value == 8 and company.venue is None
     # The headline figures are the monthly report's own.
     report = build_monthly_report(
-        actor=cast.director, company=cast.company, venue=cast.gym, month=NOVEMBER,
-        language="en", now=NOW,
+        actor=cast.director,
+        company=cast.company,
+        venue=cast.gym,
+        month=NOVEMBER,
+        language="en",
+        now=NOW,
     )
     assert gym.figures[2:] == report.figures
     assert company.figure("received").value == 8 and gym2.figure("received").value == 0

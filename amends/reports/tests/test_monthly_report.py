@@ -113,32 +113,176 @@ def test_it_fills_every_table_as_worked_out_by_hand(cast, november):
     assert rows(r.table("times_by_category")) == [
         # responded, mean, median, p90 (h); resolved, mean, median, p90 (h); on time %, %
         # C3 0.5 h / 24 h on time; C5 overdue on both
-        ("Service attitude", 1, h("0.5"), h("0.5"), h("0.5"), 1, h("24.0"), h("24.0"), h("24.0"), D("50.0"), D("50.0")),
+        (
+            "Service attitude",
+            1,
+            h("0.5"),
+            h("0.5"),
+            h("0.5"),
+            1,
+            h("24.0"),
+            h("24.0"),
+            h("24.0"),
+            D("50.0"),
+            D("50.0"),
+        ),
         # C2: its response owed again and overdue, its resolution overdue
         ("Service quality", 0, None, None, None, 0, None, None, None, D("0.0"), D("0.0")),
-        ("Facilities and equipment", 1, h("1.0"), h("1.0"), h("1.0"), 0, None, None, None, D("100.0"), D("0.0")),
+        (
+            "Facilities and equipment",
+            1,
+            h("1.0"),
+            h("1.0"),
+            h("1.0"),
+            0,
+            None,
+            None,
+            None,
+            D("100.0"),
+            D("0.0"),
+        ),
         # C7 3.0 h on time, C8 overdue: 1/2; both resolutions overdue
-        ("Hygiene and environment", 1, h("3.0"), h("3.0"), h("3.0"), 0, None, None, None, D("50.0"), D("0.0")),
+        (
+            "Hygiene and environment",
+            1,
+            h("3.0"),
+            h("3.0"),
+            h("3.0"),
+            0,
+            None,
+            None,
+            None,
+            D("50.0"),
+            D("0.0"),
+        ),
         # C4 96 h and 192 h (11-12 10:00 → 11-20 10:00), both late
-        ("Billing and price", 1, h("96.0"), h("96.0"), h("96.0"), 1, h("192.0"), h("192.0"), h("192.0"), D("0.0"), D("0.0")),
+        (
+            "Billing and price",
+            1,
+            h("96.0"),
+            h("96.0"),
+            h("96.0"),
+            1,
+            h("192.0"),
+            h("192.0"),
+            h("192.0"),
+            D("0.0"),
+            D("0.0"),
+        ),
         # C9: response overdue; its resolution deadline still runs: no verdict
         ("Noise", 0, None, None, None, 0, None, None, None, D("0.0"), None),
         # resolutions [24 192]: mean 108, p90 = 24 + 0.9 × 168 = 175.2
-        ("All", 4, h("25.1"), h("2.0"), h("68.1"), 2, h("108.0"), h("108.0"), h("175.2"), D("37.5"), D("14.3")),
+        (
+            "All",
+            4,
+            h("25.1"),
+            h("2.0"),
+            h("68.1"),
+            2,
+            h("108.0"),
+            h("108.0"),
+            h("175.2"),
+            D("37.5"),
+            D("14.3"),
+        ),
     ]
     assert rows(r.table("times_by_severity")) == [
-        ("Urgent", 1, h("1.0"), h("1.0"), h("1.0"), 0, None, None, None, D("50.0"), D("0.0")),  # C1 C9
-        ("Important", 1, h("3.0"), h("3.0"), h("3.0"), 0, None, None, None, D("33.3"), D("0.0")),  # C2 C5 C7
+        (
+            "Urgent",
+            1,
+            h("1.0"),
+            h("1.0"),
+            h("1.0"),
+            0,
+            None,
+            None,
+            None,
+            D("50.0"),
+            D("0.0"),
+        ),  # C1 C9
+        (
+            "Important",
+            1,
+            h("3.0"),
+            h("3.0"),
+            h("3.0"),
+            0,
+            None,
+            None,
+            None,
+            D("33.3"),
+            D("0.0"),
+        ),  # C2 C5 C7
         # C3 C4 C8: [0.5 96] mean 48.25, p90 = 0.5 + 0.9 × 95.5 = 86.45; resolutions C3 C4 (C4 late)
-        ("General", 2, h("48.3"), h("48.3"), h("86.5"), 2, h("108.0"), h("108.0"), h("175.2"), D("33.3"), D("33.3")),
-        ("All", 4, h("25.1"), h("2.0"), h("68.1"), 2, h("108.0"), h("108.0"), h("175.2"), D("37.5"), D("14.3")),
+        (
+            "General",
+            2,
+            h("48.3"),
+            h("48.3"),
+            h("86.5"),
+            2,
+            h("108.0"),
+            h("108.0"),
+            h("175.2"),
+            D("33.3"),
+            D("33.3"),
+        ),
+        (
+            "All",
+            4,
+            h("25.1"),
+            h("2.0"),
+            h("68.1"),
+            2,
+            h("108.0"),
+            h("108.0"),
+            h("175.2"),
+            D("37.5"),
+            D("14.3"),
+        ),
     ]
     assert rows(r.table("times_by_department")) == [
         # all but C1: responded C3 0.5, C4 96, C7 3 → mean 33.17, p90 = 3 + 0.8 × 93 = 77.4;
         # on time 2 of 7 judged; resolutions on time 1 (C3) of 6 judged (not C9)
-        ("Customer service", 3, h("33.2"), h("3.0"), h("77.4"), 2, h("108.0"), h("108.0"), h("175.2"), D("28.6"), D("16.7")),
-        ("Maintenance", 1, h("1.0"), h("1.0"), h("1.0"), 0, None, None, None, D("100.0"), D("0.0")),  # C1
-        ("All", 4, h("25.1"), h("2.0"), h("68.1"), 2, h("108.0"), h("108.0"), h("175.2"), D("37.5"), D("14.3")),
+        (
+            "Customer service",
+            3,
+            h("33.2"),
+            h("3.0"),
+            h("77.4"),
+            2,
+            h("108.0"),
+            h("108.0"),
+            h("175.2"),
+            D("28.6"),
+            D("16.7"),
+        ),
+        (
+            "Maintenance",
+            1,
+            h("1.0"),
+            h("1.0"),
+            h("1.0"),
+            0,
+            None,
+            None,
+            None,
+            D("100.0"),
+            D("0.0"),
+        ),  # C1
+        (
+            "All",
+            4,
+            h("25.1"),
+            h("2.0"),
+            h("68.1"),
+            2,
+            h("108.0"),
+            h("108.0"),
+            h("175.2"),
+            D("37.5"),
+            D("14.3"),
+        ),
     ]
     assert rows(r.table("escalations")) == [
         (1, "Customer-service manager", 1, share),  # C7, to the manager
@@ -206,7 +350,9 @@ def test_it_fills_every_table_as_worked_out_by_hand(cast, november):
 def test_it_draws_the_charts_from_the_same_figures(cast, november):
     r = report(cast)
     trend = r.chart("trend")
-    assert trend.labels[0] == "2025-11" and trend.labels[-1] == "2026-11" and len(trend.labels) == 13
+    assert (
+        trend.labels[0] == "2025-11" and trend.labels[-1] == "2026-11" and len(trend.labels) == 13
+    )
     received, resolution, on_time = trend.series
     assert received.values == (0.0,) * 11 + (1.0, 8.0)  # O1 in October
     assert resolution.values == (None,) * 11 + (0.0, 25.0)
@@ -222,7 +368,7 @@ def test_it_draws_the_charts_from_the_same_figures(cast, november):
     )
     assert r.chart("categories").labels == names
     assert r.chart("categories").series[0].values == (2.0, 2.0, 1.0, 1.0, 1.0, 1.0)
-    bars, line = r.chart("pareto").series
+    _bars, line = r.chart("pareto").series
     assert line.values == (25.0, 50.0, 62.5, 75.0, 87.5, 100.0) and line.axis == "right"
     times = r.chart("response_times")
     assert times.labels == ("< 1 h", "1–4 h", "4–12 h", "12–24 h", "24–48 h", "> 48 h")
@@ -256,8 +402,12 @@ def test_a_company_report_counts_each_venue_in_its_own_time_zone(cast, november)
 
 def test_it_counts_nothing_of_an_empty_month(cast, november):
     r = build_monthly_report(
-        actor=None, company=cast.company, venue=cast.gym, month=date(2026, 9, 1),
-        language="en", now=NOW,
+        actor=None,
+        company=cast.company,
+        venue=cast.gym,
+        month=date(2026, 9, 1),
+        language="en",
+        now=NOW,
     )
     assert r.figure("received").value == 0
     assert r.figure("avg_first_response_hours").value is None
@@ -271,6 +421,10 @@ def test_it_refuses_a_venue_of_another_company(cast, november):
 
     with pytest.raises(NotFound):
         build_monthly_report(
-            actor=None, company=cast.company,
-            venue=Venue.objects.get(code="OGYM"), month=NOVEMBER, language="en", now=NOW,
+            actor=None,
+            company=cast.company,
+            venue=Venue.objects.get(code="OGYM"),
+            month=NOVEMBER,
+            language="en",
+            now=NOW,
         )

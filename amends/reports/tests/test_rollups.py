@@ -22,9 +22,7 @@ from amends.reports.tests.data import NOW
 def cells():
     """Every rollup row as comparable values."""
     names = ["venue_id", "day", "category__code", "severity", "channel", *rollups.MEASURES]
-    return sorted(
-        tuple(row) for row in DailyRollup.objects.values_list(*names)
-    )
+    return sorted(tuple(row) for row in DailyRollup.objects.values_list(*names))
 
 
 def watermark() -> int:
@@ -71,8 +69,15 @@ def test_a_refresh_rebuilds_only_the_days_touched_since_the_watermark(cast, nove
     assert refresh(now=NOW) == 0  # nothing happened: nothing rebuilt
     assert cells() == before
     with clock.travel(local(2026, 12, 3, 12, 30)):  # C7 (received 11-25) is resolved
-        act("investigation", november.c7, cast.specialist, report="已清洁", validity="valid",
-            responsibility="department", cause="objective")
+        act(
+            "investigation",
+            november.c7,
+            cast.specialist,
+            report="已清洁",
+            validity="valid",
+            responsibility="department",
+            cause="objective",
+        )
     assert refresh(now=NOW) == 1  # the gym's 11-25 only
     changed = [c for c in cells() if c not in before]
     assert len(changed) == 1 and changed[0][1] == date(2026, 11, 25)
@@ -83,8 +88,15 @@ def test_a_refresh_rebuilds_only_the_days_touched_since_the_watermark(cast, nove
 def test_a_refresh_reads_a_margin_of_events_again_for_late_commits(cast, november, monkeypatch):
     refresh(now=NOW)
     with clock.travel(local(2026, 12, 3, 12, 30)):
-        act("investigation", november.c7, cast.specialist, report="已清洁", validity="valid",
-            responsibility="department", cause="objective")
+        act(
+            "investigation",
+            november.c7,
+            cast.specialist,
+            report="已清洁",
+            validity="valid",
+            responsibility="department",
+            cause="objective",
+        )
     # A slower transaction committed this event after a refresh had read past its id.
     RollupState.objects.filter(key="complaints").update(last_event_id=newest_event())
     monkeypatch.setattr(rollups, "MARGIN", 0)
@@ -99,8 +111,15 @@ def test_a_report_refreshes_its_own_venues_without_moving_the_watermark(cast, no
     refresh(now=NOW)
     mark = watermark()
     with clock.travel(local(2026, 12, 3, 12, 30)):
-        act("investigation", november.c7, cast.specialist, report="已清洁", validity="valid",
-            responsibility="department", cause="objective")
+        act(
+            "investigation",
+            november.c7,
+            cast.specialist,
+            report="已清洁",
+            validity="valid",
+            responsibility="department",
+            cause="objective",
+        )
     assert refresh(now=NOW, venue_ids=[cast.gym2.pk]) == 0  # nothing happened at GYM2
     assert DailyRollup.objects.get(day=date(2026, 11, 25)).valid == 0
     assert refresh(now=NOW, venue_ids=[cast.gym.pk]) >= 1

@@ -411,3 +411,27 @@ def test_the_quarterly_review_page(client: Client, cast: Cast) -> None:
         as_(client, cast.director)
         company = client.get(page("quarterly_review") + "?quarter=2026-Q4")
     assert company.status_code == 200 and "Lifeforce Fitness" in text(company)
+
+
+# --- the demo ------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_actions_in_every_status_and_a_judged_effect(client: Client, db: Any) -> None:
+    from amends import demo
+    from amends.improvements.effect import effect_of
+
+    with clock.travel(NOW):
+        assert demo.build(complaints=40) is not None
+    actions = ImprovementAction.objects.filter(company__code="DEMO")
+    statuses = sorted(actions.values_list("status", flat=True))
+    assert statuses == sorted(["done"] * 3 + ["in_progress", "open", "cancelled"])
+    for action in actions.filter(status=Status.DONE):
+        assert effect_of(action, now=NOW).verdict != "pending"
+    overdue = actions.get(status=Status.OPEN)
+    assert overdue.venue is None and overdue.due_on < NOW.date()
+    as_(client, User.objects.get(username="manager"))
+    with clock.travel(NOW):
+        listed = client.get(page("improvements") + "?status=all")
+    assert listed.status_code == 200
+    shown = set(map(int, re.findall(r'data-action="(\d+)"', text(listed))))
+    assert shown == set(actions.filter(venue__code="GYM1").values_list("pk", flat=True))

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -30,7 +30,7 @@ from amends.console.views import current_venue
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
 from amends.improvements.selectors import may_raise
-from amends.orgs.models import User, Venue
+from amends.orgs.models import Company, User, Venue
 from amends.reports import drill, exports, kpi, monthly, pdf, xlsx
 from amends.reports.access import check_report_access, may_report_company, report_venues
 from amends.reports.kpi import KpiRow
@@ -84,6 +84,13 @@ def _actor(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
+def _company(actor: User) -> Company:
+    """The reader's company (staff of none read no reports)."""
+    if actor.company is None:
+        raise PermissionDenied(_("You may not read reports."), code="report_not_allowed")
+    return actor.company
+
+
 def _refuse_without_reports(actor: User) -> None:
     if not report_venues(actor).exists():
         raise PermissionDenied(
@@ -120,7 +127,7 @@ def parse_scope(request: HttpRequest) -> Venue | None:
     actor = _actor(request)
     code = request.GET.get("venue", "").strip()
     if code:
-        venue = Venue.objects.filter(company_id=actor.company_id, code=code).first()
+        venue = Venue.objects.filter(company_id=_company(actor).pk, code=code).first()
         if venue is None:
             raise InvalidInput(_("No such venue: %(code)s.") % {"code": code}, code="unknown_venue")
         check_report_access(actor=actor, venue=venue)
@@ -146,7 +153,7 @@ def scope_params(venue: Venue | None, month: date) -> dict[str, str]:
 
 def file_stem(report: Report, actor: User) -> str:
     """SH-JA-2026-11, or the company's code for the whole company."""
-    return f"{report.venue_code or actor.company.code}-{report.month:%Y-%m}"
+    return f"{report.venue_code or _company(actor).code}-{report.month:%Y-%m}"
 
 
 # --- links ----------------------------------------------------------------------------------
@@ -335,7 +342,7 @@ def _report(request: HttpRequest) -> tuple[Report, Venue | None]:
     month = parse_month(request.GET.get("month"), this_month(request))
     report = monthly.build_monthly_report(
         actor=actor,
-        company=actor.company,
+        company=_company(actor),
         venue=venue,
         month=month,
         language=translation.get_language() or "zh-hans",
@@ -392,9 +399,10 @@ def report_download(request: HttpRequest) -> HttpResponse:
 # --- the complaints behind a figure ---------------------------------------------------------
 
 
-def drill_params(request: HttpRequest) -> dict[str, str]:
-    """The drill-down's parameters as given (paging left out)."""
-    return {k: v for k, v in request.GET.items() if k != "page" and v != ""}
+def drill_params(query: QueryDict, leave_out: tuple[str, ...] = ("page",)) -> dict[str, str]:
+    """The drill-down's parameters as given (the last of each, empty and paging left out)."""
+    found = {key: query.get(key) or "" for key in query if key not in leave_out}
+    return {key: value for key, value in found.items() if value}
 
 
 def drill_scope(actor: User, params: Mapping[str, str]) -> Venue | None:
@@ -404,7 +412,7 @@ def drill_scope(actor: User, params: Mapping[str, str]) -> Venue | None:
     if not code:
         check_report_access(actor=actor, venue=None)
         return None
-    venue = Venue.objects.filter(company_id=actor.company_id, code=code).first()
+    venue = Venue.objects.filter(company_id=_company(actor).pk, code=code).first()
     if venue is None:
         raise InvalidInput(_("No such venue: %(code)s.") % {"code": code}, code="unknown_venue")
     check_report_access(actor=actor, venue=venue)
@@ -425,7 +433,7 @@ def describe(params: Mapping[str, str], venue: Venue | None, actor: User) -> lis
     words.append(_("Figure: %(figure)s") % {"figure": measures.get(measure, measure)})
     if params.get("category") and params["category"] != "none":
         category = Category.objects.filter(
-            company_id=actor.company_id, code=params["category"]
+            company_id=_company(actor).pk, code=params["category"]
         ).first()
         words.append(_("Category: %(category)s") % {"category": category or params["category"]})
     for key, value in params.items():
@@ -440,7 +448,7 @@ def report_complaints(request: HttpRequest) -> HttpResponse:
     """The complaints behind a figure or a row, exactly as the report counts them."""
     actor = _actor(request)
     _refuse_without_reports(actor)
-    params = drill_params(request)
+    params = drill_params(request.GET)
     venue = drill_scope(actor, params)
     complaints = with_due(drill.complaints_behind(actor=actor, params=params))
     complaints = complaints.select_related(
@@ -471,11 +479,7 @@ def report_export(request: HttpRequest) -> HttpResponse:
     fmt = request.POST.get("format", "")
     if fmt not in LIST_EXPORTS:
         raise InvalidInput(_("Choose CSV or Excel."), code="bad_format")
-    params = {
-        k: v
-        for k, v in request.POST.items()
-        if k not in ("format", "csrfmiddlewaretoken", "page") and v != ""
-    }
+    params = drill_params(request.POST, ("format", "csrfmiddlewaretoken", "page"))
     drill_scope(actor, params)
     export = exports.export_request(
         actor=actor,

@@ -195,6 +195,55 @@ def test_it_shows_the_whole_monthly_report_with_its_charts_and_tables(
     assert "Figures current to" in page or "数据截至" in page
 
 
+def test_it_raises_an_improvement_action_from_a_cause_or_a_recurring_problem(
+    client: Client, cast: Cast, november: dict[str, Complaint]
+) -> None:
+    with clock.travel(local(2026, 11, 21, 10, 0)):  # the showers again, same place
+        cast.receive(
+            description="淋浴间还是没有热水。",
+            category="hygiene_environment",
+            location="男更衣室淋浴间",
+            phone="13700137000",
+        )
+        cast.receive(
+            description="淋浴没有热水！",
+            category="hygiene_environment",
+            location="男更衣室淋浴间 ",
+        )
+    with clock.travel(local(2026, 12, 1, 9, 0)):
+        page = text(as_(client, cast.manager).get(url("monthly_report", venue="GYM1", month=NOV)))
+
+        def raised(table: str) -> list[dict[str, list[str]]]:
+            section = page[page.index(f'data-table="{table}"') :]
+            section = section[: section.index("</section>")]
+            links = re.findall(r'<a href="([^"]+)" class="raise">', section)
+            return [parse_qs(urlsplit(link.replace("&amp;", "&")).query) for link in links]
+
+        causes = raised("causes")
+        assert causes[0] == {
+            "source": ["report"],
+            "venue": ["GYM1"],
+            "category": ["hygiene_environment"],
+            "label": ["卫生环境"],
+        }
+        assert len(causes) == 2  # both categories of the month; never the totals row
+        assert raised("recurring") == [
+            {
+                "source": ["cause"],
+                "venue": ["GYM1"],
+                "category": ["hygiene_environment"],
+                "subject": ["男更衣室淋浴间"],
+                "label": ["卫生环境 · 男更衣室淋浴间"],
+            }
+        ]
+        # The link opens the improvement action's form, filled with the cause.
+        first = page[page.index('data-table="causes"') :]
+        href = re.search(r'<a href="([^"]+)" class="raise">', first)
+        assert href
+        form = client.get(href[1].replace("&amp;", "&"))
+    assert form.status_code == 200 and "卫生环境" in text(form)
+
+
 def test_it_offers_the_downloads_and_they_open(
     client: Client, cast: Cast, november: dict[str, Complaint]
 ) -> None:

@@ -145,11 +145,14 @@ def _director(company: Company) -> User | None:
 def _new_events(company: Company, count: int, now: datetime) -> int:
     """`count` timeline events on the company's most recent complaints (a busy morning), raw:
     they only exist inside the bench's transaction, which is rolled back."""
-    ids = list(
+    recent = list(
         Complaint.objects.filter(company=company)
         .order_by("-received_at")
         .values_list("pk", flat=True)[: count * 3]
     )[::3]
+    if not recent:
+        return 0
+    ids = [recent[i % len(recent)] for i in range(count)]
     events = [
         ComplaintEvent(
             complaint_id=pk,

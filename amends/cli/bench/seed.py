@@ -90,13 +90,13 @@ K = RemedyProposal.Kind
 VENUE_TYPES: tuple[tuple[str, str, time, time, float, float], ...] = (
     (Venue.Kind.GYM, "G", time(6), time(22), 19.0, 1.3),
     (Venue.Kind.HOTEL, "H", time(7), time(23), 20.0, 1.2),
-    (Venue.Kind.GYM, "G", time(6), time(22), 18.5, 1.3),
     (Venue.Kind.RESTAURANT, "R", time(10), time(22), 19.0, 1.4),
     (Venue.Kind.MALL, "M", time(10), time(22), 15.0, 1.5),
-    (Venue.Kind.GYM, "G", time(6), time(22), 19.5, 1.3),
+    (Venue.Kind.GYM, "G", time(6), time(22), 18.5, 1.3),
     (Venue.Kind.HOTEL, "H", time(7), time(23), 21.0, 1.2),
     (Venue.Kind.PROPERTY, "P", time(8), time(18), 10.0, 0.6),
     (Venue.Kind.TOURISM, "T", time(8), time(18), 13.0, 1.8),
+    (Venue.Kind.GYM, "G", time(6), time(22), 19.5, 1.3),
     (Venue.Kind.GYM, "G", time(6), time(22), 18.0, 1.3),
 )
 VENUE_NAMES = {
@@ -1128,7 +1128,8 @@ def seed(
 
     started = timer.perf_counter()
     today = now.astimezone(setup.venues[0].zone).date()
-    first = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    back = today.year * 12 + today.month - 1 - (months - 1)
+    first = date(back // 12, back % 12 + 1, 1)  # the 1st of the month `months` - 1 before
     cells = _cells(setup.venues, complaints, first, today, rng)
     open_p = _open_probability(cells, open_share, today)
     generator = _Generator(setup, rng, now, words)

@@ -25,6 +25,8 @@ from amends.complaints.models import Complaint, Consequence, RemedyProposal
 from amends.complaints.transitions import State
 from amends.core import clock
 from amends.core.errors import NotFound
+from amends.improvements.effect import VERDICT_LABELS, effect_of
+from amends.improvements.selectors import actions_in_month
 from amends.orgs.models import Company, Department, RoleGrant, User, Venue, in_language
 from amends.orgs.roles import ESCALATION_LADDER, Role
 from amends.reports import db, rollups
@@ -1176,12 +1178,6 @@ class _Builder:
             Column("window", _("Window (days)"), "count"),
             Column("verdict", _("Effect"), "text"),
         )
-        title = _("Improvement actions")
-        try:
-            from amends.improvements.effect import effect_of
-            from amends.improvements.selectors import actions_in_month
-        except ImportError:  # the improvements app's selectors are not there yet
-            return Table(key="improvements", title=title, columns=columns, rows=())
         start, end = month_span(
             self.month, self.venue.timezone if self.venue else settings.TIME_ZONE
         )
@@ -1190,13 +1186,7 @@ class _Builder:
             venue_id=self.venue.pk if self.venue is not None else None,
             start=start,
             end=end,
-        )
-        verdicts = {
-            "fewer": _("Fewer complaints"),
-            "same": _("No change"),
-            "more": _("More complaints"),
-            "pending": _("Too early to tell"),
-        }
+        ).using(self.using)
         body = []
         for action in actions:
             effect = effect_of(action, now=self.now)
@@ -1210,13 +1200,13 @@ class _Builder:
                         effect.before,
                         effect.after,
                         effect.window_days,
-                        verdicts.get(effect.verdict, effect.verdict),
+                        str(VERDICT_LABELS[effect.verdict]),
                     ),
                 )
             )
         return Table(
             key="improvements",
-            title=title,
+            title=_("Improvement actions"),
             columns=columns,
             rows=tuple(body),
             note=_(

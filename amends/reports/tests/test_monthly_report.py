@@ -428,3 +428,66 @@ def test_it_refuses_a_venue_of_another_company(cast, november):
             language="en",
             now=NOW,
         )
+
+
+def test_it_lists_the_improvement_actions_of_the_month_with_their_effect(cast, november):
+    from amends.improvements.services import improvement_complete, improvement_raise
+
+    with clock.travel(local(2026, 11, 26, 10, 0)):  # after C7 (11-25) and C8 (11-26 09:00)
+        mats = improvement_raise(
+            actor=cast.manager,
+            venue=cast.gym,
+            title="更衣室防滑垫",
+            source="cause",
+            category=cast.category("hygiene_environment"),
+            owner=cast.manager,
+            due_on=date(2026, 11, 28),
+        )
+    with clock.travel(local(2026, 11, 27, 10, 0)):
+        improvement_complete(
+            action=mats, actor=cast.manager, expected_version=mats.version, outcome="已铺设"
+        )
+    with clock.travel(local(2026, 11, 10, 12, 0)):
+        improvement_raise(  # due in November, never done: listed, overdue
+            actor=cast.manager,
+            venue=cast.gym,
+            title="收费公示",
+            source="cause",
+            category=cast.category("billing_price"),
+            owner=cast.manager,
+            due_on=date(2026, 11, 20),
+        )
+        improvement_raise(  # due in December: not this month's
+            actor=cast.manager,
+            venue=cast.gym,
+            title="噪音排查",
+            source="cause",
+            category=cast.category("noise"),
+            owner=cast.manager,
+            due_on=date(2026, 12, 15),
+        )
+    assert rows(report(cast).table("improvements")) == [
+        # before: billing complaints in [10-11 12:00, 11-10 12:00): none (C4 came 11-12)
+        (
+            "收费公示",
+            "Open",
+            date(2026, 11, 20),
+            None,
+            0,
+            0,
+            30,
+            "Waiting for the after-window to pass",
+        ),
+        # before: hygiene in [10-27 10:00, 11-26 10:00): C7 C8 (C6 merged); after: from 11-27
+        # 10:00 for 30 days, not over on 12-03
+        (
+            "更衣室防滑垫",
+            "Done",
+            date(2026, 11, 28),
+            datetime(2026, 11, 27, 2, 0, tzinfo=UTC),
+            2,
+            0,
+            30,
+            "Waiting for the after-window to pass",
+        ),
+    ]

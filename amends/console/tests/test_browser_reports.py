@@ -9,6 +9,7 @@ test-artifacts/browser/reports-{kpi,monthly}-{zh,en}.png."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from amends.complaints.tests.stories import drive
 from amends.complaints.transitions import State
 from amends.conftest import Cast
 from amends.console.tests.browser import LANGS, Console, tr
-from amends.core import jobs
+from amends.core import clock, jobs
 from amends.core.tests.chromium import ARTIFACTS
 from amends.reports.models import ReportExport
 
@@ -60,6 +61,8 @@ def test_the_director_reads_the_figures_and_takes_the_complaints_behind_one(
         phone="13700137000",
     )
     pudong = cast.receive(actor=cast.outsider, venue=cast.gym2)
+    with clock.travel(clock.now() - timedelta(days=40)):  # an earlier month's, unanswered
+        forgotten = cast.receive(description="储物柜的锁坏了。" if zh else "The locker is broken.")
     c: Console = console_for(lang, "reports")
     c.page.set_viewport_size(SCREEN)
     c.sign_in(cast.director)
@@ -74,6 +77,11 @@ def test_the_director_reads_the_figures_and_takes_the_complaints_behind_one(
     expect(received).to_have_text("3")
     expect(board.locator("tr[data-venue='GYM2'] td[data-figure='received'] a")).to_have_text("1")
     expect(board.locator("tr.total td[data-figure='received'] a")).to_have_text("4")
+    # One of an earlier month was never answered: overdue now, red, and said in words.
+    overdue = gym.locator("td[data-figure='overdue']")
+    expect(overdue).to_have_attribute("data-rag", "red")
+    expect(overdue.locator("a")).to_have_text("1")
+    expect(overdue.locator(".verdict")).to_contain_text(tr(lang, "Off target"))
     # Answered at once: green, and it says so in words.
     quick = gym.locator("td[data-figure='avg_first_response_hours']")
     expect(quick).to_have_attribute("data-rag", "green")
@@ -90,7 +98,7 @@ def test_the_director_reads_the_figures_and_takes_the_complaints_behind_one(
     c.check_lang()
     c.shot("received-complaints")
     assert sorted(_rows(c)) == sorted([answered.reference, shower.reference, again.reference])
-    assert pudong.reference not in _rows(c)
+    assert pudong.reference not in _rows(c) and forgotten.reference not in _rows(c)
 
     # Exported to Excel in the background: the progress box waits, then offers the file.
     with c.page.expect_navigation():

@@ -25,6 +25,7 @@ from amends.complaints.models import Complaint
 from amends.complaints.tests.stories import drive
 from amends.complaints.transitions import State
 from amends.conftest import Cast, local
+from amends.console.tests.test_accessibility import unlabelled
 from amends.core import clock, jobs
 from amends.orgs.models import User
 from amends.orgs.roles import Role
@@ -477,6 +478,26 @@ def test_it_offers_the_reports_in_the_navigation_to_whoever_may_read_them(
     with clock.travel(local(2026, 11, 20, 9, 0)):
         nav = text(as_(client, cast.manager).get(url("kpi"))).split("</nav>")[0]
     assert f'<a href="{url("kpi")}" aria-current="page">' in nav
+
+
+# --- accessibility ----------------------------------------------------------------------------
+
+
+def test_it_labels_every_control_of_the_reports_pages(
+    client: Client, cast: Cast, november: dict[str, Complaint]
+) -> None:
+    with clock.travel(local(2026, 11, 20, 9, 0)):
+        as_(client, cast.manager)
+        export = _export(client, "csv", month=NOV, venue="GYM1")
+        for path in (
+            url("kpi"),
+            url("monthly_report", venue="GYM1", month=NOV),
+            url("report_complaints", month=NOV, venue="GYM1"),
+            url("report_export_status", export.pk),
+        ):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert unlabelled(text(response)) == [], path
 
 
 # --- cost ----------------------------------------------------------------------------------------

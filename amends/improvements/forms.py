@@ -107,7 +107,7 @@ class _Fields(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=200)
     description = _text(_("What will be done"))
-    owner = StaffChoice(label=_("Owner"), queryset=User.objects.none())
+    owner = StaffChoice(label=_("Action owner"), queryset=User.objects.none())
     due_on = forms.DateField(label=_("Due"), widget=DateInput())
     complaints = ComplaintRefsField(label=_("Linked complaints"))
 

@@ -375,7 +375,7 @@ class _Review:
                 Column("title", _("Action"), "text"),
                 Column("venue", _("Venue"), "text"),
                 Column("cause", _("Cause"), "text"),
-                Column("owner", _("Owner"), "text"),
+                Column("owner", _("Action owner"), "text"),
                 Column("done", _("Done"), "date"),
                 Column("before", _("Complaints before"), "count"),
                 Column("after", _("Complaints after"), "count"),
@@ -412,7 +412,7 @@ class _Review:
             columns=(
                 Column("title", _("Action"), "text"),
                 Column("venue", _("Venue"), "text"),
-                Column("owner", _("Owner"), "text"),
+                Column("owner", _("Action owner"), "text"),
                 Column("due", _("Due"), "date"),
                 Column("status", _("Status"), "text"),
                 Column("days_late", _("Days late"), "count"),

@@ -437,7 +437,7 @@ def _write_csv(path: str, rows: Iterator[list[Cell]]) -> int:
 def _write_xlsx(path: str, rows: Iterator[list[Cell]]) -> int:
     """Excel, streamed (openpyxl's write-only mode keeps one row in memory, not the sheet)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Complaints"))
+    sheet = book.create_sheet(_("Complaint list"))
     sheet.freeze_panes = "A2"
     for letter, width in zip(
         "ABCDEFGHIJKLMNO", (22, 16, 17, 10, 14, 8, 10, 14, 12, 17, 17, 10, 16, 24, 60), strict=True

@@ -77,3 +77,31 @@ def test_an_inactive_user_reads_nothing(cast):
     cast.director.save()
     assert codes(cast.director) == []
     assert not may_report_company(cast.director)
+
+
+def test_the_admin_shows_rollups_of_the_readers_venues_and_changes_none(cast, client):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from amends.conftest import local
+    from amends.core import clock
+    from amends.reports.rollups import refresh
+
+    with clock.travel(local(2026, 11, 20, 10)):
+        cast.receive(phone="13800000021")
+        cast.receive(actor=cast.outsider, venue=cast.gym2, phone="13800000022")
+    refresh()
+    for person in (cast.manager, cast.outsider):
+        person.is_staff = True
+        person.save()
+        person.user_permissions.add(
+            Permission.objects.get(content_type__app_label="reports", codename="view_dailyrollup")
+        )
+    url = reverse("admin:reports_dailyrollup_changelist")
+    client.force_login(cast.manager)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert [r.venue.code for r in page.context["cl"].result_list] == ["GYM1"]
+    client.force_login(cast.outsider)
+    assert [r.venue.code for r in client.get(url).context["cl"].result_list] == ["GYM2"]
+    assert client.get(reverse("admin:reports_dailyrollup_add")).status_code == 403

@@ -31,8 +31,10 @@ from amends.improvements.models import ImprovementAction
 from amends.improvements.selectors import (
     OPEN_STATUSES,
     STEPS,
+    linked_complaints,
     may_take,
     overdue,
+    owners_for,
     possible_owners,
     raisable_venues,
     today_at,
@@ -339,11 +341,14 @@ class EditForm(StepForm, _Fields):
             owner=action.owner_id,
             due_on=action.due_on,
             complaints=" ".join(
-                action.complaints.order_by("pk").values_list("reference", flat=True)
+                linked_complaints(actor=actor, action=action).values_list("reference", flat=True)
             ),
         )
         super().__init__(*args, action=action, actor=actor, **kwargs)
         self.limit_to(actor)
+        self.fields["owner"].queryset = owners_for(  # type: ignore[attr-defined]
+            company_id=action.company_id, venue_id=action.venue_id
+        )
 
     def run(self) -> ImprovementAction:
         data = self.cleaned_data

@@ -125,6 +125,19 @@ def possible_owners(*, actor: User) -> QuerySet[User]:
     )
 
 
+def owners_for(*, company_id: int, venue_id: int | None) -> QuerySet[User]:
+    """The staff who may own an action at this venue (None: company-wide), by name: the owner
+    picker of an action whose venue is known (`may_own` is the rule)."""
+    grants = Q(grants__venue__isnull=True)
+    if venue_id is not None:
+        grants |= Q(grants__venue_id=venue_id)
+    return (
+        User.objects.filter(grants, company_id=company_id, is_active=True)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
 # --- reads ---------------------------------------------------------------------------------------
 
 
@@ -247,6 +260,7 @@ __all__ = [
     "may_raise",
     "may_take",
     "overdue",
+    "owners_for",
     "possible_owners",
     "raisable_venues",
     "steps_for_actor",

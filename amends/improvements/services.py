@@ -243,8 +243,9 @@ def improvement_update(
     complaint_ids: Iterable[int],
 ) -> ImprovementAction:
     """Change what an open action is: title, description, owner, due date and its linked
-    complaints (replaced by `complaint_ids`). A new owner is told. A due date that was kept may
-    have passed; a changed one may not."""
+    complaints (those the actor sees are replaced by `complaint_ids`; links to complaints they
+    cannot see are kept). A new owner is told. A due date that was kept may have passed; a
+    changed one may not."""
     action = _lock(actor, action, expected_version)
     _allow(actor, action, STEPS["edit"])
     new_owner = _owner(owner, company_id=action.company_id, venue=action.venue)
@@ -252,6 +253,9 @@ def improvement_update(
         due_on = _due(due_on, action.venue)
     complaints = _complaints(
         actor, company_id=action.company_id, venue=action.venue, ids=complaint_ids
+    )
+    complaints += list(
+        action.complaints.exclude(pk__in=complaints_for_actor(actor=actor).values("pk"))
     )
     if action.source == Source.COMPLAINT and not complaints:
         raise InvalidInput(

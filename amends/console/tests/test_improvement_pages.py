@@ -435,3 +435,35 @@ def test_the_demo_has_actions_in_every_status_and_a_judged_effect(client: Client
     assert listed.status_code == 200
     shown = set(map(int, re.findall(r'data-action="(\d+)"', text(listed))))
     assert shown == set(actions.filter(venue__code="GYM1").values_list("pk", flat=True))
+
+
+def test_the_edit_form_offers_the_venues_staff_and_saves(client: Client, cast: Cast) -> None:
+    complaint = treadmill(cast, local(2026, 11, 20, 9, 30))
+    action = raised_from(cast, complaint)
+    as_(client, cast.manager)
+    with clock.travel(NOW):
+        html = text(client.get(page("improvement", action.pk)))
+        owners = re.search(r'<select name="owner"[^>]*id="edit-owner".*?</select>', html, re.S)
+        assert owners is not None
+        assert f'value="{cast.maintenance.pk}" selected' in owners.group(0)
+        assert f'value="{cast.outsider.pk}"' not in owners.group(0)  # works at gym2
+        assert f'value="{cast.director.pk}"' in owners.group(0)  # company-wide
+        saved = client.post(
+            page("improvement_act", action.pk, "edit"),
+            {
+                "version": 1,
+                "title": "跑步机皮带每日检查",
+                "description": "",
+                "owner": cast.specialist.pk,
+                "due_on": "2026-12-20",
+                "complaints": complaint.reference,
+            },
+        )
+    assert saved.status_code == 302
+    stored = fresh(action)
+    assert (stored.title, stored.owner, stored.due_on, stored.version) == (
+        "跑步机皮带每日检查",
+        cast.specialist,
+        date(2026, 12, 20),
+        2,
+    )

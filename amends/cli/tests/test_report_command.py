@@ -5,10 +5,12 @@ brings the rollups up to date."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -23,14 +25,26 @@ from amends.workflow.services import workflow_install_defaults
 NOW = local(2026, 12, 2, 9, 0)
 
 
-def amends(*args: str) -> int:
-    """`amends ARGS…` as typed on the command line (in this process, on the test database)."""
-    with clock.travel(NOW):
-        try:
-            main(["amends", *args])
-        except SystemExit as exit:
-            return int(exit.code or 0)
-    return 0
+Amends = Callable[..., int]
+
+
+@pytest.fixture
+def amends(monkeypatch: pytest.MonkeyPatch) -> Amends:
+    """`amends ARGS…` as typed on the command line: parsed, run and ended as `amends` does
+    (errors to stderr, the exit code), in this process and on the test database — whose
+    connection the command must not close at its end as it does when it is a process of its
+    own (the test's transaction lives on it)."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+    def run(*args: str) -> int:
+        with clock.travel(NOW):
+            try:
+                main(["amends", *args])
+            except SystemExit as exit:
+                return int(exit.code or 0)
+        return 0
+
+    return run
 
 
 def values(book: Any) -> dict[str, list[list[Any]]]:
@@ -48,7 +62,7 @@ def november(cast: Cast) -> Cast:
 
 
 def test_it_writes_the_venues_report_as_the_console_shows_it(
-    november: Cast, tmp_path: Path, capsys: Any
+    amends: Amends, november: Cast, tmp_path: Path, capsys: Any
 ) -> None:
     out = tmp_path / "gym1-2026-11.xlsx"
     code = amends(
@@ -71,7 +85,9 @@ def test_it_writes_the_venues_report_as_the_console_shows_it(
     assert str(out) in said and console.title in said
 
 
-def test_it_prints_the_pdf_in_english_when_asked(november: Cast, tmp_path: Path) -> None:
+def test_it_prints_the_pdf_in_english_when_asked(
+    amends: Amends, november: Cast, tmp_path: Path
+) -> None:
     out = tmp_path / "gym1.pdf"
     code = amends(
         "report", "monthly", "--venue", "GYM1", "--month", "2026-11",
@@ -83,7 +99,9 @@ def test_it_prints_the_pdf_in_english_when_asked(november: Cast, tmp_path: Path)
     assert "November 2026" in text and f"Page 1 of {len(reader.pages)}" in text
 
 
-def test_the_whole_company_of_an_installation_with_one_company(db: Any, tmp_path: Path) -> None:
+def test_the_whole_company_of_an_installation_with_one_company(
+    amends: Amends, db: Any, tmp_path: Path
+) -> None:
     with clock.travel(local(2026, 11, 1)):
         company = company_create(name="Lifeforce Fitness", code="LIFE")
         venue_create(company=company, code="GYM1", name="静安健身会所")
@@ -97,7 +115,7 @@ def test_the_whole_company_of_an_installation_with_one_company(db: Any, tmp_path
 
 
 def test_with_several_companies_the_company_is_named(
-    cast: Cast, tmp_path: Path, capsys: Any
+    amends: Amends, cast: Cast, tmp_path: Path, capsys: Any
 ) -> None:
     out = tmp_path / "life.pdf"
     args = ("--month", "2026-11", "--format", "pdf", "--output", str(out))
@@ -124,7 +142,7 @@ def test_with_several_companies_the_company_is_named(
     ],
 )
 def test_a_mistake_ends_with_its_reason_and_a_non_zero_exit(
-    cast: Cast, tmp_path: Path, capsys: Any, args: tuple[str, ...], reason: str
+    amends: Amends, cast: Cast, tmp_path: Path, capsys: Any, args: tuple[str, ...], reason: str
 ) -> None:
     out = tmp_path / "report.out"
     assert amends("report", "monthly", *args, "--output", str(out)) == 1
@@ -133,14 +151,18 @@ def test_a_mistake_ends_with_its_reason_and_a_non_zero_exit(
     assert not out.exists()
 
 
-def test_a_missing_folder_is_a_mistake_too(cast: Cast, tmp_path: Path, capsys: Any) -> None:
+def test_a_missing_folder_is_a_mistake_too(
+    amends: Amends, cast: Cast, tmp_path: Path, capsys: Any
+) -> None:
     out = tmp_path / "no" / "such" / "folder.pdf"
     args = ("--venue", "GYM1", "--month", "2026-11", "--format", "pdf", "--output", str(out))
     assert amends("report", "monthly", *args) == 1
     assert "no folder" in capsys.readouterr().err
 
 
-def test_rollup_brings_the_rollups_up_to_date_or_rebuilds_them(november: Cast, capsys: Any) -> None:
+def test_rollup_brings_the_rollups_up_to_date_or_rebuilds_them(
+    amends: Amends, november: Cast, capsys: Any
+) -> None:
     assert amends("report", "rollup") == 0
     assert "venue-days up to date" in capsys.readouterr().out
     assert amends("report", "rollup", "--rebuild") == 0

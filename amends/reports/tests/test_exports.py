@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
+from django.db import connection, connections
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -244,3 +246,30 @@ def test_a_direct_download_is_recorded_too(cast: Cast) -> None:
         exports.export_record(
             actor=cast.desk, kind=K.MONTHLY_PDF, params=NOVEMBER, file_name="x.pdf"
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runners_at_once_make_each_file_once(cast: Cast, november: list[Any]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once: PostgreSQL")
+    asked = [ask(cast.manager, K.COMPLAINTS_CSV) for _ in range(6)]
+    at = ASKED + timedelta(seconds=5)
+    barrier = threading.Barrier(2)
+    totals: list[dict[str, int]] = []
+
+    def runner() -> None:
+        try:
+            barrier.wait()
+            totals.append(exports.run_due(now=at, batch=6))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(t["done"] for t in totals) == 6 and sum(t["failed"] for t in totals) == 0
+    assert ReportExport.objects.filter(pk__in=[e.pk for e in asked], status=S.DONE).count() == 6
+    folder = f"exports/{clock.now():%Y}/{clock.now():%m}"
+    assert len(default_storage.listdir(folder)[1]) == 6  # one file each, none twice

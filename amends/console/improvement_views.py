@@ -153,9 +153,11 @@ def quarterly_review(request: HttpRequest) -> HttpResponse:
             _("You may not read the reports of this venue."), code="report_not_allowed"
         )
     code = request.GET.get("venue", "").strip().upper()
-    venue: Venue | None = next((v for v in venues if v.code == code), None)
-    if venue is None and (code or not company_wide):
-        venue = venues[0] if not code else _venue_or_404(actor, code)
+    # No venue named: the company for those who may read it, else their first venue. A named
+    # venue's access is checked by the review itself.
+    venue: Venue | None = _venue_or_404(actor, code) if code else None
+    if venue is None and not company_wide:
+        venue = venues[0]
     quarter = request.GET.get("quarter", "").strip() or current_quarter()
     report = quarter_review(
         actor=actor,

@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
@@ -41,7 +42,7 @@ from amends.reports.structure import Figure, Report, Row, Table
 from amends.reports.xlsx import rag_word
 from amends.workflow.models import Category
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+HOME = ZoneInfo(settings.TIME_ZONE)  # the company's zone (Asia/Shanghai)
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 DOWNLOADS = {
     "xlsx": (
@@ -102,7 +103,7 @@ def _refuse_without_reports(actor: User) -> None:
 def this_month(request: HttpRequest) -> date:
     """The first day of the current month in the zone of the venue the person works in."""
     place = current_venue(request)
-    today = clock.now().astimezone(ZoneInfo(place.timezone if place else "Asia/Shanghai"))
+    today = clock.now().astimezone(ZoneInfo(place.timezone) if place else HOME)
     return date(today.year, today.month, 1)
 
 
@@ -170,8 +171,13 @@ def improvement_url(
     """'Raise an improvement action': the new action's form, filled with the venue, the cause's
     category, what it is about and the report line it comes from. The one place these links
     are made ('' while the improvement actions' pages are not installed)."""
-    params = {"source": source, "venue": venue, "category": category, "subject": subject}
-    params["label"] = label
+    params = {
+        "source": source,
+        "venue": venue,
+        "category": category,
+        "subject": subject,
+        "label": label,
+    }
     try:
         target = reverse("console:improvement_new")
     except NoReverseMatch:
@@ -245,12 +251,14 @@ def screen_body(report: Report, *, actor: User, venue: Venue | None) -> dict[str
     each row to the complaints behind it, and the causes' rows to a new improvement action."""
     body = body_context(report)
     may = may_raise(actor, venue.pk if venue is not None else None)
+    shown_figures = cast(list[ShownFigure], body["shown_figures"])
+    shown_tables = cast(list[ShownTable], body["shown_tables"])
     figures = [
         LinkedFigure(f.key, s, complaints_url(f.link))
-        for f, s in zip(report.figures, body["shown_figures"], strict=True)  # type: ignore[call-overload]
+        for f, s in zip(report.figures, shown_figures, strict=True)
     ]
     tables = []
-    for table, seen in zip(report.tables, body["shown_tables"], strict=True):  # type: ignore[call-overload]
+    for table, seen in zip(report.tables, shown_tables, strict=True):
         raising = may and table.key in RAISE_FROM
         rows = tuple(
             LinkedRow(
@@ -305,11 +313,10 @@ def kpi_board(request: HttpRequest) -> HttpResponse:
         "month": board.month,
         "months": month_choices(board.month),
         "columns": [
-            {"key": f.key, "label": f.label, "target": shown(f.target, f.kind, SHANGHAI)}
-            for f in first
+            {"key": f.key, "label": f.label, "target": shown(f.target, f.kind, HOME)} for f in first
         ],
         "rows": [board_row(row, board.month) for row in board.rows],
-        "current_to": shown(board.current_to, "datetime", SHANGHAI),
+        "current_to": shown(board.current_to, "datetime", HOME),
     }
     return render(request, "console/reports/kpi.html", context)
 
@@ -321,7 +328,7 @@ def on_board(figures: tuple[Figure, ...]) -> list[Figure]:
 
 
 def board_row(row: KpiRow, month: date) -> dict[str, Any]:
-    zone = ZoneInfo(row.venue.timezone if row.venue is not None else "Asia/Shanghai")
+    zone = ZoneInfo(row.venue.timezone) if row.venue is not None else HOME
     return {
         "label": row.venue.code + " " + row.label if row.venue is not None else row.label,
         "code": row.venue.code if row.venue is not None else "",

@@ -139,3 +139,11 @@ def test_the_director_reads_the_figures_and_takes_the_complaints_behind_one(
     assert pdf.value.suggested_filename.startswith(
         "GYM1-"
     ) and pdf.value.suggested_filename.endswith(".pdf")
+
+    # On a phone the board stays a table (figures under their headings), scrolled sideways.
+    c.page.set_viewport_size({"width": 390, "height": 844})
+    c.open("/console/reports/", "phone-kpi")
+    row = c.page.locator("table.kpi tbody tr").first
+    assert row.evaluate("tr => getComputedStyle(tr).display") == "table-row"
+    expect(c.page.locator("table.kpi thead")).to_be_visible()
+    assert c.page.evaluate("() => document.documentElement.scrollWidth") <= 390

@@ -372,7 +372,7 @@ class _Review:
             key="actions_done",
             title=_("Improvement actions done this quarter, and their effect"),
             columns=(
-                Column("title", _("Action"), "text"),
+                Column("title", _("Improvement action"), "text"),
                 Column("venue", _("Venue"), "text"),
                 Column("cause", _("Cause"), "text"),
                 Column("owner", _("Action owner"), "text"),
@@ -410,7 +410,7 @@ class _Review:
             key="actions_overdue",
             title=_("Improvement actions overdue"),
             columns=(
-                Column("title", _("Action"), "text"),
+                Column("title", _("Improvement action"), "text"),
                 Column("venue", _("Venue"), "text"),
                 Column("owner", _("Action owner"), "text"),
                 Column("due", _("Due"), "date"),

@@ -9,15 +9,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from amends.complaints import services as complaint_services
 from amends.complaints.models import Complaint, Survey
 from amends.complaints.tests.stories import act, received
 from amends.conftest import Cast, local
+from amends.console.tests.browser import LANGS, Console, fill, tr
 from amends.core import clock
 from amends.improvements import services
 from amends.improvements.models import ImprovementAction
@@ -466,4 +469,55 @@ def test_the_edit_form_offers_the_venues_staff_and_saves(client: Client, cast: C
         cast.specialist,
         date(2026, 12, 20),
         2,
+    )
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_in_a_browser_the_manager_raises_and_the_owner_completes(
+    lang: str, console_for: Any, cast: Cast
+) -> None:
+    """The live server runs on the real clock, so the complaint is recorded now. Screenshots
+    under test-artifacts/browser/<lang>/improvements/."""
+    complaint = cast.receive(subject_text="3号跑步机", category="facility_equipment")
+    c: Console = console_for(lang, "improvements")
+    c.sign_in(cast.manager)
+    c.open(page("improvement_new") + f"?complaint={complaint.reference}", "raise-from-complaint")
+    form = c.page.locator("main form.card")
+    fill(form, {"title": "跑步机皮带每周检查", "owner": cast.maintenance.pk})
+    c.shot("raise-filled")
+    with c.page.expect_navigation():
+        form.locator("button.primary").click()
+    c.shot("raised")
+    action = ImprovementAction.objects.get()
+    expect(c.page.locator("header.complaint-head")).to_have_attribute("data-status", "open")
+    expect(c.page.locator(f"li[data-reference='{complaint.reference}'] a")).to_be_visible()
+
+    c.sign_in(cast.maintenance)
+    c.open(page("improvement", action.pk), "the-owners-page")
+    for key, fields in (("start", {}), ("complete", {"outcome": "换了皮带，建立检查表。"})):
+        details = c.page.locator(f"details#step-{key}")
+        details.locator("> summary").click()
+        step = c.page.locator(f"form#form-{key}")
+        fill(step, fields)
+        with c.page.expect_navigation():
+            step.locator("button.primary").click()
+        c.shot(f"after-{key}")
+        expect(c.page.locator(".messages li.success")).to_be_visible()
+    expect(c.page.locator("header.complaint-head")).to_have_attribute("data-status", "done")
+    expect(c.page.locator("section[data-verdict='pending']")).to_be_visible()
+    expect(c.page.locator("section[data-verdict] h2")).to_contain_text(
+        tr(lang, "Waiting for the after-window to pass")
+    )
+
+    c.sign_in(cast.manager)
+    c.open(page("improvements") + "?status=all", "list")
+    expect(c.page.locator(f"tr[data-action='{action.pk}']")).to_have_attribute(
+        "data-status", "done"
+    )
+    c.open(page("quarterly_review") + "?venue=GYM1", "quarterly-review")
+    expect(c.page.locator("[data-table='actions_done'] tbody tr")).to_contain_text(
+        "跑步机皮带每周检查"
     )

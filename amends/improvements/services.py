@@ -161,6 +161,8 @@ def _tell_owner(action: ImprovementAction, *, actor: User) -> None:
         subject=subject,
         body=body.strip(),
         language=owner.language,
+        # What the bell opens: the action's page (the console reads `improvement`).
+        context={"improvement": action.pk},
         dedupe_key=f"improvement:{action.pk}:owner:{owner.pk}:{action.version}",
     )
 

@@ -51,6 +51,7 @@ def test_it_raises_an_action_from_a_complaint_and_tracks_it_to_done(cast: Cast) 
         recipient_user=cast.maintenance, kind=Outbox.Kind.ASSIGNMENT, complaint_id__isnull=True
     )
     assert told.channel == Outbox.Channel.IN_APP and "跑步机皮带每周检查" in told.subject
+    assert told.context == {"improvement": action.pk}
     assert steps_for_actor(actor=cast.maintenance, action=action) == ["start", "complete"]
     assert steps_for_actor(actor=cast.manager, action=action) == [
         "start",

@@ -33,10 +33,13 @@ from amends.reports import db, rollups
 from amends.reports.access import check_report_access
 from amends.reports.figures import (
     ANSWERED,
+    DETRACTOR,
     GRANTED,
     NPS_ANSWERED,
+    PROMOTER,
     RESOLUTION_SECONDS,
     RESPONSE_SECONDS,
+    SATISFACTION,
     Seconds,
     add_months,
     cohort,
@@ -46,6 +49,7 @@ from amends.reports.figures import (
     percentile,
     percentiles_by,
     received_in,
+    satisfaction_at_least,
     subject_key,
 )
 from amends.reports.rollups import Totals
@@ -252,7 +256,7 @@ def headline_values(
             )
         },
         response_seconds=Avg(RESPONSE_SECONDS),
-        satisfaction=Avg("survey__satisfaction", filter=ANSWERED),
+        satisfaction=Avg(SATISFACTION, filter=ANSWERED),
     )
     c = {k: (v if v is not None else 0) for k, v in counts.items()}
     repeaters = (
@@ -461,6 +465,7 @@ class _Builder:
         self.link = {"month": month_param(month)}
         if venue is not None:
             self.link["venue"] = venue.code
+        self._overall: tuple[dict[str, Any], dict[tuple[str, float], Any]] | None = None
         self.categories = {
             c.pk: c for c in Category.objects.using(self.using).filter(company_id=company.pk)
         }
@@ -604,7 +609,6 @@ class _Builder:
         }
         complaints = self.complaints.order_by()
         rows = list(complaints.values(group).annotate(**aggregates))
-        overall = complaints.aggregate(**aggregates)
         quantiles = {
             (measure, q): percentiles_by(complaints, group, expression, q)
             for measure, expression in (
@@ -613,14 +617,19 @@ class _Builder:
             )
             for q in (0.5, 0.9)
         }
-        overall_q = {
-            (measure, q): percentile(complaints, expression, q)
-            for measure, expression in (
-                ("response", RESPONSE_SECONDS),
-                ("resolution", RESOLUTION_SECONDS),
+        if self._overall is None:  # the "All" row is the same in the three tables
+            self._overall = (
+                complaints.aggregate(**aggregates),
+                {
+                    (measure, q): percentile(complaints, expression, q)
+                    for measure, expression in (
+                        ("response", RESPONSE_SECONDS),
+                        ("resolution", RESOLUTION_SECONDS),
+                    )
+                    for q in (0.5, 0.9)
+                },
             )
-            for q in (0.5, 0.9)
-        }
+        overall, overall_q = self._overall
         names, codes, order = self._group_names(group, [r[group] for r in rows])
 
         def values(
@@ -717,7 +726,7 @@ class _Builder:
         rows = (
             self.complaints.order_by()
             .annotate(level=highest_escalation())
-            .filter(level__isnull=False)
+            .filter(level__gt=0)
             .values("level")
             .annotate(n=Count("pk"))
             .order_by("level")
@@ -868,11 +877,11 @@ class _Builder:
     def satisfaction(self) -> Table:
         aggregates = {
             "answered": Count("pk", filter=ANSWERED),
-            "mean": Avg("survey__satisfaction", filter=ANSWERED),
-            "positive": Count("pk", filter=ANSWERED & Q(survey__satisfaction__gte=4)),
+            "mean": Avg(SATISFACTION, filter=ANSWERED),
+            "positive": Count("pk", filter=satisfaction_at_least(4)),
             "nps_answers": Count("pk", filter=NPS_ANSWERED),
-            "promoters": Count("pk", filter=NPS_ANSWERED & Q(survey__nps__gte=9)),
-            "detractors": Count("pk", filter=NPS_ANSWERED & Q(survey__nps__lte=6)),
+            "promoters": Count("pk", filter=PROMOTER),
+            "detractors": Count("pk", filter=DETRACTOR),
         }
         complaints = self.complaints.order_by()
         rows = [
@@ -950,7 +959,7 @@ class _Builder:
             about = Q(subject_staff_id=pk) | Q(responsible_staff_id=pk)
             aggregates[f"n{pk}"] = Count("pk", filter=about)
             aggregates[f"a{pk}"] = Count("pk", filter=about & ANSWERED)
-            aggregates[f"s{pk}"] = Avg("survey__satisfaction", filter=about & ANSWERED)
+            aggregates[f"s{pk}"] = Avg(SATISFACTION, filter=about & ANSWERED)
         counts = complaints.aggregate(**aggregates) if aggregates else {}
         people = {u.pk: u for u in User.objects.using(self.using).filter(pk__in=staff_ids)}
         grants = RoleGrant.objects.using(self.using).filter(

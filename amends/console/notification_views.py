@@ -32,6 +32,9 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     if item is None:
         return redirect("console:notifications")
     notifications_mark_read(user=user, ids=[item.pk])
+    improvement = (item.context or {}).get("improvement")
+    if isinstance(improvement, int):  # "you own an improvement action": open the action
+        return redirect("console:improvement", pk=improvement)
     if not item.reference:
         return redirect("console:notifications")
     return redirect("console:complaint", reference=item.reference)

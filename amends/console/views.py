@@ -25,12 +25,14 @@ from amends.complaints.narrative import tell
 from amends.complaints.permissions import actor_tokens
 from amends.console.forms import QueueFilterForm
 from amends.core.errors import DomainError, PermissionDenied
+from amends.improvements import selectors as improvement_selectors
 from amends.members.selectors import ContactCard
 from amends.notifications.selectors import unread_count
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import APPROVER_ROLES, INTAKE_ROLES, REVISIT_ROLES, UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of, venues_for_actor
 from amends.orgs.services import staff_set_language
+from amends.reports.access import report_venues
 from amends.workflow import selectors as workflow_selectors
 
 SESSION_VENUE = "console_venue"
@@ -244,6 +246,10 @@ def _complaint_page(
         "decidable": decidable,
         "page_url": reverse("console:complaint", args=[complaint.reference]),
         "revisits": list(selectors.revisits_of(actor=actor, complaint=complaint)),
+        "improvements": list(
+            improvement_selectors.actions_for_actor(actor=actor).filter(complaints=complaint)
+        ),
+        "can_raise_improvement": improvement_selectors.may_raise(actor, complaint.venue_id),
         "forms": forms,
         "bound": bound,
     }
@@ -335,6 +341,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
         "can_approve": bool(roles & APPROVER_ROLES),
         "can_revisit": bool(roles & REVISIT_ROLES),
         "can_settings": user.is_staff or Role.ADMIN in roles,
+        "can_report": report_venues(user).exists(),
     }
 
 
@@ -346,4 +353,6 @@ def section_of(url_name: str | None, kwargs: dict[str, Any]) -> str:
         return "intake"
     if url_name in ("notifications", "notification_open"):
         return "notifications"
+    if url_name == "quarterly_review":
+        return "improvements"
     return url_name or ""

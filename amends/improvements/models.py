@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amends.complaints.models import Complaint
 from amends.core import clock
@@ -16,7 +17,7 @@ from amends.workflow.models import Category
 
 class ImprovementAction(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("improvement action", "Open")
         IN_PROGRESS = "in_progress", _("In progress")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
@@ -52,13 +53,13 @@ class ImprovementAction(models.Model):
     )
     subject_text = models.CharField(_("about (place, machine, person)"), max_length=200, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("action owner")
     )
     due_on = models.DateField(_("due"))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
-    complaints = models.ManyToManyField(  # type: ignore[var-annotated]
+    complaints = models.ManyToManyField(
         Complaint, blank=True, related_name="improvement_actions", verbose_name=_("complaints")
     )
     created_by = models.ForeignKey(

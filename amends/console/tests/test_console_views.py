@@ -429,6 +429,10 @@ def test_an_administrator_sets_the_targets_in_the_admin(client: Client, cast: Ca
             "average_response_hours": "4",
             "resolution_rate": "99",
             "positive_rate": "90",
+            "on_time_rate": "90",
+            "reopen_rate": "3",
+            "nps": "20",
+            "amber_margin": "10",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -521,3 +521,34 @@ def test_in_a_browser_the_manager_raises_and_the_owner_completes(
     expect(c.page.locator("[data-table='actions_done'] tbody tr")).to_contain_text(
         "跑步机皮带每周检查"
     )
+
+
+def test_the_complaint_page_shows_its_actions_and_offers_to_raise_one(
+    client: Client, cast: Cast
+) -> None:
+    complaint = treadmill(cast, local(2026, 11, 20, 9, 30))
+    raise_link = f"{page('improvement_new')}?complaint={complaint.reference}"
+    with clock.travel(NOW):
+        as_(client, cast.manager)
+        before = text(client.get(page("complaint", complaint.reference)))
+    assert raise_link in before
+    assert not re.search(r'href="/console/improvements/\d+/"', before)  # none linked yet
+
+    action = raised_from(cast, complaint, at=NOW)
+    with clock.travel(NOW):
+        after = text(client.get(page("complaint", complaint.reference)))
+        as_(client, cast.desk)
+        desk = text(client.get(page("complaint", complaint.reference)))
+    assert f'href="{page("improvement", action.pk)}"' in after
+    assert raise_link not in desk  # the front desk does not raise actions
+
+
+def test_the_owners_notification_opens_the_action(client: Client, cast: Cast) -> None:
+    from amends.notifications.selectors import notifications_for_user
+
+    action = raised_from(cast, treadmill(cast, local(2026, 11, 20, 9, 30)), at=NOW)
+    note = notifications_for_user(user=cast.maintenance).get(context__improvement=action.pk)
+    as_(client, cast.maintenance)
+    with clock.travel(NOW):
+        opened = client.get(page("notification_open", note.pk))
+    assert opened.status_code == 302 and opened["Location"] == page("improvement", action.pk)

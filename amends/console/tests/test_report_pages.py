@@ -489,11 +489,6 @@ def test_it_refuses_an_export_in_a_format_it_does_not_make(
 # --- the navigation ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `can_report` (reports.access.report_venues(user).exists()) in the console's "
-    "template context (console/views.py: context), which the reports' helper does not own",
-)
 def test_it_offers_the_reports_in_the_navigation_to_whoever_may_read_them(
     client: Client, cast: Cast
 ) -> None:

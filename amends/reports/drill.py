@@ -26,8 +26,10 @@ from amends.orgs.models import Department, User, Venue
 from amends.orgs.selectors import scope_of
 from amends.reports.figures import (
     GRANTED,
+    LIVE_MEASURES,
     MEASURES,
     highest_escalation,
+    live_filters,
     measure_filters,
     received_in,
     subject_key,
@@ -66,10 +68,12 @@ def complaints_behind(
         if venue is None:
             raise _bad("unknown_venue", _("No such venue."))
     measure = params.get("measure") or "received"
-    if measure not in MEASURES:
+    if measure not in MEASURES and measure not in LIVE_MEASURES:
         raise _bad("unknown_measure", _("No such figure."))
     targets = service_targets(company_id=company_id) if company_id else DEFAULT_TARGETS
     seen = queue_for_actor(actor=actor, name="all", venue_id=venue.pk if venue else None)
+    if measure in LIVE_MEASURES:  # the KPI board's "now" figures: whenever received
+        return seen.filter(live_filters(moment)[measure]).order_by("-received_at", "-pk")
     complaints = seen.filter(received_in(company=company_id, venue=venue, month=month))
     if measure == "merged":
         complaints = complaints.filter(state=State.MERGED)

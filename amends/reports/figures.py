@@ -315,6 +315,16 @@ MEASURES = frozenset(
 )
 
 
+# What is open and overdue now, whenever received: the KPI board's live figures. `due` is the
+# running deadline `complaints.selectors.with_due` annotates (the console's overdue queue).
+LIVE_MEASURES = frozenset({"open", "overdue"})
+
+
+def live_filters(now: datetime) -> dict[str, Q]:
+    running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
+    return {"open": Q(state__in=list(OPEN_STATES)), "overdue": running & Q(due__lte=now)}
+
+
 def subject_key() -> Case:
     """What a complaint is about, as one comparable key: the staff member, else the department,
     else the told subject, else the place (trimmed, lower case) — recurring problems are the

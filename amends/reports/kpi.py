@@ -9,18 +9,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from amends.complaints.models import Complaint
 from amends.complaints.selectors import with_due
-from amends.complaints.transitions import OPEN_STATES
 from amends.core import clock
 from amends.core.errors import PermissionDenied
 from amends.orgs.models import User, Venue
 from amends.reports import db, rollups
 from amends.reports.access import may_report_company, report_venues
-from amends.reports.figures import add_months
+from amends.reports.figures import add_months, live_filters
 from amends.reports.monthly import headline_figures, month_param
 from amends.reports.structure import Figure
 from amends.workflow.selectors import service_targets
@@ -111,14 +110,14 @@ def kpi_board(*, actor: User, month: date | None = None, now: datetime | None = 
 def _live(venue_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
     """Open and overdue now, per venue, in one grouped query (the console's overdue queue:
     a running deadline passed while the clock runs)."""
-    running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
+    live = live_filters(now)
     rows = (
         with_due(Complaint.objects.using(db.reading()).filter(venue_id__in=venue_ids))
         .order_by()
         .values("venue_id")
         .annotate(
-            open=Count("pk", filter=Q(state__in=list(OPEN_STATES))),
-            overdue=Count("pk", filter=running & Q(due__lte=now)),
+            open=Count("pk", filter=live["open"]),
+            overdue=Count("pk", filter=live["overdue"]),
         )
     )
     return {row["venue_id"]: (row["open"], row["overdue"]) for row in rows}
@@ -129,12 +128,12 @@ def _live_figures(counts: tuple[int, int], month: date, venue: Venue | None) -> 
     if venue is not None:
         link["venue"] = venue.code
     return (
-        Figure(key="open", label=_("Open now"), value=counts[0], link={"queue": "open", **link}),
+        Figure(key="open", label=_("Open now"), value=counts[0], link={**link, "measure": "open"}),
         Figure(
             key="overdue",
             label=_("Overdue now"),
             value=counts[1],
             rag="green" if counts[1] == 0 else "red",
-            link={"queue": "overdue", **link},
+            link={**link, "measure": "overdue"},
         ),
     )

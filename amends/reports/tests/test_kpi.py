@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from amends.conftest import local
 from amends.core import clock
 from amends.core.errors import PermissionDenied
+from amends.reports.drill import complaints_behind
 from amends.reports.kpi import kpi_board
 from amends.reports.monthly import build_monthly_report
 from amends.reports.tests.data import NOVEMBER, NOW
@@ -53,6 +54,12 @@ def test_a_director_sees_every_venue_and_the_company(cast, november):
     assert (gym2.figure("open").value, gym2.figure("overdue").value) == (0, 0)
     assert gym2.figure("overdue").rag == "green"
     assert company.figure("open").value == 8 and company.venue is None
+    # Each links to exactly the complaints it counts (the drill-down).
+    for row in (gym, company):
+        for key in ("open", "overdue"):
+            figure = row.figure(key)
+            listed = complaints_behind(actor=cast.director, params=figure.link, now=NOW)
+            assert listed.count() == figure.value, (row.label, key)
     # The headline figures are the monthly report's own.
     report = build_monthly_report(
         actor=cast.director,

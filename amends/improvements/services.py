@@ -155,7 +155,7 @@ def _tell_owner(action: ImprovementAction, *, actor: User) -> None:
             "what": action.description,
         }
     outbox_enqueue(
-        kind=Outbox.Kind.ASSIGNMENT,
+        kind=Outbox.Kind.IMPROVEMENT,
         channel=Outbox.Channel.IN_APP,
         recipient_user=owner,
         subject=subject,

@@ -37,6 +37,8 @@ class Outbox(models.Model):
         REMEDY_OFFER = "remedy_offer", _("Remedy offer")
         EVENT = "event", _("Event (webhook)")
         TEST = "test", _("Test message")
+        MONTHLY_REPORT = "monthly_report", _("Monthly report")
+        IMPROVEMENT = "improvement", _("Improvement action")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

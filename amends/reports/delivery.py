@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 RECIPIENT_ROLES = (Role.MANAGER, Role.GENERAL_MANAGER)
 CATCH_UP_DAYS = 7
-KIND = "monthly_report"  # an Outbox kind of its own (see the report to the lead)
+KIND = Outbox.Kind.MONTHLY_REPORT
 PDF_TYPE = "application/pdf"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -48,7 +48,7 @@ def test_it_raises_an_action_from_a_complaint_and_tracks_it_to_done(cast: Cast) 
     assert action.created_by == cast.manager
     # The owner hears of it in the console, in their language.
     told = Outbox.objects.get(
-        recipient_user=cast.maintenance, kind=Outbox.Kind.ASSIGNMENT, complaint_id__isnull=True
+        recipient_user=cast.maintenance, kind=Outbox.Kind.IMPROVEMENT, complaint_id__isnull=True
     )
     assert told.channel == Outbox.Channel.IN_APP and "跑步机皮带每周检查" in told.subject
     assert told.context == {"improvement": action.pk}
@@ -331,7 +331,7 @@ def test_it_edits_an_open_action_and_tells_a_new_owner(cast: Cast) -> None:
     )
     assert set(stored.complaints.all()) == {complaint, later}
     assert Outbox.objects.filter(
-        recipient_user=cast.specialist, kind=Outbox.Kind.ASSIGNMENT
+        recipient_user=cast.specialist, kind=Outbox.Kind.IMPROVEMENT
     ).exists()
 
 

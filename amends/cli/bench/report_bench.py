@@ -13,6 +13,7 @@ A piece of the reports that is not there (yet) is left out and named under "miss
 from __future__ import annotations
 
 import importlib
+import logging
 import math
 import os
 import platform
@@ -184,6 +185,9 @@ def run(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Time the reports on the seeded company; return the figures (flat JSON-ready values)."""
+    # WeasyPrint tells every step of every PDF at INFO: not what a bench prints.
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     missing: list[str] = []
     monthly = _module("amends.reports.monthly", missing)
     build = _function(monthly, "build_monthly_report", missing)

@@ -34,7 +34,7 @@ import random
 import secrets
 import time as timer
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -99,7 +99,7 @@ VENUE_TYPES: tuple[tuple[str, str, time, time, float, float], ...] = (
     (Venue.Kind.GYM, "G", time(6), time(22), 19.5, 1.3),
     (Venue.Kind.GYM, "G", time(6), time(22), 18.0, 1.3),
 )
-VENUE_NAMES = {
+VENUE_NAMES: dict[str, tuple[str, str]] = {
     Venue.Kind.GYM: ("健身会所", "Fitness Club"),
     Venue.Kind.HOTEL: ("酒店", "Hotel"),
     Venue.Kind.RESTAURANT: ("餐厅", "Restaurant"),
@@ -150,8 +150,12 @@ CATEGORY_WEIGHTS = {
     "other": 1,
     "privacy_data": 0.5,
 }
-SEVERITY_WEIGHTS = {Severity.URGENT: 10, Severity.IMPORTANT: 30, Severity.GENERAL: 60}
-CHANNEL_WEIGHTS = {
+SEVERITY_WEIGHTS: dict[str, float] = {
+    Severity.URGENT: 10,
+    Severity.IMPORTANT: 30,
+    Severity.GENERAL: 60,
+}
+CHANNEL_WEIGHTS: dict[str, float] = {
     Channel.FRONT_DESK: 34,
     Channel.PHONE: 20,
     Channel.APP: 15,
@@ -163,7 +167,7 @@ CHANNEL_WEIGHTS = {
 }
 IN_PERSON = {Channel.FRONT_DESK, Channel.PHONE, Channel.STAFF, Channel.LETTER}
 # The open states, as a backlog looks: most are being investigated.
-OPEN_STATE_WEIGHTS = {
+OPEN_STATE_WEIGHTS: dict[str, float] = {
     S.RECEIVED: 6,
     S.ACKNOWLEDGED: 8,
     S.ASSIGNED: 14,
@@ -207,7 +211,7 @@ REMEDY_OPEN = {
     S.REVISIT_DONE: RemedyProposal.Status.EXECUTED,
 }
 # Of the complaints no longer open: closed, a few declined as abusive, a few merged.
-DONE_STATE_WEIGHTS = {S.CLOSED: 97, S.DECLINED: 1, S.MERGED: 2}
+DONE_STATE_WEIGHTS: dict[str, float] = {S.CLOSED: 97, S.DECLINED: 1, S.MERGED: 2}
 # Remedy kinds and their amounts in CNY: (weight, low, median, high); 0 costs nothing.
 REMEDY_AMOUNTS: dict[str, tuple[float, int, int, int]] = {
     K.APOLOGY: (30, 0, 0, 0),
@@ -224,12 +228,12 @@ REMEDY_AMOUNTS: dict[str, tuple[float, int, int, int]] = {
     K.OTHER: (2, 0, 100, 1000),
 }
 # Who handles a complaint routed to a role.
-HANDLERS = {
+HANDLERS: dict[str, tuple[str, str]] = {
     Role.MAINTENANCE: (Role.MAINTENANCE, Role.SPECIALIST),
     Role.COURSE_SUPERVISOR: (Role.COURSE_SUPERVISOR, Role.SPECIALIST),
     Role.MANAGER: (Role.SPECIALIST, Role.MANAGER),
 }
-SATISFACTION_WEIGHTS = {5: 55, 4: 27, 3: 9, 2: 5, 1: 4}
+SATISFACTION_WEIGHTS: dict[int, float] = {5: 55, 4: 27, 3: 9, 2: 5, 1: 4}
 NPS_BY_SATISFACTION = {5: (8, 10), 4: (6, 9), 3: (4, 7), 2: (1, 5), 1: (0, 3)}
 
 
@@ -250,7 +254,7 @@ class SeedResult:
     staff: int = 0
     venues: int = 0
     counters: int = 0
-    rollups: int | None = None  # None: rollups were not built (the module is missing)
+    rollups: int | None = None  # venue-days rebuilt; None: not built (the module is missing)
     rollups_note: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -391,8 +395,8 @@ def _staff(company: Company, rng: random.Random, words: Texts) -> int:
         )
         grants.append((len(users) - 1, role, venue_id, dept))
 
-    for role in COMPANY_ROLES:
-        add(f"bench-{role.replace('_', '-')}", role, None, None)
+    for company_role in COMPANY_ROLES:
+        add(f"bench-{company_role.replace('_', '-')}", company_role, None, None)
     for venue in Venue.objects.filter(company=company).order_by("code"):
         for role, dept, count in ROSTER:
             if role in (Role.COURSE_SUPERVISOR, Role.STAFF) and venue.kind != Venue.Kind.GYM:
@@ -419,7 +423,9 @@ def _staff(company: Company, rng: random.Random, words: Texts) -> int:
                 user=users[index],
                 role=role,
                 venue_id=venue_id,
-                department_id=departments.get((venue_id, dept)) if dept else None,
+                department_id=(
+                    departments.get((venue_id, dept)) if dept and venue_id is not None else None
+                ),
             )
             for index, role, venue_id, dept in grants
         ],
@@ -590,7 +596,7 @@ def _open_probability(cells: list[tuple[date, VenueInfo, int]], share: float, to
 class _Picker:
     """A weighted choice by bisection over cumulative weights (fast for repeated draws)."""
 
-    def __init__(self, weights: dict[Any, float]) -> None:
+    def __init__(self, weights: Mapping[Any, float]) -> None:
         self.values = list(weights)
         self.cumulative = list(accumulate(weights.values()))
         self.total = self.cumulative[-1]
@@ -673,7 +679,8 @@ class _Generator:
         routes = {code: route for code, route in DEFAULT_ROUTES}
         self.route = {pk: routes.get(code) or routes[None] for code, pk in setup.categories.items()}
         self.last_by_customer: dict[tuple[int, int, int], tuple[int, datetime, int]] = {}
-        self.director = (setup.company_staff.get(Role.DIRECTOR) or [None])[0]
+        directors = setup.company_staff.get(Role.DIRECTOR) or []
+        self.director: int | None = directors[0] if directors else None
 
     # -- helpers
 

@@ -81,7 +81,7 @@ class Command(BaseCommand):
         if result.rollups is None:
             self.stdout.write(f"  rollups: {result.rollups_note}")
         else:
-            self.stdout.write(f"  rollup rows {result.rollups:,}")
+            self.stdout.write(f"  rollups rebuilt for {result.rollups:,} venue-days")
         for note in result.notes:
             self.stdout.write(f"  ({note})")
         for phase, seconds in result.seconds.items():

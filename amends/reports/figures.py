@@ -169,8 +169,10 @@ def cohort(
     """The complaints a monthly report is about: received in the month (in each venue's time
     zone), merged ones left out (their survivor counts)."""
     complaints = Complaint.objects.using(using or reading())
-    # `state IN (…)` rather than `<> 'merged'`: the (venue, state, received_at) index then
-    # reads the month of each state directly.
+    # `state IN (…)` rather than `<> 'merged'`, so the planner may read the month of each state
+    # from the (venue, state, received_at) index. (Measured: at 200k complaints it helped; at
+    # 1M PostgreSQL preferred the received_at index and filtered by venue — a (venue,
+    # received_at) index would serve the month directly.)
     return complaints.filter(
         received_in(company=company, venue=venue, month=month), state__in=COUNTED_STATES
     )

@@ -78,7 +78,7 @@ class Complaint(models.Model):
         related_name="received_complaints",
         verbose_name=_("received by"),
     )
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    received_at = models.DateTimeField(_("received at"))
     # The integration that recorded it through the API: its feedback goes back by webhook.
     api_key = models.ForeignKey(
         "orgs.ApiKey",
@@ -273,7 +273,11 @@ class Complaint(models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-received_at", "-pk"]
+        # A month of one venue (reports, dashboard) or of the company (lists, newest first) is
+        # read through its own index, never through every venue's complaints of that month.
         indexes = [
+            models.Index(fields=["venue", "received_at"], name="complaint_venue_received"),
+            models.Index(fields=["company", "received_at"], name="complaint_company_received"),
             models.Index(fields=["venue", "state", "received_at"], name="complaint_venue_state"),
             models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
         ]

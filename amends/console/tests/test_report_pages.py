@@ -142,11 +142,6 @@ def test_it_links_each_figure_to_exactly_the_complaints_behind_it(
         assert listed(client.get(missed)) == [november["late"].reference]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the board links 'Open now' and 'Overdue now' with queue=open|overdue, which "
-    "reports.drill.complaints_behind does not read yet (it lists the month's received)",
-)
 def test_it_links_what_is_overdue_now_to_exactly_those_complaints(
     client: Client, cast: Cast, november: dict[str, Complaint]
 ) -> None:

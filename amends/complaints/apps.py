@@ -1,7 +1,7 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ComplaintsConfig(AppConfig):
     name = "amends.complaints"
-    verbose_name = _("Complaints")
+    verbose_name = pgettext_lazy("the application", "Complaints")

@@ -1,0 +1,234 @@
+"""Staff and coaches, causes, subjective and objective causes, recurring problems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext as _
+
+from amends.complaints.models import Complaint, Consequence
+from amends.orgs.models import Department, RoleGrant, User, Venue
+from amends.reports.figures import (
+    ANSWERED,
+    SATISFACTION,
+    subject_key,
+)
+from amends.reports.numbers import (
+    NONE,
+    pct,
+    score,
+)
+from amends.reports.structure import (
+    Column,
+    Row,
+    Table,
+)
+from amends.reports.tables_base import ReportBuilderBase
+
+
+class PeopleTables(ReportBuilderBase):
+    """Staff and coaches, causes, subjective and objective causes, recurring problems."""
+
+    def staff(self) -> Table:
+        complaints = self.complaints.order_by()
+        named = set(
+            complaints.filter(subject_staff__isnull=False)
+            .values_list("subject_staff_id", flat=True)
+            .distinct()
+        )
+        named |= set(
+            complaints.filter(responsible_staff__isnull=False)
+            .values_list("responsible_staff_id", flat=True)
+            .distinct()
+        )
+        consequences = (
+            Consequence.objects.using(self.using)
+            .filter(complaint__in=complaints.values("pk"))
+            .values("staff_id", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        by_kind: dict[int, dict[str, int]] = {}
+        for r in consequences:
+            by_kind.setdefault(r["staff_id"], {})[r["kind"]] = r["n"]
+        staff_ids = sorted(named | set(by_kind))
+        aggregates: dict[str, Any] = {}
+        for pk in staff_ids:
+            about = Q(subject_staff_id=pk) | Q(responsible_staff_id=pk)
+            aggregates[f"n{pk}"] = Count("pk", filter=about)
+            aggregates[f"a{pk}"] = Count("pk", filter=about & ANSWERED)
+            aggregates[f"s{pk}"] = Avg(SATISFACTION, filter=about & ANSWERED)
+        counts = complaints.aggregate(**aggregates) if aggregates else {}
+        people = {u.pk: u for u in User.objects.using(self.using).filter(pk__in=staff_ids)}
+        grants = RoleGrant.objects.using(self.using).filter(
+            user_id__in=staff_ids, department__isnull=False
+        )
+        if self.venue is not None:
+            grants = grants.filter(Q(venue_id=self.venue.pk) | Q(venue__isnull=True))
+        departments: dict[int, str] = {}
+        for grant in grants.select_related("department").order_by("pk"):
+            assert grant.department is not None
+            departments.setdefault(grant.user_id, grant.department.name_in(self.language))
+        kinds = list(Consequence.Kind.values)
+        body = [
+            Row(
+                values=(
+                    people[pk].name_in(self.language) if pk in people else str(pk),
+                    departments.get(pk, ""),
+                    counts[f"n{pk}"],
+                    counts[f"a{pk}"],
+                    score(counts[f"s{pk}"]),
+                    *(by_kind.get(pk, {}).get(kind, 0) for kind in kinds),
+                ),
+                link=self.to(staff=pk),
+            )
+            for pk in sorted(
+                staff_ids,
+                key=lambda pk: (
+                    -counts[f"n{pk}"],
+                    people[pk].name_in(self.language) if pk in people else "",
+                ),
+            )
+        ]
+        return Table(
+            key="staff",
+            title=_("Staff and coaches"),
+            columns=(
+                Column("staff", _("Staff member"), "text"),
+                Column("department", _("Department"), "text"),
+                Column("complaints", _("Complaints naming them"), "count"),
+                Column("answered", _("Surveys answered"), "count"),
+                Column("satisfaction", _("Satisfaction (1–5)"), "score"),
+                *(Column(kind, str(Consequence.Kind(kind).label), "count") for kind in kinds),
+            ),
+            rows=tuple(body),
+            note=_(
+                "Complaints about them or finding them responsible; consequences recorded on "
+                "the month's complaints."
+            ),
+        )
+
+    def causes(self, by_category: Sequence[tuple[int | None, int]]) -> Table:
+        total = sum(n for _pk, n in by_category)
+        running = 0
+        body = []
+        for pk, n in by_category:
+            running += n
+            body.append(
+                Row(
+                    values=(self.category_name(pk), n, pct(n, total), pct(running, total)),
+                    link=self.to(category=self.category_code(pk)),
+                )
+            )
+        return Table(
+            key="causes",
+            title=_("Top causes"),
+            columns=(
+                Column("category", _("Category"), "text"),
+                Column("count", _("Complaints"), "count"),
+                Column("share", _("Share (%)"), "percent"),
+                Column("cumulative", _("Cumulative share (%)"), "percent"),
+            ),
+            rows=tuple(body),
+        )
+
+    def cause_kinds(self) -> Table:
+        values = [value for value, _label in Complaint.Cause.choices]
+        counts = self.complaints.order_by().aggregate(
+            **{value or NONE: Count("pk", filter=Q(cause=value)) for value in values}
+        )
+        total = sum(counts.values())
+        body = [
+            Row(
+                values=(
+                    str(Complaint.Cause(value).label),
+                    counts[value or NONE],
+                    pct(counts[value or NONE], total),
+                ),
+                link=self.to(cause=value or NONE),
+            )
+            for value in (
+                Complaint.Cause.SUBJECTIVE,
+                Complaint.Cause.OBJECTIVE,
+                Complaint.Cause.UNDECIDED,
+            )
+        ]
+        return Table(
+            key="cause_kinds",
+            title=_("Subjective and objective causes"),
+            columns=(
+                Column("cause", _("Cause"), "text"),
+                Column("count", _("Complaints"), "count"),
+                Column("share", _("Share (%)"), "percent"),
+            ),
+            rows=tuple(body),
+        )
+
+    def recurring(self) -> Table:
+        rows = list(
+            self.complaints.order_by()
+            .annotate(subject=subject_key())
+            .exclude(subject="")
+            .values("venue_id", "category_id", "subject")
+            .annotate(n=Count("pk"), customers=Count("customer_id", distinct=True))
+            .filter(n__gte=2)
+        )
+        venues = {
+            v.pk: v
+            for v in Venue.objects.using(self.using).filter(pk__in={r["venue_id"] for r in rows})
+        }
+        staff_ids = [int(r["subject"][6:]) for r in rows if r["subject"].startswith("staff:")]
+        dept_ids = [int(r["subject"][11:]) for r in rows if r["subject"].startswith("department:")]
+        people = {
+            u.pk: u.name_in(self.language)
+            for u in User.objects.using(self.using).filter(pk__in=staff_ids)
+        }
+        depts = {
+            d.pk: d.name_in(self.language)
+            for d in Department.objects.using(self.using).filter(pk__in=dept_ids)
+        }
+
+        def about(key: str) -> str:
+            kind, _sep, rest = key.partition(":")
+            if kind == "staff":
+                return people.get(int(rest), rest)
+            if kind == "department":
+                return depts.get(int(rest), rest)
+            return rest
+
+        body = [
+            Row(
+                values=(
+                    venues[r["venue_id"]].name_in(self.language),
+                    self.category_name(r["category_id"]),
+                    about(r["subject"]),
+                    r["n"],
+                    r["customers"],
+                ),
+                link={
+                    **self.link,
+                    "venue": venues[r["venue_id"]].code,
+                    "category": self.category_code(r["category_id"]),
+                    "subject": r["subject"],
+                },
+            )
+            for r in sorted(rows, key=lambda r: (-r["n"], venues[r["venue_id"]].code, r["subject"]))
+        ]
+        return Table(
+            key="recurring",
+            title=_("Recurring problems"),
+            columns=(
+                Column("venue", _("Venue"), "text"),
+                Column("category", _("Category"), "text"),
+                Column("subject", _("About"), "text"),
+                Column("count", _("Complaints"), "count"),
+                Column("customers", _("Customers"), "count"),
+            ),
+            rows=tuple(body),
+            note=_(
+                "Two or more complaints in the month at the same venue, in the same category, "
+                "about the same person, department, subject or place."
+            ),
+        )

@@ -142,8 +142,9 @@ if _default_db["ENGINE"] == "django.db.backends.postgresql":
     # compiling them (seconds of CPU on the company report at 1 M complaints) than it saves.
     _default_db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _default_db}
-# Reports may read from a replica (a read-only copy of the same database): AMENDS_REPORTS_DATABASE_URL
-# adds the alias "reports", which only the reports' read queries use (amends.reports.db).
+# Reports may read from a replica (a read-only copy of the same database):
+# AMENDS_REPORTS_DATABASE_URL adds the alias "reports", which only the reports' read queries
+# use (amends.reports.db).
 _reports_url = env_str("AMENDS_REPORTS_DATABASE_URL")
 if _reports_url:
     try:

@@ -18,7 +18,9 @@ from typing import Literal
 # money: Decimal CNY (two places); score: Decimal (two places, e.g. satisfaction 1–5 or NPS);
 # delta: Decimal signed change in percent (month over month), None when there is no base;
 # date / datetime: as named.
-ColumnKind = Literal["text", "count", "percent", "hours", "money", "score", "delta", "date", "datetime"]
+ColumnKind = Literal[
+    "text", "count", "percent", "hours", "money", "score", "delta", "date", "datetime"
+]
 Value = int | Decimal | str | date | datetime | None
 Rag = Literal["green", "amber", "red", ""]
 

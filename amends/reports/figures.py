@@ -144,11 +144,23 @@ def add_months(month: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def received_in(*, company: Company | int, venue: Venue | None, month: date) -> Q:
-    """Complaints received in `month`, each venue's month in its own time zone."""
+def received_in(
+    *, company: Company | int, venue: Venue | None, month: date, through: str = ""
+) -> Q:
+    """Complaints received in `month`, each venue's month in its own time zone. `through`
+    ("complaint") states it for a model that points at the complaint (remedies, consequences),
+    so that the join drives from the month's complaints, read through the (venue, received_at)
+    index, into the other table's `complaint_id` index."""
+    on = f"{through}__" if through else ""
     if venue is not None:
         start, end = month_span(month, venue.timezone)
-        return Q(venue_id=venue.pk, received_at__gte=start, received_at__lt=end)
+        return Q(
+            **{
+                f"{on}venue_id": venue.pk,
+                f"{on}received_at__gte": start,
+                f"{on}received_at__lt": end,
+            }
+        )
     company_id = company if isinstance(company, int) else company.pk
     zones: dict[str, list[int]] = {}
     for venue_id, zone in Venue.objects.filter(company_id=company_id).values_list("pk", "timezone"):
@@ -156,7 +168,13 @@ def received_in(*, company: Company | int, venue: Venue | None, month: date) -> 
     found = Q(pk__in=[])
     for zone, venue_ids in sorted(zones.items()):
         start, end = month_span(month, zone)
-        found |= Q(venue_id__in=venue_ids, received_at__gte=start, received_at__lt=end)
+        found |= Q(
+            **{
+                f"{on}venue_id__in": venue_ids,
+                f"{on}received_at__gte": start,
+                f"{on}received_at__lt": end,
+            }
+        )
     return found
 
 
@@ -175,6 +193,18 @@ def cohort(
     # received_at) index would serve the month directly.)
     return complaints.filter(
         received_in(company=company, venue=venue, month=month), state__in=COUNTED_STATES
+    )
+
+
+def of_cohort(
+    queryset: QuerySet[Any], *, company: Company | int, venue: Venue | None, month: date
+) -> QuerySet[Any]:
+    """The rows of `queryset` (a model with a `complaint`: remedies, consequences) that belong
+    to the month's cohort (`cohort`), joined from the complaints rather than `complaint_id IN
+    (the month's complaints)`, which PostgreSQL answers by reading the whole other table."""
+    return queryset.filter(
+        received_in(company=company, venue=venue, month=month, through="complaint"),
+        complaint__state__in=COUNTED_STATES,
     )
 
 

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 
 from amends.complaints.models import Complaint
 from amends.complaints.selectors import with_due
+from amends.complaints.transitions import OPEN_STATES
 from amends.core import clock
 from amends.core.errors import PermissionDenied
 from amends.orgs.models import User, Venue
 from amends.reports import db, rollups
 from amends.reports.access import may_report_company, report_venues
 from amends.reports.figures import add_months, live_filters
-from amends.reports.monthly import headline_figures, month_param
+from amends.reports.monthly import headline_figures, headline_values_by_venue, month_param
 from amends.reports.structure import Figure
 from amends.workflow.selectors import service_targets
 
@@ -44,9 +45,10 @@ class KpiBoard:
 
 
 def kpi_board(*, actor: User, month: date | None = None, now: datetime | None = None) -> KpiBoard:
-    """The board of `month` (default: the current month in the company's zone). A fixed
-    number of queries per venue: the headline figures' own, plus one grouped query for what is
-    open and overdue now at every venue at once."""
+    """The board of `month` (default: the current month in the company's zone). The venues'
+    headline figures are the monthly report's own aggregates grouped by venue (a few statements
+    for every venue at once), the company's its own; one grouped query for what is open and
+    overdue now at every venue; the rollups' comparisons one small query per venue."""
     moment = now or clock.now()
     venues = list(report_venues(actor))
     whole = may_report_company(actor)
@@ -63,6 +65,9 @@ def kpi_board(*, actor: User, month: date | None = None, now: datetime | None = 
         rollups.refresh(now=moment, venue_ids=venue_ids)
     months = [month, add_months(month, -1), add_months(month, -12)]
     live = _live(venue_ids, moment)
+    values = headline_values_by_venue(
+        company_id=company_id, venue_ids=venue_ids, month=month, now=moment, targets=targets
+    )
     rows = []
     for venue in venues:
         totals = rollups.month_totals(venue_ids=[venue.pk], months=months)
@@ -73,6 +78,7 @@ def kpi_board(*, actor: User, month: date | None = None, now: datetime | None = 
             now=moment,
             targets=targets,
             totals=totals,
+            values=values[venue.pk],
         )
         rows.append(
             KpiRow(
@@ -112,7 +118,13 @@ def _live(venue_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:
     a running deadline passed while the clock runs)."""
     live = live_filters(now)
     rows = (
-        with_due(Complaint.objects.using(db.reading()).filter(venue_id__in=venue_ids))
+        with_due(
+            # Both counts are of open complaints: reading only those lets the (venue, state,
+            # received_at) index find them instead of every complaint ever received.
+            Complaint.objects.using(db.reading()).filter(
+                venue_id__in=venue_ids, state__in=list(OPEN_STATES)
+            )
+        )
         .order_by()
         .values("venue_id")
         .annotate(

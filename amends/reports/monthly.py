@@ -8,12 +8,13 @@ Every number is an aggregate computed by the database over the month's cohort
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Q, QuerySet, Sum
+from django.db.models import Avg, Case, Count, Max, Q, QuerySet, Sum, When
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -35,7 +36,9 @@ from amends.reports.figures import (
     cohort,
     count_of,
     month_span,
+    of_cohort,
     percentile,
+    percentiles_by,
     received_in,
 )
 from amends.reports.numbers import (
@@ -70,6 +73,7 @@ __all__ = [
     "figure_labels",
     "headline_figures",
     "headline_values",
+    "headline_values_by_venue",
     "month_param",
     "scope_venue_ids",
     "target_of",
@@ -78,61 +82,50 @@ __all__ = [
 TREND_MONTHS = 13
 
 
-def headline_values(
-    complaints: QuerySet[Complaint],
-    merged: QuerySet[Complaint],
-    *,
-    targets: Targets,
-    now: datetime,
+HEADLINE_COUNTS = (
+    "received",
+    "open_now",
+    "responded",
+    "within_target_judged",
+    "within_target_missed",
+    "response_judged",
+    "response_late",
+    "resolution_judged",
+    "resolution_late",
+    "resolved",
+    "resolvable",
+    "reopen_base",
+    "reopened",
+    "escalated",
+    "surveyed",
+    "positive",
+    "nps_answered",
+    "promoters",
+    "detractors",
+)
+
+REPEAT = Q(repeat_of__isnull=False) | Q(repeat_count__gt=0)
+
+
+def _headline_aggregates(now: datetime, targets: Targets) -> dict[str, Any]:
+    return {
+        **{name: count_of(name, now, targets) for name in HEADLINE_COUNTS},
+        "response_seconds": Avg(RESPONSE_SECONDS),
+        "satisfaction": Avg(SATISFACTION, filter=ANSWERED),
+    }
+
+
+def _values_of(
+    counts: Mapping[str, Any], *, merged: int, p90: float | None, repeaters: int, paid: Any
 ) -> dict[str, Value]:
-    """The values of the headline figures over `complaints` (a month's cohort): one aggregate
-    query, plus the merged count, the 90th percentile, the repeat customers and the money."""
-    counts = complaints.order_by().aggregate(
-        **{
-            name: count_of(name, now, targets)
-            for name in (
-                "received",
-                "open_now",
-                "responded",
-                "within_target_judged",
-                "within_target_missed",
-                "response_judged",
-                "response_late",
-                "resolution_judged",
-                "resolution_late",
-                "resolved",
-                "resolvable",
-                "reopen_base",
-                "reopened",
-                "escalated",
-                "surveyed",
-                "positive",
-                "nps_answered",
-                "promoters",
-                "detractors",
-            )
-        },
-        response_seconds=Avg(RESPONSE_SECONDS),
-        satisfaction=Avg(SATISFACTION, filter=ANSWERED),
-    )
     c = {k: (v if v is not None else 0) for k, v in counts.items()}
-    repeaters = (
-        complaints.filter(Q(repeat_of__isnull=False) | Q(repeat_count__gt=0))
-        .order_by()
-        .values("customer_id")
-        .distinct()
-        .count()
-    )
-    paid = RemedyProposal.objects.using(complaints.db).filter(
-        complaint__in=complaints.order_by().values("pk"), status=RemedyProposal.Status.EXECUTED
-    )
     return {
         "received": c["received"],
-        "merged": merged.count(),
+        "merged": merged,
         "open_now": c["open_now"],
         "responded": c["responded"],
         "avg_first_response_hours": hours(counts["response_seconds"]),
-        "p90_first_response_hours": hours(percentile(complaints, RESPONSE_SECONDS, 0.9)),
+        "p90_first_response_hours": hours(p90),
         "within_target_rate": pct(
             c["within_target_judged"] - c["within_target_missed"], c["within_target_judged"]
         ),
@@ -149,7 +142,90 @@ def headline_values(
         "positive_rate": pct(c["positive"], c["surveyed"]),
         "nps": nps_of(c["promoters"], c["detractors"], c["nps_answered"]),
         "repeat_complainants": repeaters,
-        "compensation_paid": money(paid.aggregate(total=Sum("amount"))["total"]),
+        "compensation_paid": money(paid),
+    }
+
+
+def headline_values(
+    complaints: QuerySet[Complaint],
+    merged: QuerySet[Complaint],
+    remedies: QuerySet[RemedyProposal],
+    *,
+    targets: Targets,
+    now: datetime,
+) -> dict[str, Value]:
+    """The values of the headline figures over `complaints` (a month's cohort): one aggregate
+    query, plus the merged count, the 90th percentile, the repeat customers and the money
+    (`remedies`: the cohort's, `figures.of_cohort`)."""
+    counts = complaints.order_by().aggregate(**_headline_aggregates(now, targets))
+    repeaters = complaints.filter(REPEAT).order_by().values("customer_id").distinct().count()
+    paid = remedies.filter(status=RemedyProposal.Status.EXECUTED)
+    return _values_of(
+        counts,
+        merged=merged.count(),
+        p90=percentile(complaints, RESPONSE_SECONDS, 0.9),
+        repeaters=repeaters,
+        paid=paid.aggregate(total=Sum("amount"))["total"],
+    )
+
+
+def headline_values_by_venue(
+    *, company_id: int, venue_ids: Collection[int], month: date, now: datetime, targets: Targets
+) -> dict[int, dict[str, Value]]:
+    """`headline_values` of each of `venue_ids` (each venue's month in its own zone), the same
+    aggregates grouped by venue: five statements for any number of venues (the KPI board)."""
+    ids = list(venue_ids)
+    complaints = cohort(company=company_id, venue=None, month=month).filter(venue_id__in=ids)
+    complaints = complaints.order_by()
+    using = complaints.db
+    counts = {
+        row["venue_id"]: row
+        for row in complaints.values("venue_id").annotate(**_headline_aggregates(now, targets))
+    }
+    merged = {
+        row["venue_id"]: row["n"]
+        for row in Complaint.objects.using(using)
+        .filter(received_in(company=company_id, venue=None, month=month))
+        .filter(state=State.MERGED, venue_id__in=ids)
+        .order_by()
+        .values("venue_id")
+        .annotate(n=Count("pk"))
+    }
+    # `.values("customer_id").distinct().count()` counts "no customer" as one: so here too.
+    repeaters = {
+        row["venue_id"]: row["n"] + row["anonymous"]
+        for row in complaints.filter(REPEAT)
+        .values("venue_id")
+        .annotate(
+            n=Count("customer_id", distinct=True),
+            anonymous=Max(Case(When(customer_id__isnull=True, then=1), default=0)),
+        )
+    }
+    paid = {
+        row["complaint__venue_id"]: row["total"]
+        for row in of_cohort(
+            RemedyProposal.objects.using(using), company=company_id, venue=None, month=month
+        )
+        .filter(status=RemedyProposal.Status.EXECUTED, complaint__venue_id__in=ids)
+        .order_by()
+        .values("complaint__venue_id")
+        .annotate(total=Sum("amount"))
+    }
+    p90 = percentiles_by(complaints, "venue_id", RESPONSE_SECONDS, 0.9)
+    empty: dict[str, Any] = {
+        **dict.fromkeys(HEADLINE_COUNTS, 0),
+        "response_seconds": None,
+        "satisfaction": None,
+    }
+    return {
+        pk: _values_of(
+            counts.get(pk, empty),
+            merged=merged.get(pk, 0),
+            p90=p90.get(pk),
+            repeaters=repeaters.get(pk, 0),
+            paid=paid.get(pk),
+        )
+        for pk in ids
     }
 
 
@@ -161,19 +237,27 @@ def headline_figures(
     now: datetime,
     targets: Targets | None = None,
     totals: Mapping[date, Totals] | None = None,
+    values: Mapping[str, Value] | None = None,
 ) -> tuple[Figure, ...]:
     """The report's headline figures for `venue` (None: the company) and `month`, each with
     its target and colour, its change against last month and the same month last year (from
     `totals`, the rollups by month; read here when not given) and its drill-down link. The
     KPI board shows the same figures (one definition)."""
     targets = targets or service_targets(company_id=company_id)
-    complaints = cohort(company=company_id, venue=venue, month=month)
-    merged = (
-        Complaint.objects.using(db.reading())
-        .filter(received_in(company=company_id, venue=venue, month=month))
-        .filter(state=State.MERGED)
-    )
-    values = headline_values(complaints, merged, targets=targets, now=now)
+    if values is None:
+        complaints = cohort(company=company_id, venue=venue, month=month)
+        merged = (
+            Complaint.objects.using(complaints.db)
+            .filter(received_in(company=company_id, venue=venue, month=month))
+            .filter(state=State.MERGED)
+        )
+        remedies = of_cohort(
+            RemedyProposal.objects.using(complaints.db),
+            company=company_id,
+            venue=venue,
+            month=month,
+        )
+        values = headline_values(complaints, merged, remedies, targets=targets, now=now)
     if totals is None:
         totals = rollups.month_totals(
             venue_ids=scope_venue_ids(company_id, venue),

@@ -8,12 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from amends.orgs.models import Company, Department, Venue, in_language
 from amends.reports.figures import (
     cohort,
+    of_cohort,
 )
 from amends.reports.numbers import NONE, month_param
 from amends.workflow.models import Category
@@ -46,6 +47,13 @@ class ReportBuilderBase:
         self.categories = {
             c.pk: c for c in Category.objects.using(self.using).filter(company_id=company.pk)
         }
+
+    def of_month(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Remedies or consequences of the month's complaints, joined from them
+        (`figures.of_cohort`)."""
+        return of_cohort(
+            queryset.using(self.using), company=self.company.pk, venue=self.venue, month=self.month
+        )
 
     # names
 

@@ -46,9 +46,7 @@ class MoneyTables(ReportBuilderBase):
             "paid_count": Count("pk", filter=paid),
             "paid_amount": Sum("amount", filter=paid),
         }
-        remedies = RemedyProposal.objects.using(self.using).filter(
-            complaint__in=self.complaints.order_by().values("pk")
-        )
+        remedies = self.of_month(RemedyProposal.objects.all())
         rows = [
             r
             for r in remedies.values("kind").annotate(**aggregates).order_by("kind")
@@ -112,14 +110,22 @@ class MoneyTables(ReportBuilderBase):
             "nps_answers": Count("pk", filter=NPS_ANSWERED),
             "promoters": Count("pk", filter=PROMOTER),
             "detractors": Count("pk", filter=DETRACTOR),
+            "total": Sum(SATISFACTION, filter=ANSWERED),
         }
         complaints = self.complaints.order_by()
-        rows = [
-            r
-            for r in complaints.values("category_id").annotate(**aggregates)
-            if r["answered"] or r["nps_answers"]
-        ]
-        overall = complaints.aggregate(**aggregates)
+        groups = list(complaints.values("category_id").annotate(**aggregates))
+        rows = [r for r in groups if r["answered"] or r["nps_answers"]]
+        # The "All" row adds up the categories (counts and the sum of scores: the mean is the
+        # sum over the count, as AVG computes it) instead of joining the surveys again.
+        overall: dict[str, Any] = {
+            key: sum(r[key] or 0 for r in groups)
+            for key in ("answered", "positive", "nps_answers", "promoters", "detractors", "total")
+        }
+        overall["mean"] = (
+            Decimal(overall["total"]) / Decimal(overall["answered"])
+            if overall["answered"]
+            else None
+        )
 
         def values(label: str, r: Mapping[str, Any]) -> tuple[Value, ...]:
             passives = r["nps_answers"] - r["promoters"] - r["detractors"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from decimal import Decimal
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from amends.complaints.models import Complaint, Consequence
@@ -33,19 +33,35 @@ class PeopleTables(ReportBuilderBase):
 
     def staff(self) -> Table:
         complaints = self.complaints.order_by()
-        named = set(
-            complaints.filter(subject_staff__isnull=False)
-            .values_list("subject_staff_id", flat=True)
-            .distinct()
-        )
-        named |= set(
-            complaints.filter(responsible_staff__isnull=False)
-            .values_list("responsible_staff_id", flat=True)
-            .distinct()
-        )
+        # The complaints naming a staff member, as the subject or as responsible, counted once
+        # each: grouped by the subject, plus grouped by the responsible one where that is not
+        # also the subject — two grouped statements instead of a FILTER per staff member.
+        per_staff = {
+            "n": Count("pk"),
+            "a": Count("pk", filter=ANSWERED),
+            "t": Sum(SATISFACTION, filter=ANSWERED),
+        }
+        counts: dict[int, dict[str, int]] = {}
+        for field, rows in (
+            (
+                "subject_staff_id",
+                complaints.filter(subject_staff__isnull=False).values("subject_staff_id"),
+            ),
+            (
+                "responsible_staff_id",
+                complaints.filter(responsible_staff__isnull=False)
+                .filter(
+                    Q(subject_staff__isnull=True) | ~Q(subject_staff_id=F("responsible_staff_id"))
+                )
+                .values("responsible_staff_id"),
+            ),
+        ):
+            for r in rows.annotate(**per_staff):
+                found = counts.setdefault(r[field], {"n": 0, "a": 0, "t": 0})
+                for key in per_staff:
+                    found[key] += r[key] or 0
         consequences = (
-            Consequence.objects.using(self.using)
-            .filter(complaint__in=complaints.values("pk"))
+            self.of_month(Consequence.objects.all())
             .values("staff_id", "kind")
             .annotate(n=Count("pk"))
             .order_by()
@@ -53,14 +69,14 @@ class PeopleTables(ReportBuilderBase):
         by_kind: dict[int, dict[str, int]] = {}
         for r in consequences:
             by_kind.setdefault(r["staff_id"], {})[r["kind"]] = r["n"]
-        staff_ids = sorted(named | set(by_kind))
-        aggregates: dict[str, Any] = {}
+        staff_ids = sorted(set(counts) | set(by_kind))
         for pk in staff_ids:
-            about = Q(subject_staff_id=pk) | Q(responsible_staff_id=pk)
-            aggregates[f"n{pk}"] = Count("pk", filter=about)
-            aggregates[f"a{pk}"] = Count("pk", filter=about & ANSWERED)
-            aggregates[f"s{pk}"] = Avg(SATISFACTION, filter=about & ANSWERED)
-        counts = complaints.aggregate(**aggregates) if aggregates else {}
+            counts.setdefault(pk, {"n": 0, "a": 0, "t": 0})
+
+        def mean(pk: int) -> Decimal | None:  # AVG: the sum of the scores over their count
+            found = counts[pk]
+            return Decimal(found["t"]) / Decimal(found["a"]) if found["a"] else None
+
         people = {u.pk: u for u in User.objects.using(self.using).filter(pk__in=staff_ids)}
         grants = RoleGrant.objects.using(self.using).filter(
             user_id__in=staff_ids, department__isnull=False
@@ -77,9 +93,9 @@ class PeopleTables(ReportBuilderBase):
                 values=(
                     people[pk].name_in(self.language) if pk in people else str(pk),
                     departments.get(pk, ""),
-                    counts[f"n{pk}"],
-                    counts[f"a{pk}"],
-                    score(counts[f"s{pk}"]),
+                    counts[pk]["n"],
+                    counts[pk]["a"],
+                    score(mean(pk)),
                     *(by_kind.get(pk, {}).get(kind, 0) for kind in kinds),
                 ),
                 link=self.to(staff=pk),
@@ -87,7 +103,7 @@ class PeopleTables(ReportBuilderBase):
             for pk in sorted(
                 staff_ids,
                 key=lambda pk: (
-                    -counts[f"n{pk}"],
+                    -counts[pk]["n"],
                     people[pk].name_in(self.language) if pk in people else "",
                 ),
             )

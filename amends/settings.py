@@ -8,6 +8,7 @@ in-process by `amends serve`, secrets generated once into var/secrets.json.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -115,7 +116,7 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     try:
-        _default_db = dict(dj_database_url.parse(_database_url, conn_max_age=60))
+        _default_db: dict[str, Any] = dict(dj_database_url.parse(_database_url, conn_max_age=60))
     except Exception as exc:  # dj_database_url raises several types for a malformed URL
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
     if _default_db.get("ENGINE") not in (
@@ -140,8 +141,8 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
 if _default_db["ENGINE"] == "django.db.backends.postgresql":
     # amends' statements are short OLTP reads and month aggregates: PostgreSQL's JIT costs more
     # compiling them (seconds of CPU on the company report at 1 M complaints) than it saves.
-    _default_db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-DATABASES = {"default": _default_db}
+    _default_db["OPTIONS"] = {"options": "-c jit=off", **dict(_default_db.get("OPTIONS") or {})}
+DATABASES: dict[str, dict[str, Any]] = {"default": _default_db}
 # Reports may read from a replica (a read-only copy of the same database):
 # AMENDS_REPORTS_DATABASE_URL adds the alias "reports", which only the reports' read queries
 # use (amends.reports.db).
@@ -157,7 +158,10 @@ if _reports_url:
         raise ImproperlyConfigured("AMENDS_REPORTS_DATABASE_URL must be the same kind of database")
     DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
     if DATABASES["reports"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["reports"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+        DATABASES["reports"]["OPTIONS"] = {
+            "options": "-c jit=off",
+            **dict(DATABASES["reports"].get("OPTIONS") or {}),
+        }
 DATABASE_ROUTERS = ["amends.reports.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

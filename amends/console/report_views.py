@@ -414,16 +414,8 @@ def drill_params(query: QueryDict, leave_out: tuple[str, ...] = ("page",)) -> di
 
 def drill_scope(actor: User, params: Mapping[str, str]) -> Venue | None:
     """The venue the drill-down's parameters name (None: the company), checked like the
-    report it comes from: a venue manager may not list another venue's complaints."""
-    code = params.get("venue", "")
-    if not code:
-        check_report_access(actor=actor, venue=None)
-        return None
-    venue = Venue.objects.filter(company_id=_company(actor).pk, code=code).first()
-    if venue is None:
-        raise InvalidInput(_("No such venue: %(code)s.") % {"code": code}, code="unknown_venue")
-    check_report_access(actor=actor, venue=venue)
-    return venue
+    report it comes from (the exports' rule, one definition)."""
+    return exports.list_scope(actor=actor, params=params)
 
 
 def describe(params: Mapping[str, str], venue: Venue | None, actor: User) -> list[str]:

@@ -64,6 +64,7 @@ from amends.orgs.selectors import scope_of
 from amends.reports import drill
 from amends.reports.access import check_report_access
 from amends.reports.models import ReportExport
+from amends.reports.xlsx import inert_csv, text_cell
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,23 @@ def _company_id(actor: User) -> int:
     return int(actor.company_id)
 
 
+def list_scope(*, actor: User, params: Mapping[str, str]) -> Venue | None:
+    """The venue a list's parameters name (None: the company), checked like the report it
+    comes from: a venue manager may not list another venue's complaints, and whoever may not
+    read reports lists nothing — at the request and again when the file is made."""
+    code = params.get("venue", "")
+    if not code:
+        check_report_access(actor=actor, venue=None)
+        return None
+    venue = Venue.objects.filter(company_id=_company_id(actor), code=code).first()
+    if venue is None:
+        raise InvalidInput(_("No such venue: %(code)s.") % {"code": code}, code="unknown_venue")
+    check_report_access(actor=actor, venue=venue)
+    return venue
+
+
 def _complaints(actor: User, params: Mapping[str, str]) -> QuerySet[Complaint]:
+    list_scope(actor=actor, params=params)
     return drill.complaints_behind(actor=actor, params=params)
 
 
@@ -428,7 +445,10 @@ def _write_csv(path: str, rows: Iterator[list[Cell]]) -> int:
         writer.writerow(columns())
         for row in rows:
             writer.writerow(
-                [f"{cell:%Y-%m-%d %H:%M}" if isinstance(cell, datetime) else cell for cell in row]
+                [
+                    f"{cell:%Y-%m-%d %H:%M}" if isinstance(cell, datetime) else inert_csv(cell)
+                    for cell in row
+                ]
             )
             written += 1
     return written
@@ -457,6 +477,8 @@ def _write_xlsx(path: str, rows: Iterator[list[Cell]]) -> int:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.number_format = "yyyy-mm-dd hh:mm"
                 cells.append(cell)
+            elif isinstance(value, str):
+                cells.append(text_cell(WriteOnlyCell(sheet), value))
             else:
                 cells.append(value)
         sheet.append(cells)

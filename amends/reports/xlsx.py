@@ -25,6 +25,7 @@ import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.utils import translation
@@ -142,10 +143,34 @@ def cell_value(value: Value, kind: ColumnKind, zone: ZoneInfo) -> object:
     return value
 
 
+# What a spreadsheet takes for a formula (or a DDE call) at the start of a cell. Text people
+# typed — a customer's name, a description, a place — must never become one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_csv(value: object) -> object:
+    """`value` for a CSV cell: text that a spreadsheet would run as a formula gets a leading
+    apostrophe (OWASP's advice), so it shows as the text it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def text_cell(cell: Any, value: str) -> Any:
+    """`cell` holding `value` as text, never as a formula (openpyxl takes "=…" for one): the
+    reader sees exactly what was typed."""
+    cell.value = value
+    cell.data_type = "s"
+    return cell
+
+
 def _put(
     sheet: Worksheet, row: int, col: int, value: Value, kind: ColumnKind, zone: ZoneInfo
 ) -> Cell:
-    cell = sheet.cell(row=row, column=col, value=cell_value(value, kind, zone))
+    shown = cell_value(value, kind, zone)
+    if isinstance(shown, str):
+        return cast(Cell, text_cell(sheet.cell(row=row, column=col), shown))
+    cell = sheet.cell(row=row, column=col, value=shown)
     if value is not None and kind in NUMBER_FORMATS and not isinstance(value, str):
         kind_of = kind
         if isinstance(value, datetime):

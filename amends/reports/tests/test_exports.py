@@ -20,6 +20,9 @@ from amends.conftest import Cast, local
 from amends.core import clock, jobs
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
 from amends.members.selectors import contact_card
+from amends.orgs.models import RoleGrant
+from amends.orgs.roles import Role
+from amends.orgs.services import role_grant, staff_create
 from amends.reports import exports
 from amends.reports.models import ReportExport
 
@@ -69,10 +72,54 @@ def csv_rows(export: ReportExport) -> list[list[str]]:
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
 
 
-def test_the_front_desks_list_is_made_in_the_background_with_customers_masked(
+def administrator(cast: Cast) -> Any:
+    """Reads the company's reports, may not unmask personal data."""
+    admin = staff_create(
+        company=cast.company, username="admin", password="amends-test", display_name="Admin"
+    )
+    role_grant(user=admin, role=Role.ADMIN, venue=None)
+    return admin
+
+
+def test_the_front_desk_and_a_coach_may_not_export_a_list(cast: Cast, november: list[Any]) -> None:
+    for person in (cast.desk, cast.coach):
+        with pytest.raises(PermissionDenied):
+            ask(person)
+    assert not ReportExport.objects.exists()
+
+
+def test_a_list_asked_for_is_not_made_once_the_right_to_read_reports_is_gone(
     cast: Cast, november: list[Any]
 ) -> None:
-    export = ask(cast.desk)
+    export = ask(cast.manager)
+    RoleGrant.objects.filter(user=cast.manager).delete()
+    assert run() == {"done": 0, "failed": 1, "skipped": 0}
+    export.refresh_from_db()
+    assert (export.status, bool(export.file)) == (S.FAILED, False)
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_csv_and_excel(cast: Cast) -> None:
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        cast.receive(
+            customer_name='=HYPERLINK("http://evil.example","x")',
+            description="=cmd|' /C calc'!A0",
+        )
+    csv_export, xlsx_export = ask(cast.manager), ask(cast.manager, K.COMPLAINTS_XLSX)
+    run()
+    row = csv_rows(csv_export)[1]
+    assert row[11] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row[14] == "'=cmd|' /C calc'!A0"
+    xlsx_export.refresh_from_db()
+    sheet = load_workbook(default_storage.open(xlsx_export.file.name)).active
+    name, description = sheet.cell(row=2, column=12), sheet.cell(row=2, column=15)
+    assert (name.data_type, name.value) == ("s", '=HYPERLINK("http://evil.example","x")')
+    assert (description.data_type, description.value) == ("s", "=cmd|' /C calc'!A0")
+
+
+def test_an_administrators_list_is_made_in_the_background_with_customers_masked(
+    cast: Cast, november: list[Any]
+) -> None:
+    export = ask(administrator(cast))
     assert (export.status, export.total, export.unmasked) == (S.PENDING, 2, False)
     assert not export.file
 
@@ -123,18 +170,19 @@ def test_a_director_unmasks_everywhere_but_a_manager_of_one_gym_not_the_whole_co
     with clock.travel(local(2026, 11, 21, 9, 0)):
         cast.receive(venue=cast.gym2, actor=cast.outsider)
     assert ask(cast.director, month="2026-11").unmasked is True  # both gyms
-    # The manager of GYM1 sees only GYM1's complaints: their list is theirs to unmask.
-    assert ask(cast.manager, month="2026-11").unmasked is True
+    # The manager of GYM1 lists GYM1's complaints, theirs to unmask; not the whole company's.
+    assert ask(cast.manager, venue="GYM1", month="2026-11").unmasked is True
+    with pytest.raises(PermissionDenied):
+        ask(cast.manager, month="2026-11")
     # The auditor is company-wide.
     assert ask(cast.auditor, month="2026-11").unmasked is True
-    # A coach routed nothing sees nothing, and unmasks nothing.
-    coach = ask(cast.coach)
-    assert (coach.total, coach.unmasked) == (0, False)
+    # An administrator reads every report and unmasks nothing.
+    assert ask(administrator(cast), month="2026-11").unmasked is False
 
 
 def test_bad_filters_are_refused_and_nothing_is_recorded(cast: Cast) -> None:
     with pytest.raises(InvalidInput) as bad:
-        ask(cast.manager, month="2026-13")
+        ask(cast.manager, venue="GYM1", month="2026-13")
     assert bad.value.code == "bad_month"
     with pytest.raises(InvalidInput):
         ask(cast.manager, "complaints_pdf")
@@ -209,10 +257,10 @@ def test_files_expire_after_seven_days_and_the_audit_row_stays(
 
 
 def test_only_the_requester_or_an_auditor_may_download(cast: Cast, november: list[Any]) -> None:
-    export = ask(cast.desk)
-    assert exports.export_for_actor(actor=cast.desk, pk=export.pk) == export
+    export = ask(cast.manager)
+    assert exports.export_for_actor(actor=cast.manager, pk=export.pk) == export
     assert exports.export_for_actor(actor=cast.auditor, pk=export.pk) == export
-    for other in (cast.manager, cast.director, cast.stranger):
+    for other in (cast.desk, cast.director, cast.stranger):
         with pytest.raises(NotFound):
             exports.export_for_actor(actor=other, pk=export.pk)
 

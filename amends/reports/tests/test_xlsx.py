@@ -138,3 +138,16 @@ def test_an_english_report_has_english_words_around_the_same_numbers() -> None:
     assert book.sheetnames[0] == "Summary"
     assert book["Summary"]["A5"].value == "Figure"
     assert book["Summary"]["B8"].value == 0.95
+
+
+def test_a_subject_typed_like_a_formula_stays_text() -> None:
+    from dataclasses import replace
+
+    from amends.reports.structure import Row
+
+    table = handmade.recurring()
+    typed = replace(table, rows=(Row(('=HYPERLINK("http://evil.example","x")', None, None, 2)),))
+    book = load_workbook(io.BytesIO(report_xlsx(handmade.report(tables=(typed,)))))
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if c.value]
+    formula = next(c for c in cells if "HYPERLINK" in str(c.value))
+    assert (formula.data_type, formula.value) == ("s", '=HYPERLINK("http://evil.example","x")')

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from amends.core.errors import DomainError, NotFound, PermissionDenied
 
@@ -39,3 +40,37 @@ class UserLanguageMiddleware:
             template = "console/error.html"
         context = {"message": exception.message, "code": exception.code}
         return render(request, template, context, status=exception.http_status)
+
+
+NUL = "\x00"
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if NUL in request.path:
+        return True
+    for query in (request.GET, request.POST if request.method == "POST" else None):
+        if query is None:
+            continue
+        for key, values in query.lists():
+            if NUL in key or any(NUL in value for value in values):
+                return True
+    return False
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address or a form field is refused with 400 before any view
+    sees it: PostgreSQL cannot store or even compare text holding one (a 500 otherwise), and
+    no person types one. The API answers in its JSON error shape; pages with the error page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _carries_nul(request):
+            return self.get_response(request)
+        message = _("The request holds a NUL character, which no field may contain.")
+        if request.path.startswith("/api/"):
+            body = {"code": "nul_character", "message": message, "fields": {}}
+            return JsonResponse(body, status=400)
+        context = {"message": message, "code": "nul_character"}
+        return render(request, "console/error.html", context, status=400)

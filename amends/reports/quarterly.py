@@ -61,7 +61,7 @@ class Quarter:
     @classmethod
     def parse(cls, text: str) -> Quarter:
         found = _QUARTER.match((text or "").strip().upper())
-        if found is None:
+        if found is None or not 2000 <= int(found.group(1)) <= 2999:
             raise InvalidInput(
                 _("Give the quarter as YYYY-Qn, e.g. 2026-Q4."), code="quarter_invalid"
             )

@@ -132,6 +132,7 @@ def test_with_several_companies_the_company_is_named(
         (("--venue", "NOPE", "--month", "2026-11", "--format", "pdf"), "no venue with code 'NOPE'"),
         (("--venue", "GYM1", "--month", "2026-13", "--format", "pdf"), "--month must be YYYY-MM"),
         (("--venue", "GYM1", "--month", "11/2026", "--format", "pdf"), "--month must be YYYY-MM"),
+        (("--venue", "GYM1", "--month", "9999-12", "--format", "pdf"), "--month must be YYYY-MM"),
         (("--venue", "GYM1", "--month", "2026-11", "--format", "docx"), "--format must be xlsx"),
         (("--company", "NOPE", "--month", "2026-11", "--format", "pdf"), "no company with code"),
         (("--month", "2026-11", "--format", "pdf"), "name the venue (--venue CODE)"),

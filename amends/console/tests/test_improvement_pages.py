@@ -408,7 +408,8 @@ def test_the_quarterly_review_page(client: Client, cast: Cast) -> None:
             assert f'data-table="{key}"' in html
         assert 'data-figure="satisfaction_gain" data-rag="green"' in html
         assert "服务话术培训" in html and "66.7%" in html
-        assert client.get(page("quarterly_review") + "?quarter=2026-Q9").status_code == 400
+        for bad in ("2026-Q9", "9999-Q4", "0000-Q1"):
+            assert client.get(page("quarterly_review") + f"?quarter={bad}").status_code == 400
         # The gym's manager may not read the whole company's review, nor another gym's.
         assert client.get(page("quarterly_review") + "?venue=GYM2").status_code == 403
         as_(client, cast.director)

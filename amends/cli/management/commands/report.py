@@ -144,6 +144,6 @@ class Command(BaseCommand):
 def parse_month(text: str) -> date:
     """YYYY-MM as the first day of that month; anything else is the operator's mistake."""
     match = MONTH.match(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2999:
         raise CommandError(f"--month must be YYYY-MM, e.g. 2026-11, not {text!r}")
     return date(int(match.group(1)), int(match.group(2)), 1)

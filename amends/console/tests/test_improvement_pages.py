@@ -14,6 +14,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from amends.complaints import services as complaint_services
@@ -179,7 +181,11 @@ def test_a_stale_page_is_refused_with_409(client: Client, cast: Cast) -> None:
             page("improvement_act", action.pk, "cancel"), {"version": 1, "reason": "改为采购"}
         )
     assert response.status_code == 409
-    assert "Someone else changed" in text(response) or "有人" in text(response)
+    with translation.override("zh-hans"):
+        stale = gettext(
+            "Someone else changed this improvement action meanwhile. Reload it and try again."
+        )
+    assert stale != "" and stale in text(response)
     stored = fresh(action)
     assert (stored.status, stored.version) == (Status.IN_PROGRESS, 2)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.db import connections
 from django.db.models import (
     Aggregate,
+    Avg,
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -34,7 +36,7 @@ from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, Trim
 
-from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal
+from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal, Survey
 from amends.complaints.selectors import missed_resolution, missed_response
 from amends.complaints.transitions import OPEN_STATES, State
 from amends.orgs.models import Company, Venue
@@ -196,16 +198,38 @@ def cohort(
     )
 
 
+class AmongIds(Func):
+    """`field IN (subquery)`, a filter; on PostgreSQL `field = ANY(ARRAY(subquery))`: the
+    subquery (the month's complaints, through the (venue, received_at) index) runs once, first,
+    and its ids are looked up in `field`'s index. Given `IN (subquery)` or a join, PostgreSQL
+    reads the whole other table (every remedy ever proposed) and hashes it against the month."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: Any, ids: QuerySet[Any]) -> None:
+        super().__init__(field, Subquery(ids))
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        if connection.vendor == "postgresql":
+            return super().as_sql(
+                compiler,
+                connection,
+                template="%(expressions)s)",
+                arg_joiner=" = ANY(ARRAY",
+                **extra,
+            )
+        return super().as_sql(
+            compiler, connection, template="%(expressions)s", arg_joiner=" IN ", **extra
+        )
+
+
 def of_cohort(
     queryset: QuerySet[Any], *, company: Company | int, venue: Venue | None, month: date
 ) -> QuerySet[Any]:
     """The rows of `queryset` (a model with a `complaint`: remedies, consequences) that belong
-    to the month's cohort (`cohort`), joined from the complaints rather than `complaint_id IN
-    (the month's complaints)`, which PostgreSQL answers by reading the whole other table."""
-    return queryset.filter(
-        received_in(company=company, venue=venue, month=month, through="complaint"),
-        complaint__state__in=COUNTED_STATES,
-    )
+    to the month's cohort (`cohort`), found through `complaint_id`'s index (`AmongIds`)."""
+    ids = cohort(company=company, venue=venue, month=month, using=queryset.db)
+    return queryset.filter(AmongIds(F("complaint_id"), ids.order_by().values("pk")))
 
 
 # --- measures: the sets the figures count ------------------------------------------------------
@@ -273,6 +297,43 @@ DETRACTOR = NPS_ANSWERED & Q(survey__nps__lte=6)
 
 def satisfaction_at_least(score: int) -> Q:
     return ANSWERED & Q(survey__satisfaction__gte=score)
+
+
+def from_survey(q: Q) -> Q:
+    """A complaint's survey filter above (`survey__…`) as a filter on the survey itself: for
+    the figures read from the surveys of the month's complaints (`survey_figures`)."""
+    found = Q()
+    found.connector, found.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            found.children.append(from_survey(child))
+        else:
+            name, value = cast(tuple[str, Any], child)
+            assert name.startswith("survey__"), name
+            found.children.append((name.removeprefix("survey__"), value))
+    return found
+
+
+def survey_figures() -> dict[str, Any]:
+    """The survey figures of the headline, as aggregates over `Survey` rows (one per complaint,
+    so the same counts as over the complaints joined to their survey)."""
+    answered = from_survey(ANSWERED)
+    return {
+        "surveyed": Count("pk", filter=answered),
+        "positive": Count("pk", filter=from_survey(satisfaction_at_least(4))),
+        "nps_answered": Count("pk", filter=from_survey(NPS_ANSWERED)),
+        "promoters": Count("pk", filter=from_survey(PROMOTER)),
+        "detractors": Count("pk", filter=from_survey(DETRACTOR)),
+        "satisfaction": Avg("satisfaction", filter=answered),
+    }
+
+
+def surveys_of(complaints: QuerySet[Complaint]) -> QuerySet[Survey]:
+    """The surveys of `complaints`, found through the survey's `complaint_id` index
+    (`AmongIds`) rather than by joining every survey to the month."""
+    return Survey.objects.using(complaints.db).filter(
+        AmongIds(F("complaint_id"), complaints.order_by().values("pk"))
+    )
 
 
 GRANTED = (RemedyProposal.Status.APPROVED, RemedyProposal.Status.EXECUTED)

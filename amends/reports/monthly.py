@@ -29,9 +29,7 @@ from amends.reports.access import check_report_access
 from amends.reports.chart_data import ChartData
 from amends.reports.figure_specs import FIGURES, FigureSpec, figure_labels, target_of
 from amends.reports.figures import (
-    ANSWERED,
     RESPONSE_SECONDS,
-    SATISFACTION,
     add_months,
     cohort,
     count_of,
@@ -40,6 +38,8 @@ from amends.reports.figures import (
     percentile,
     percentiles_by,
     received_in,
+    survey_figures,
+    surveys_of,
 )
 from amends.reports.numbers import (
     change,
@@ -97,11 +97,6 @@ HEADLINE_COUNTS = (
     "reopen_base",
     "reopened",
     "escalated",
-    "surveyed",
-    "positive",
-    "nps_answered",
-    "promoters",
-    "detractors",
 )
 
 REPEAT = Q(repeat_of__isnull=False) | Q(repeat_count__gt=0)
@@ -111,7 +106,6 @@ def _headline_aggregates(now: datetime, targets: Targets) -> dict[str, Any]:
     return {
         **{name: count_of(name, now, targets) for name in HEADLINE_COUNTS},
         "response_seconds": Avg(RESPONSE_SECONDS),
-        "satisfaction": Avg(SATISFACTION, filter=ANSWERED),
     }
 
 
@@ -158,6 +152,7 @@ def headline_values(
     query, plus the merged count, the 90th percentile, the repeat customers and the money
     (`remedies`: the cohort's, `figures.of_cohort`)."""
     counts = complaints.order_by().aggregate(**_headline_aggregates(now, targets))
+    counts.update(surveys_of(complaints).aggregate(**survey_figures()))
     repeaters = complaints.filter(REPEAT).order_by().values("customer_id").distinct().count()
     paid = remedies.filter(status=RemedyProposal.Status.EXECUTED)
     return _values_of(
@@ -182,6 +177,10 @@ def headline_values_by_venue(
         row["venue_id"]: row
         for row in complaints.values("venue_id").annotate(**_headline_aggregates(now, targets))
     }
+    for row in (
+        surveys_of(complaints).values("complaint__venue_id").annotate(**survey_figures()).order_by()
+    ):
+        counts[row["complaint__venue_id"]].update(row)
     merged = {
         row["venue_id"]: row["n"]
         for row in Complaint.objects.using(using)
@@ -214,6 +213,7 @@ def headline_values_by_venue(
     p90 = percentiles_by(complaints, "venue_id", RESPONSE_SECONDS, 0.9)
     empty: dict[str, Any] = {
         **dict.fromkeys(HEADLINE_COUNTS, 0),
+        **dict.fromkeys(("surveyed", "positive", "nps_answered", "promoters", "detractors"), 0),
         "response_seconds": None,
         "satisfaction": None,
     }

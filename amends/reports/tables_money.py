@@ -16,8 +16,9 @@ from amends.reports.figures import (
     GRANTED,
     NPS_ANSWERED,
     PROMOTER,
-    SATISFACTION,
+    from_survey,
     satisfaction_at_least,
+    surveys_of,
 )
 from amends.reports.numbers import (
     money,
@@ -103,17 +104,25 @@ class MoneyTables(ReportBuilderBase):
         )
 
     def satisfaction(self) -> Table:
+        # Read from the surveys of the month's complaints (one per complaint: the same counts
+        # as over the complaints joined to their survey), grouped by their complaint's category.
+        answered = from_survey(ANSWERED)
         aggregates = {
-            "answered": Count("pk", filter=ANSWERED),
-            "mean": Avg(SATISFACTION, filter=ANSWERED),
-            "positive": Count("pk", filter=satisfaction_at_least(4)),
-            "nps_answers": Count("pk", filter=NPS_ANSWERED),
-            "promoters": Count("pk", filter=PROMOTER),
-            "detractors": Count("pk", filter=DETRACTOR),
-            "total": Sum(SATISFACTION, filter=ANSWERED),
+            "answered": Count("pk", filter=answered),
+            "mean": Avg("satisfaction", filter=answered),
+            "positive": Count("pk", filter=from_survey(satisfaction_at_least(4))),
+            "nps_answers": Count("pk", filter=from_survey(NPS_ANSWERED)),
+            "promoters": Count("pk", filter=from_survey(PROMOTER)),
+            "detractors": Count("pk", filter=from_survey(DETRACTOR)),
+            "total": Sum("satisfaction", filter=answered),
         }
-        complaints = self.complaints.order_by()
-        groups = list(complaints.values("category_id").annotate(**aggregates))
+        groups = [
+            {**r, "category_id": r["complaint__category_id"]}
+            for r in surveys_of(self.complaints)
+            .values("complaint__category_id")
+            .annotate(**aggregates)
+            .order_by()
+        ]
         rows = [r for r in groups if r["answered"] or r["nps_answers"]]
         # The "All" row adds up the categories (counts and the sum of scores: the mean is the
         # sum over the count, as AVG computes it) instead of joining the surveys again.

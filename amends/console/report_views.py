@@ -166,7 +166,13 @@ def complaints_url(link: Mapping[str, str]) -> str:
 
 
 def improvement_url(
-    *, source: str, venue: str, category: str, subject: str = "", label: str = ""
+    *,
+    source: str,
+    venue: str,
+    category: str,
+    subject: str = "",
+    subject_key: str = "",
+    label: str = "",
 ) -> str:
     """'Raise an improvement action': the new action's form, filled with the venue, the cause's
     category, what it is about and the report line it comes from. The one place these links
@@ -176,6 +182,7 @@ def improvement_url(
         "venue": venue,
         "category": category,
         "subject": subject,
+        "subject_key": subject_key,
         "label": label,
     }
     try:
@@ -284,6 +291,7 @@ def raise_url(report: Report, table: Table, row: Row) -> str:
             venue=row.link.get("venue", report.venue_code),
             category=row.link.get("category", ""),
             subject=about,
+            subject_key=row.link.get("subject", ""),
             label=f"{category} · {about}",
         )
     return improvement_url(

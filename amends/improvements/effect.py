@@ -23,6 +23,7 @@ from typing import Literal
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints import subjects
 from amends.complaints.models import Complaint
 from amends.improvements.models import ImprovementAction
 
@@ -64,6 +65,8 @@ def cause_complaints(action: ImprovementAction) -> QuerySet[Complaint]:
         complaints = complaints.filter(venue_id=action.venue_id)
     if action.category_id is not None:
         complaints = complaints.filter(category_id=action.category_id)
+    if action.subject_key:  # raised from a recurring problem: the report's own grouping
+        return subjects.about(complaints, action.subject_key)
     if action.subject_text:
         complaints = complaints.filter(subject_text__icontains=action.subject_text)
     return complaints

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints import subjects
 from amends.complaints.selectors import complaints_for_actor
 from amends.core.errors import (
     DomainError,
@@ -134,6 +135,7 @@ class RaiseForm(_Fields):
     subject_text = forms.CharField(
         label=_("About (place, machine, person)"), max_length=200, required=False
     )
+    subject_key = forms.CharField(widget=forms.HiddenInput, max_length=220, required=False)
 
     field_order = [
         "venue",
@@ -177,6 +179,7 @@ class RaiseForm(_Fields):
             source_label=data["source_label"],
             category=data["category"],
             subject_text=data["subject_text"],
+            subject_key=data["subject_key"],
             owner=data["owner"],
             due_on=data["due_on"],
             complaint_ids=data["complaints"],
@@ -232,6 +235,8 @@ def raise_initial(*, actor: User, params: dict[str, str]) -> tuple[dict[str, Any
         initial["title"] = params["label"][:200]
     if params.get("subject"):
         initial["subject_text"] = params["subject"][:200]
+    if subjects.is_key(params.get("subject_key", "")):
+        initial["subject_key"] = params["subject_key"][:220]
     return initial, ""
 
 

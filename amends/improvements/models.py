@@ -52,6 +52,8 @@ class ImprovementAction(models.Model):
         verbose_name=_("cause (category)"),
     )
     subject_text = models.CharField(_("about (place, machine, person)"), max_length=200, blank=True)
+    # Raised from a recurring problem: exactly what the report grouped by (complaints.subjects).
+    subject_key = models.CharField(max_length=220, blank=True, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("action owner")
     )

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints import subjects
 from amends.complaints.models import Complaint
 from amends.complaints.selectors import complaints_for_actor
 from amends.core import clock
@@ -181,6 +182,7 @@ def improvement_raise(
     source_label: str = "",
     category: Category | None = None,
     subject_text: str = "",
+    subject_key: str = "",
     owner: User | None,
     due_on: date | None,
     complaint_ids: Iterable[int] = (),
@@ -203,6 +205,8 @@ def improvement_raise(
         raise InvalidInput(_("Choose a category of your company."), code="category_invalid")
     complaints = _complaints(actor, company_id=company_id, venue=venue, ids=complaint_ids)
     source_label, subject_text = source_label.strip(), subject_text.strip()
+    if subject_key and not subjects.is_key(subject_key):
+        raise InvalidInput(_("This is not a recurring problem's subject."), code="subject_invalid")
     if source == Source.COMPLAINT and not complaints:
         raise InvalidInput(
             _("Link the complaint the action comes from."), code="complaint_required"
@@ -222,6 +226,7 @@ def improvement_raise(
         source_label=source_label[:200],
         category=category,
         subject_text=subject_text[:200],
+        subject_key=subject_key[:220],
         owner=_owner(owner, company_id=company_id, venue=venue),
         due_on=_due(due_on, venue),
         created_by=actor,

@@ -25,6 +25,7 @@ from amends.conftest import Cast, local
 from amends.console.tests.browser import LANGS, Console, fill, tr
 from amends.core import clock
 from amends.improvements import services
+from amends.improvements.effect import effect_of
 from amends.improvements.models import ImprovementAction
 from amends.improvements.tests.stories import fresh, raised_from, treadmill
 from amends.orgs.models import User
@@ -559,3 +560,49 @@ def test_the_owners_notification_opens_the_action(client: Client, cast: Cast) ->
     with clock.travel(NOW):
         opened = client.get(page("notification_open", note.pk))
     assert opened.status_code == 302 and opened["Location"] == page("improvement", action.pk)
+
+
+def test_an_action_raised_from_a_recurring_place_counts_exactly_that_place(
+    client: Client, cast: Cast
+) -> None:
+    """Two complaints about the place '3号跑步机' (told as where, not as whom) make a recurring
+    problem in November's report; the manager raises an action from its line. Once done, three
+    more about that place come in: the effect says more complaints, not 'the same'."""
+    for day in (3, 5):
+        treadmill(cast, local(2026, 11, day, 15, 0), subject_text="", location="3号跑步机")
+    treadmill(cast, local(2026, 11, 6, 15, 0), subject_text="", location="更衣室")
+    as_(client, cast.manager)
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        html = text(client.get(reverse("console:monthly_report") + "?venue=GYM1&month=2026-11"))
+        link = next(
+            url.replace("&amp;", "&")
+            for url in re.findall(r'href="(/console/improvements/new/\?[^"]+)"', html)
+            if "subject_key" in url
+        )
+        assert "subject_key=place%3A3%E5%8F%B7%E8%B7%91%E6%AD%A5%E6%9C%BA" in link
+        form = text(client.get(link))
+        assert 'name="subject_key" value="place:3号跑步机"' in form
+        posted = client.post(
+            page("improvement_new"),
+            {
+                "venue": "GYM1",
+                "source": "cause",
+                "category": cast.category("facility_equipment").pk,
+                "subject_text": "3号跑步机",
+                "subject_key": "place:3号跑步机",
+                "title": "3号跑步机大修",
+                "owner": cast.maintenance.pk,
+                "due_on": "2026-11-30",
+            },
+        )
+    assert posted.status_code == 302
+    action = ImprovementAction.objects.get()
+    assert action.subject_key == "place:3号跑步机"
+    with clock.travel(local(2026, 11, 21, 9, 0)):
+        services.improvement_complete(
+            action=action, actor=cast.maintenance, expected_version=1, outcome="换了电机。"
+        )
+    for day in (23, 25, 27):
+        treadmill(cast, local(2026, 11, day, 15, 0), subject_text="", location=" 3号跑步机 ")
+    effect = effect_of(fresh(action), now=local(2027, 1, 30, 9, 0))
+    assert (effect.before, effect.after, effect.verdict) == (2, 3, "more")

@@ -173,8 +173,12 @@ def headline_values_by_venue(
     complaints = cohort(company=company_id, venue=None, month=month).filter(venue_id__in=ids)
     complaints = complaints.order_by()
     using = complaints.db
+    no_surveys: dict[str, Any] = {
+        **dict.fromkeys(("surveyed", "positive", "nps_answered", "promoters", "detractors"), 0),
+        "satisfaction": None,
+    }
     counts = {
-        row["venue_id"]: row
+        row["venue_id"]: {**no_surveys, **row}
         for row in complaints.values("venue_id").annotate(**_headline_aggregates(now, targets))
     }
     for row in (
@@ -213,9 +217,8 @@ def headline_values_by_venue(
     p90 = percentiles_by(complaints, "venue_id", RESPONSE_SECONDS, 0.9)
     empty: dict[str, Any] = {
         **dict.fromkeys(HEADLINE_COUNTS, 0),
-        **dict.fromkeys(("surveyed", "positive", "nps_answered", "promoters", "detractors"), 0),
+        **no_surveys,
         "response_seconds": None,
-        "satisfaction": None,
     }
     return {
         pk: _values_of(

@@ -116,3 +116,23 @@ def test_the_board_costs_the_same_whatever_the_number_of_complaints(cast, novemb
     with CaptureQueriesContext(connection) as after:
         board(cast)
     assert len(after) == len(before)
+
+
+def test_a_venue_without_surveys_answered_has_no_satisfaction_yet(cast, november):
+    # One complaint at the second gym on 11-12, not closed, so no survey: counted, not scored.
+    with clock.travel(local(2026, 11, 12, 10, 0)):
+        cast.receive(actor=cast.outsider, venue=cast.gym2, category="service_attitude")
+    gym, gym2, _hotel, _company = board(cast).rows
+    assert gym2.figure("received").value == 1
+    assert gym2.figure("satisfaction").value is None and gym2.figure("nps").value is None
+    assert gym.figure("satisfaction").value == D("3.50")  # the gym's own: C3 5, C4 2
+    for row in (gym, gym2):
+        report = build_monthly_report(
+            actor=cast.director,
+            company=cast.company,
+            venue=row.venue,
+            month=NOVEMBER,
+            language="en",
+            now=NOW,
+        )
+        assert row.figures[2:] == report.figures, row.label

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from amends.improvements.models import ImprovementAction
 from amends.improvements.selectors import visibility
@@ -28,7 +29,14 @@ class ImprovementActionAdmin(orgs_admin.ReadOnlyAdmin):
     list_select_related = ("venue", "owner", "company")
     date_hierarchy = "due_on"
     ordering = ("due_on", "pk")
-    filter_horizontal = ("complaints",)
+    # The linked complaints are listed on the action's console page, each only to whoever may
+    # see it; here only their number shows (the admin cannot hide the ones a person may not see).
+    exclude = ("complaints",)
+    readonly_fields = ("linked_complaints",)
+
+    @admin.display(description=_("linked complaints"))
+    def linked_complaints(self, action: ImprovementAction) -> int:
+        return action.complaints.count()
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         """What the person may see in the console; a superuser sees every row."""

@@ -43,3 +43,12 @@ def test_the_admin_shows_actions_read_only_and_scoped(client: Client, cast: Cast
     client.force_login(User.objects.get(pk=cast.manager.pk))
     html = client.get(changelist).content.decode()
     assert {int(pk) for pk in re.findall(r"/improvementaction/(\d+)/change/", html)} == {at_gym.pk}
+    # The action's page names no linked complaint, only how many (the console lists them to
+    # whoever may see each).
+    linked = at_gym.complaints.get()
+    page = client.get(reverse("admin:improvements_improvementaction_change", args=[at_gym.pk]))
+    assert page.status_code == 200
+    assert linked.reference not in page.content.decode()
+    assert re.search(
+        r'field-linked_complaints.*?<div class="readonly">1</div>', page.content.decode(), re.S
+    )

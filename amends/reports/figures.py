@@ -7,7 +7,7 @@ Everything here is an expression or a query: nothing loads complaint rows into P
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -124,6 +124,39 @@ def percentiles_by(
         if value is not None:
             found[key] = value
     return found
+
+
+def percentiles_by_each(
+    queryset: QuerySet[Any], group: str, expression: Combinable, fractions: Sequence[float]
+) -> dict[float, dict[Any, float]]:
+    """`percentiles_by` for each of `fractions`: on PostgreSQL one query (the ordered-set
+    aggregates of the same ordering share one sort per group)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return {q: percentiles_by(queryset, group, expression, q) for q in fractions}
+    base = queryset.order_by().annotate(_p_value=expression).filter(_p_value__isnull=False)
+    rows = base.values(group).annotate(
+        **{f"p{i}": PercentileCont(F("_p_value"), q) for i, q in enumerate(fractions)}
+    )
+    found: dict[float, dict[Any, float]] = {q: {} for q in fractions}
+    for row in rows:
+        for i, q in enumerate(fractions):
+            found[q][row[group]] = float(row[f"p{i}"])
+    return found
+
+
+def percentiles(
+    queryset: QuerySet[Any], expression: Combinable, fractions: Sequence[float]
+) -> dict[float, float | None]:
+    """`percentile` for each of `fractions`: on PostgreSQL one query."""
+    if connections[queryset.db].vendor != "postgresql":
+        return {q: percentile(queryset, expression, q) for q in fractions}
+    base = queryset.order_by().annotate(_p_value=expression).filter(_p_value__isnull=False)
+    row = base.aggregate(
+        **{f"p{i}": PercentileCont(F("_p_value"), q) for i, q in enumerate(fractions)}
+    )
+    return {
+        q: None if row[f"p{i}"] is None else float(row[f"p{i}"]) for i, q in enumerate(fractions)
+    }
 
 
 RESPONSE_SECONDS = Seconds(F("responded_at"), F("received_at"))

@@ -12,8 +12,8 @@ from amends.reports.figures import (
     RESOLUTION_SECONDS,
     RESPONSE_SECONDS,
     count_of,
-    percentile,
-    percentiles_by,
+    percentiles,
+    percentiles_by_each,
 )
 from amends.reports.numbers import (
     hours,
@@ -45,24 +45,21 @@ class TimeTables(ReportBuilderBase):
         }
         complaints = self.complaints.order_by()
         rows = list(complaints.values(group).annotate(**aggregates))
+        measures = (("response", RESPONSE_SECONDS), ("resolution", RESOLUTION_SECONDS))
         quantiles = {
-            (measure, q): percentiles_by(complaints, group, expression, q)
-            for measure, expression in (
-                ("response", RESPONSE_SECONDS),
-                ("resolution", RESOLUTION_SECONDS),
-            )
-            for q in (0.5, 0.9)
+            (measure, q): by_group
+            for measure, expression in measures
+            for q, by_group in percentiles_by_each(
+                complaints, group, expression, (0.5, 0.9)
+            ).items()
         }
         if self._overall is None:  # the "All" row is the same in the three tables
             self._overall = (
                 complaints.aggregate(**aggregates),
                 {
-                    (measure, q): percentile(complaints, expression, q)
-                    for measure, expression in (
-                        ("response", RESPONSE_SECONDS),
-                        ("resolution", RESOLUTION_SECONDS),
-                    )
-                    for q in (0.5, 0.9)
+                    (measure, q): value
+                    for measure, expression in measures
+                    for q, value in percentiles(complaints, expression, (0.5, 0.9)).items()
                 },
             )
         overall, overall_q = self._overall

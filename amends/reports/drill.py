@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from amends.complaints.models import Complaint, RemedyProposal
 from amends.complaints.selectors import queue_for_actor
+from amends.complaints.subjects import subject_key
 from amends.complaints.transitions import State
 from amends.core import clock
 from amends.core.errors import InvalidInput
@@ -32,7 +33,6 @@ from amends.reports.figures import (
     live_filters,
     measure_filters,
     received_in,
-    subject_key,
 )
 from amends.workflow.models import Category
 from amends.workflow.rules import DEFAULT_TARGETS
@@ -45,7 +45,7 @@ MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 def parse_month(value: str | None) -> date:
     match = MONTH.match(value or "")
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2999:
         raise InvalidInput(_("Give the month as YYYY-MM."), code="bad_month")
     return date(int(match.group(1)), int(match.group(2)), 1)
 
@@ -131,7 +131,7 @@ def _filters(params: Mapping[str, str], company_id: int, venue: Venue | None) ->
                 raise _bad("unknown_department", _("No such department."))
             found &= Q(department__in=departments)
     if staff := params.get("staff"):
-        if not staff.isdigit():
+        if not (staff.isascii() and staff.isdigit() and len(staff) <= 18):
             raise _bad("unknown_staff", _("No such staff member."))
         found &= Q(subject_staff_id=int(staff)) | Q(responsible_staff_id=int(staff))
     if validity := params.get("validity"):

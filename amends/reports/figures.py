@@ -17,8 +17,6 @@ from django.db.models import (
     Aggregate,
     Avg,
     BooleanField,
-    Case,
-    CharField,
     Count,
     Exists,
     F,
@@ -30,11 +28,10 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce, Concat, Greatest, Lower, Trim
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal, Survey
 from amends.complaints.selectors import missed_resolution, missed_response
@@ -449,26 +446,6 @@ LIVE_MEASURES = frozenset({"open", "overdue"})
 def live_filters(now: datetime) -> dict[str, Q]:
     running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
     return {"open": Q(state__in=list(OPEN_STATES)), "overdue": running & Q(due__lte=now)}
-
-
-def subject_key() -> Case:
-    """What a complaint is about, as one comparable key: the staff member, else the department,
-    else the told subject, else the place (trimmed, lower case) — recurring problems are the
-    same venue, category and key."""
-    return Case(
-        When(
-            subject_staff__isnull=False,
-            then=Concat(Value("staff:"), Cast("subject_staff_id", CharField())),
-        ),
-        When(
-            subject_department__isnull=False,
-            then=Concat(Value("department:"), Cast("subject_department_id", CharField())),
-        ),
-        When(~Q(subject_text=""), then=Concat(Value("text:"), Lower(Trim("subject_text")))),
-        When(~Q(location=""), then=Concat(Value("place:"), Lower(Trim("location")))),
-        default=Value(""),
-        output_field=CharField(),
-    )
 
 
 def highest_escalation() -> Greatest:

@@ -9,11 +9,11 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from amends.complaints.models import Complaint, Consequence
+from amends.complaints.subjects import subject_key
 from amends.orgs.models import Department, RoleGrant, User, Venue
 from amends.reports.figures import (
     ANSWERED,
     SATISFACTION,
-    subject_key,
 )
 from amends.reports.numbers import (
     NONE,

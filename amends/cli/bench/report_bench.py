@@ -7,12 +7,11 @@ build runs; the KPI board as the company's director sees it; the xlsx and the PD
 report; and an incremental `rollups.refresh()` after 1,000 new timeline events — written in a
 transaction that is rolled back afterwards, so the bench leaves the data as it found it.
 
-A piece of the reports that is not there (yet) is left out and named under "missing".
+"missing" names what could not be measured (a seeded company without a director).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 import os
@@ -21,7 +20,6 @@ import statistics
 import time as timer
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +35,8 @@ from amends.core import clock
 from amends.core.principals import PrincipalKind
 from amends.orgs.models import Company, RoleGrant, User, Venue
 from amends.orgs.roles import Role
+from amends.reports import kpi, pdf, rollups, xlsx
+from amends.reports.monthly import build_monthly_report
 
 LANGUAGE = "zh-hans"
 NEW_EVENTS = 1_000
@@ -44,25 +44,6 @@ NEW_EVENTS = 1_000
 
 class BenchError(Exception):
     """The bench cannot run here (no seeded company, an unknown venue …)."""
-
-
-def _module(name: str, missing: list[str]) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        missing.append(name)
-        return None
-
-
-def _function(
-    module: ModuleType | None, name: str, missing: list[str]
-) -> Callable[..., Any] | None:
-    if module is None:
-        return None
-    found = getattr(module, name, None)
-    if found is None:
-        missing.append(f"{module.__name__}.{name}")
-    return found
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -189,16 +170,11 @@ def run(
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     missing: list[str] = []
-    monthly = _module("amends.reports.monthly", missing)
-    build = _function(monthly, "build_monthly_report", missing)
-    kpi = _module("amends.reports.kpi", missing)
-    board = _function(kpi, "kpi_board", missing)
-    xlsx = _module("amends.reports.xlsx", missing) if exports else None
-    to_xlsx = _function(xlsx, "report_xlsx", missing)
-    pdf = _module("amends.reports.pdf", missing) if exports else None
-    to_pdf = _function(pdf, "report_pdf", missing)
-    rollups = _module("amends.reports.rollups", missing)
-    refresh = _function(rollups, "refresh", missing)
+    build = build_monthly_report
+    board = kpi.kpi_board
+    to_xlsx = xlsx.report_xlsx if exports else None
+    to_pdf = pdf.report_pdf if exports else None
+    refresh = rollups.refresh
 
     company = Company.objects.filter(code=BENCH_CODE).first()
     if company is None:

@@ -323,12 +323,14 @@ def refresh(*, now: datetime | None = None, venue_ids: Collection[int] | None = 
     3. Rebuild each such day whole (per venue, one transaction).
     4. Without `venue_ids`: advance the watermark to the newest event read and note `now` as
        the time the rollups are current to. With `venue_ids` (a report about to read its
-       scope), only those venues' days are rebuilt and the watermark stays, so the job still
-       sees every other venue's events."""
+       scope), only those venues' days touched since the watermark (no margin) are rebuilt and
+       the watermark stays, so the job still sees every other venue's events."""
     moment = now or clock.now()
     state, _created = RollupState.objects.get_or_create(key=STATE_KEY)
     newest = ComplaintEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    since = max(0, state.last_event_id - MARGIN)
+    # The job re-reads its margin; a report about to read its scope needs only what came after
+    # the watermark — usually nothing, and then a page view writes nothing.
+    since = state.last_event_id if venue_ids is not None else max(0, state.last_event_id - MARGIN)
     days = touched_days(since_event_id=since, up_to_event_id=newest, venue_ids=venue_ids)
     rebuilt = 0
     for venue in Venue.objects.filter(pk__in=list(days)).order_by("pk"):

@@ -141,6 +141,12 @@ class Complaint(models.Model):
         verbose_name=_("department"),
     )
     route_role = models.CharField(_("handled by role"), max_length=30, blank=True)
+    # What triage suggested at intake (`amends.triage`): codes, confidences, the words behind
+    # them and the kinds of personal data found in the text — never the data itself. The two
+    # codes are columns too, so that reports count agreement in SQL.
+    triage = models.JSONField(_("triage suggestion"), default=dict, blank=True)
+    suggested_category = models.CharField(_("suggested category"), max_length=40, blank=True)
+    suggested_severity = models.CharField(_("suggested severity"), max_length=10, blank=True)
 
     # Ownership: the receiver owns it until the assignee accepts (first-contact ownership).
     owner = models.ForeignKey(
@@ -655,3 +661,7 @@ class Survey(models.Model):
     def __str__(self) -> str:
         nps = "-" if self.nps is None else self.nps
         return f"{self.complaint_id}: {self.satisfaction or '-'} / {nps}"
+
+
+# Models of their own topic, in their own module (imported here so that Django finds them).
+from amends.complaints.models_triage import TriageOverride as TriageOverride  # noqa: E402

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from amends.orgs.models import Company, User, Venue
 from amends.orgs.roles import Role
 from amends.workflow.calendar import ClockMode
-from amends.workflow.taxonomy import Severity
+from amends.workflow.taxonomy import Psychology, Severity
 
 
 class Category(models.Model):
@@ -277,3 +277,47 @@ class ServiceTargets(models.Model):
 
     def __str__(self) -> str:
         return str(self.company)
+
+
+class ReplyScript(models.Model):
+    """A company's own wording of the suggested reply (话术, SPEC §6) for a category and a
+    complainant psychology, in one language. Blank category or psychology: any. Without a row,
+    triage's default script for the pair applies (`amends.triage.scripts`)."""
+
+    class Language(models.TextChoices):
+        ZH = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    company = models.ForeignKey(
+        Company, models.CASCADE, related_name="reply_scripts", verbose_name=_("company")
+    )
+    category_code = models.SlugField(_("category code"), max_length=40, blank=True)
+    psychology = models.CharField(
+        _("complainant psychology"), max_length=30, choices=Psychology.choices, blank=True
+    )
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    text = models.TextField(_("script"), max_length=2000)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_by = models.ForeignKey(
+        User,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("reply script")
+        verbose_name_plural = _("reply scripts")
+        ordering = ["category_code", "psychology", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "category_code", "psychology", "language"],
+                name="reply_script_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_code or '*'}/{self.psychology or '*'}/{self.language}"

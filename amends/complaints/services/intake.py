@@ -18,6 +18,7 @@ from amends.complaints.models import (
 )
 from amends.complaints.permissions import Actor
 from amends.complaints.services import repeats
+from amends.complaints.services import triage as triage_service
 from amends.complaints.services.assignment import assign
 from amends.complaints.services.followups import alert_urgent
 from amends.complaints.services.gate import gate, user_of, warn
@@ -187,10 +188,18 @@ def complaint_receive(
         if intake.member_number.strip()
         else None
     )
+    # Triage reads what the customer said; blanks take a confident suggestion.
+    suggestion = triage_service.read(triage_service.text_of(intake))
+    category, severity, psychology, applied = triage_service.decide(
+        company_id=venue.company_id,
+        intake=intake,
+        suggestion=suggestion,
+        attended=receiver is not None,
+    )
     department, role = route_for(
         venue=venue,
-        category_code=intake.category.code if intake.category else None,
-        severity=intake.severity or None,
+        category_code=category.code if category else None,
+        severity=severity or None,
     )
     complaint = Complaint(
         company=venue.company,
@@ -214,15 +223,16 @@ def complaint_receive(
         subject_staff=intake.subject_staff,
         subject_department=intake.subject_department,
         subject_text=intake.subject_text.strip(),
-        category=intake.category,
-        severity=intake.severity,
-        psychology=intake.psychology,
+        category=category,
+        severity=severity,
+        psychology=psychology,
         department=department,
         route_role=role,
         owner=owner,
     )
     # SPEC §2: a repeat is linked to the earlier complaints and at least important (before its
     # clocks start, so they count under that severity); a possible duplicate is flagged.
+    triage_service.keep(complaint, suggestion, applied)
     found = repeats.detect(complaint)
     repeats.apply(complaint, found)
     warnings = clocks.start(complaint, now=now)
@@ -235,8 +245,8 @@ def complaint_receive(
             reference=complaint.reference,
             channel=complaint.channel,
             customer=customer.pk,
-            category=intake.category.code if intake.category else "",
-            severity=intake.severity,
+            category=category.code if category else "",
+            severity=severity,
             department=department.code if department else "",
             role=role,
             respond_due=complaint.respond_due,
@@ -245,8 +255,9 @@ def complaint_receive(
         ),
     )
     repeats.tell(complaint, actor, found)
+    triage_service.record_intake_overrides(complaint, intake, actor)
     warn(complaint, warnings)
-    if intake.severity == Severity.URGENT:
+    if triage_service.alerts(complaint):
         alert_urgent(complaint)
     if acknowledge:
         complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=follow)

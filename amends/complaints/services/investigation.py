@@ -30,6 +30,7 @@ from amends.complaints.models import (
 )
 from amends.complaints.permissions import Actor
 from amends.complaints.services import repeats
+from amends.complaints.services import triage as triage_service
 from amends.complaints.services.followups import alert_urgent
 from amends.complaints.services.gate import (
     authorize_action,
@@ -141,11 +142,23 @@ def complaint_classify(
     the running deadlines from receipt under the new policy (an event with before and after)."""
     locked = lock(complaint, expected_version=expected_version)
     category_before = locked.category_id
+    before = _triaged_fields(locked)
     classify(locked, actor=actor, category=category, severity=severity, psychology=psychology)
+    for field, value in _triaged_fields(locked).items():
+        if value != before[field]:
+            triage_service.note_change(locked, field, before[field], value, actor)
     # SPEC §2: with its category a complaint may turn out a repeat (at least important).
     if locked.category_id != category_before and (raised := repeats.recheck(locked, actor=actor)):
         classify(locked, actor=actor, category=None, severity=raised, psychology=None)
     return locked
+
+
+def _triaged_fields(complaint: Complaint) -> dict[str, str]:
+    return {
+        "category": complaint.category.code if complaint.category else "",
+        "severity": complaint.severity,
+        "psychology": complaint.psychology,
+    }
 
 
 _UNSET: Any = object()
@@ -196,6 +209,8 @@ def complaint_record_investigation(
         if value is not None and value.strip() != getattr(locked, field):
             changes[field] = (getattr(locked, field), value.strip())
             setattr(locked, field, value.strip())
+    if "validity" in changes:
+        triage_service.note_change(locked, "validity", *changes["validity"], actor)
     for field, obj in (
         ("responsible_department", responsible_department),
         ("responsible_staff", responsible_staff),

@@ -16,6 +16,7 @@ from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
     TimelineCheckpoint,
+    TriageOverride,
     TimelineCheckpointEntry,
 )
 from amends.complaints.tests.stories import drive, received
@@ -43,6 +44,8 @@ def delete_complaint(complaint):
     delete_events(complaint)
     handlers = Complaint.handlers.through._meta.db_table
     sql(f"DELETE FROM {handlers} WHERE complaint_id = %s", complaint.pk)  # noqa: S608
+    overrides = TriageOverride._meta.db_table
+    sql(f"DELETE FROM {overrides} WHERE complaint_id = %s", complaint.pk)  # noqa: S608
     sql(f"DELETE FROM {Complaint._meta.db_table} WHERE id = %s", complaint.pk)  # noqa: S608
 
 

@@ -63,6 +63,7 @@ from amends.reports.tables_money import MoneyTables
 from amends.reports.tables_people import PeopleTables
 from amends.reports.tables_review import ReviewTables
 from amends.reports.tables_times import TimeTables
+from amends.reports.tables_triage import TriageTables
 from amends.workflow.rules import Targets
 from amends.workflow.selectors import service_targets
 
@@ -390,7 +391,13 @@ def build_monthly_report(
 
 
 class _Builder(
-    ClassificationTables, TimeTables, MoneyTables, PeopleTables, ReviewTables, ChartData
+    ClassificationTables,
+    TimeTables,
+    MoneyTables,
+    PeopleTables,
+    ReviewTables,
+    TriageTables,
+    ChartData,
 ):
     """The tables and charts of one report (labels in the active language)."""
 
@@ -412,4 +419,5 @@ class _Builder(
             self.recurring(),
             self.comparison(totals),
             self.improvements(),
+            self.triage_agreement(),
         )

@@ -78,6 +78,7 @@ class EventKind(models.TextChoices):
     NOT_DUPLICATE = "not_duplicate", gettext_lazy("Not a duplicate")
     CUSTOMER_MESSAGE = "customer_message", gettext_lazy("Message from the customer")
     HANDLER_REPLY = "handler_reply", gettext_lazy("Reply to the customer")
+    RECURRING_CAUSE = "recurring_cause", gettext_lazy("Recurring cause")
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -283,6 +284,22 @@ class RepeatFound(Payload):
 
     earlier: list[str]
     window_days: int
+    severity_before: str
+    severity_after: str
+
+
+@dataclass(frozen=True)
+class RecurringCause(Payload):
+    """The same cause again at the venue (SPEC §2): earlier complaints of any customer about
+    the same category and subject (`complaints.subjects`: a staff member, the subject as told
+    or the place) within the repeat window. `subject` is the subject as told or the place (its
+    personal data masked), `subject_staff` the staff member."""
+
+    earlier: list[str]
+    window_days: int
+    subject_kind: str
+    subject: str
+    subject_staff: int | None = field(metadata=meta(staff=True))
     severity_before: str
     severity_after: str
 
@@ -618,6 +635,26 @@ def _repeat(p: RepeatFound, t: Telling) -> Told:
     }, details
 
 
+def _recurring_cause(p: RecurringCause, t: Telling) -> Told:
+    about = t.name(p.subject_staff) if p.subject_kind == "staff" else p.subject
+    details = [_("Earlier: %(refs)s") % {"refs": ", ".join(p.earlier)}]
+    if p.severity_after != p.severity_before:
+        details.append(
+            _("Severity raised: %(before)s → %(after)s")
+            % {
+                "before": label(Severity, p.severity_before) or "—",
+                "after": label(Severity, p.severity_after),
+            }
+        )
+    return _(
+        "The same cause again at this venue: “%(subject)s”, %(n)s earlier in %(days)s days"
+    ) % {
+        "n": len(p.earlier),
+        "subject": about,
+        "days": p.window_days,
+    }, details
+
+
 def _possible_duplicate(p: DuplicateSuspected, t: Telling) -> Told:
     return _("Possible duplicate of %(ref)s: merge it or mark it not a duplicate") % {
         "ref": p.of
@@ -775,6 +812,8 @@ EVENTS: dict[EventKind, EventSpec] = {
         # The conversation between the customer and the handler: both sides see it.
         EventSpec(K.CUSTOMER_MESSAGE, CustomerMessage, True, _customer_message),
         EventSpec(K.HANDLER_REPLY, HandlerReply, True, _handler_reply),
+        # The same cause from other customers: names their complaints, internal.
+        EventSpec(K.RECURRING_CAUSE, RecurringCause, False, _recurring_cause),
     )
 }
 _SPEC_OF: dict[type[Payload], EventSpec] = {spec.payload: spec for spec in EVENTS.values()}

@@ -1,16 +1,25 @@
-"""Repeats and possible duplicates (SPEC §2): the same customer again about the same category.
+"""Repeats, recurring causes and possible duplicates (SPEC §2).
 
 The customer is matched through the blind indexes and the membership, never by clear text: the
 same customer record, another record with the same phone or email index, or the same membership
 (number) at the venue.
 
-- A **possible duplicate**: the same customer's open complaint about the same category received
-  within the venue's `duplicate_window_hours` (72 h by default) — the same matter arriving
-  twice. It is offered for merge; the warning stays until someone merges or dismisses it.
+- A **possible duplicate**: the same matter arriving twice — the same customer's open complaint
+  received within the venue's `duplicate_window_hours` (72 h by default) that is about the same
+  category, or, whatever the categories (or with none yet), whose text tells the same matter
+  (`triage.similarity` at least `SAME_MATTER`). It is offered for merge; the warning stays until
+  someone merges or dismisses it, and a complaint someone said is not a duplicate is not flagged
+  against it again.
 - A **repeat**: an earlier complaint of the same customer about the same category at the same
   venue within its `repeat_window_days` (30 by default), other than the possible duplicate. The
   complaint is linked to the latest one (`repeat_of`), counts them (`repeat_count`) and is at
   least important.
+- A **recurring cause**: an earlier complaint of *any* customer at the same venue about the same
+  category and the same subject (`complaints.subjects`: the same staff member, the same subject
+  as told or the same place — a department alone is too broad to be one cause) within the
+  repeat window. The cause comes back, so the complaint is at least important; the earlier
+  references are told on its timeline (`recurring_cause`), which is where it is linked to them.
+  The customer's own repeats and the possible duplicate are not counted again.
 
 Nothing here checks permissions or locks: the calling service (intake, classification, the
 dismissal of a duplicate) has done both.
@@ -23,14 +32,30 @@ from datetime import timedelta
 
 from django.db.models import Q, QuerySet
 
-from amends.complaints.events import DuplicateSuspected, RepeatFound, record
-from amends.complaints.models import Complaint
+from amends.complaints.events import (
+    DuplicateSuspected,
+    EventKind,
+    RecurringCause,
+    RepeatFound,
+    record,
+)
+from amends.complaints.models import Complaint, ComplaintEvent
 from amends.complaints.permissions import Actor
 from amends.complaints.services.gate import save
+from amends.complaints.subjects import subject_key
 from amends.complaints.transitions import OPEN_STATES, State
+from amends.triage import pii
+from amends.triage.similarity import SAME_MATTER, similarity
 from amends.workflow.taxonomy import Severity
 
 RANK = {"": 0, Severity.GENERAL: 1, Severity.IMPORTANT: 2, Severity.URGENT: 3}
+# Earlier complaints that do not show a cause coming back: merged into another (they live on
+# there), found invalid (and explained), declined as abusive.
+NOT_A_CAUSE = (State.MERGED, State.INVALID, State.EXPLAINED, State.DECLINED)
+# The subject keys that name one cause (see the module's docstring).
+CAUSE_KINDS = ("staff", "text", "place")
+# What the customer said, as compared for the same matter (as triage reads it at intake).
+TEXT_FIELDS = ("description", "consequence", "customer_request", "subject_text")
 
 
 @dataclass(frozen=True)
@@ -41,6 +66,9 @@ class Found:
     duplicate: Complaint | None = None
     severity_before: str = ""
     severity_after: str = ""
+    # The same cause at the venue, from any customer (newest first), and its subject key.
+    recurring: list[Complaint] = field(default_factory=list)
+    cause: str = ""
 
 
 def same_customer(complaint: Complaint) -> Q:
@@ -57,60 +85,142 @@ def same_customer(complaint: Complaint) -> Q:
     return match
 
 
-def earlier_of(complaint: Complaint) -> QuerySet[Complaint]:
-    """Earlier complaints of the same customer about the same category (merged ones excluded:
-    they live on in the complaint they were merged into)."""
-    if complaint.category_id is None:
-        return Complaint.objects.none()
+def _before(complaint: Complaint) -> QuerySet[Complaint]:
+    """Complaints of the company received before `complaint` (merged ones excluded: they live
+    on in the complaint they were merged into)."""
     at = complaint.received_at
     # Received at the same instant: the one saved first is the earlier.
     same_instant = (
         Q(received_at=at) if complaint.pk is None else Q(received_at=at, pk__lt=complaint.pk)
     )
     return (
-        Complaint.objects.filter(company_id=complaint.company_id, category_id=complaint.category_id)
-        .filter(same_customer(complaint))
+        Complaint.objects.filter(company_id=complaint.company_id)
         .filter(Q(received_at__lt=at) | same_instant)
         .exclude(pk=complaint.pk)
         .exclude(state=State.MERGED)
     )
 
 
-def detect(complaint: Complaint, *, duplicates: bool = True) -> Found:
-    """Repeats and the possible duplicate of `complaint` (built or saved), measured from its
-    receipt. `duplicates=False`: a complaint someone said is not a duplicate counts as a
-    repeat."""
+def earlier_of(complaint: Complaint) -> QuerySet[Complaint]:
+    """Earlier complaints of the same customer about the same category."""
     if complaint.category_id is None:
-        return Found(severity_before=complaint.severity, severity_after=complaint.severity)
-    venue = complaint.venue
-    earlier = earlier_of(complaint)
-    duplicate = None
-    if duplicates:
-        duplicate = (
-            earlier.filter(
-                state__in=list(OPEN_STATES),
-                received_at__gte=complaint.received_at
-                - timedelta(hours=venue.duplicate_window_hours),
-            )
-            .order_by("-received_at", "-pk")
-            .first()
+        return Complaint.objects.none()
+    return (
+        _before(complaint)
+        .filter(category_id=complaint.category_id)
+        .filter(same_customer(complaint))
+    )
+
+
+def text_of(complaint: Complaint) -> str:
+    """What the customer said (compared for the same matter)."""
+    parts = (getattr(complaint, name) or "" for name in TEXT_FIELDS)
+    return "\n".join(p.strip() for p in parts if p.strip())
+
+
+def cause_of(complaint: Complaint) -> str:
+    """The complaint's subject key when it names one cause (staff, text or place), else "".
+    The same key as `subjects.subject_key()` computes in the database, for a complaint that may
+    not be saved yet."""
+    if complaint.subject_staff_id is not None:
+        return f"staff:{complaint.subject_staff_id}"
+    if complaint.subject_department_id is not None:
+        return ""  # the department is the key: too broad to be one cause
+    if complaint.subject_text.strip():
+        return f"text:{complaint.subject_text.strip().lower()}"
+    if complaint.location.strip():
+        return f"place:{complaint.location.strip().lower()}"
+    return ""
+
+
+def _dismissed(complaint: Complaint) -> set[str]:
+    """The references someone said `complaint` is not a duplicate of."""
+    if complaint.pk is None:
+        return set()
+    told = ComplaintEvent.objects.filter(complaint=complaint, kind=EventKind.NOT_DUPLICATE)
+    return {str(data.get("of", "")) for data in told.values_list("data", flat=True)}
+
+
+def _duplicate(complaint: Complaint) -> Complaint | None:
+    """The same customer's open complaint within the duplicate window about the same category,
+    else the one whose text is most like this one's (at least SAME_MATTER)."""
+    since = complaint.received_at - timedelta(hours=complaint.venue.duplicate_window_hours)
+    dismissed = _dismissed(complaint)
+    candidates = (
+        _before(complaint)
+        .filter(same_customer(complaint))
+        .filter(state__in=list(OPEN_STATES), received_at__gte=since)
+        .exclude(reference__in=dismissed)
+        .order_by("-received_at", "-pk")
+    )
+    if complaint.category_id is not None:
+        same = candidates.filter(category_id=complaint.category_id).first()
+        if same is not None:
+            return same
+    text = text_of(complaint)
+    if not text:
+        return None
+    best, score = None, SAME_MATTER
+    for other in candidates.only("pk", "reference", "received_at", *TEXT_FIELDS)[:20]:
+        alike = similarity(text, text_of(other))
+        if alike >= score and (best is None or alike > score):
+            best, score = other, alike
+    return best
+
+
+def recurring_of(complaint: Complaint, cause: str) -> QuerySet[Complaint]:
+    """Earlier complaints of any customer at the venue about the same category and cause
+    within the repeat window."""
+    if complaint.category_id is None:
+        return Complaint.objects.none()
+    since = complaint.received_at - timedelta(days=complaint.venue.repeat_window_days)
+    return (
+        _before(complaint)
+        .filter(
+            venue_id=complaint.venue_id,
+            category_id=complaint.category_id,
+            received_at__gte=since,
         )
-    repeats = earlier.filter(
+        .exclude(state__in=NOT_A_CAUSE)
+        .annotate(subject_key=subject_key())
+        .filter(subject_key=cause)
+    )
+
+
+def detect(complaint: Complaint, *, duplicates: bool = True) -> Found:
+    """Repeats, the recurring cause and the possible duplicate of `complaint` (built or saved),
+    measured from its receipt. `duplicates=False`: a complaint someone said is not a duplicate
+    counts as a repeat. A complaint already flagged keeps its flag (no second one is looked
+    for, and the flagged complaint is not counted as a repeat)."""
+    venue = complaint.venue
+    flagged = complaint.possible_duplicate_of_id
+    duplicate = None
+    if duplicates and flagged is None:
+        duplicate = _duplicate(complaint)
+    if complaint.category_id is None:
+        return Found([], duplicate, complaint.severity, complaint.severity)
+    skip = {pk for pk in (flagged, duplicate.pk if duplicate else None) if pk is not None}
+    repeats = earlier_of(complaint).filter(
         venue_id=venue.pk,
         received_at__gte=complaint.received_at - timedelta(days=venue.repeat_window_days),
     )
-    if duplicate is not None:
-        repeats = repeats.exclude(pk=duplicate.pk)
-    found = list(repeats.order_by("-received_at", "-pk"))
+    found = list(repeats.exclude(pk__in=skip).order_by("-received_at", "-pk"))
+    cause = cause_of(complaint)
+    recurring: list[Complaint] = []
+    if cause:
+        skip |= {c.pk for c in found}
+        recurring = list(
+            recurring_of(complaint, cause).exclude(pk__in=skip).order_by("-received_at", "-pk")
+        )
     after = complaint.severity
-    if found and RANK.get(after, 0) < RANK[Severity.IMPORTANT]:
+    if (found or recurring) and RANK.get(after, 0) < RANK[Severity.IMPORTANT]:
         after = Severity.IMPORTANT
-    return Found(found, duplicate, complaint.severity, after)
+    return Found(found, duplicate, complaint.severity, after, recurring, cause if recurring else "")
 
 
 def apply(complaint: Complaint, found: Found, *, severity: bool = True) -> None:
     """Set the links on `complaint` in memory (the caller saves it); with `severity`, raise it to
-    at least important when it is a repeat."""
+    at least important when it is a repeat or its cause recurs."""
     complaint.repeat_of = found.repeats[0] if found.repeats else None
     complaint.repeat_count = len(found.repeats)
     if found.duplicate is not None:
@@ -121,7 +231,9 @@ def apply(complaint: Complaint, found: Found, *, severity: bool = True) -> None:
 
 def tell(complaint: Complaint, actor: Actor | None, found: Found, *, raised: bool = True) -> None:
     """Record what was found on the timeline (after the complaint is saved). `raised`: the
-    severity change is told here (at intake), not by a classification event of its own."""
+    severity change is told here (at intake), not by a classification event of its own. The
+    severity is told as raised once: by the repeat when there is one, else by the recurring
+    cause."""
     if found.duplicate is not None:
         record(
             complaint,
@@ -130,6 +242,7 @@ def tell(complaint: Complaint, actor: Actor | None, found: Found, *, raised: boo
                 of=found.duplicate.reference, window_hours=complaint.venue.duplicate_window_hours
             ),
         )
+    after = found.severity_after if raised else found.severity_before
     if found.repeats:
         record(
             complaint,
@@ -138,7 +251,22 @@ def tell(complaint: Complaint, actor: Actor | None, found: Found, *, raised: boo
                 earlier=[c.reference for c in found.repeats],
                 window_days=complaint.venue.repeat_window_days,
                 severity_before=found.severity_before,
-                severity_after=found.severity_after if raised else found.severity_before,
+                severity_after=after,
+            ),
+        )
+    if found.recurring:
+        kind, _, subject = found.cause.partition(":")
+        record(
+            complaint,
+            actor,
+            RecurringCause(
+                earlier=[c.reference for c in found.recurring],
+                window_days=complaint.venue.repeat_window_days,
+                subject_kind=kind,
+                subject="" if kind == "staff" else pii.mask(subject),
+                subject_staff=int(subject) if kind == "staff" else None,
+                severity_before=found.severity_before,
+                severity_after=found.severity_before if found.repeats else after,
             ),
         )
 
@@ -149,7 +277,7 @@ def recheck(complaint: Complaint, *, actor: Actor, duplicates: bool = True) -> s
     raised to ("" when none): the caller raises it through the classification, so the clocks
     follow the new severity and the change is told once."""
     found = detect(complaint, duplicates=duplicates)
-    if not (found.repeats or found.duplicate or complaint.repeat_of_id):
+    if not (found.repeats or found.duplicate or found.recurring or complaint.repeat_of_id):
         return ""
     apply(complaint, found, severity=False)
     save(complaint)

@@ -137,6 +137,10 @@ def every_story(cast) -> list[Complaint]:
         reclassified = services.complaint_classify(
             complaint=received(cast), actor=cast.specialist, severity="urgent"
         )
+        # Two other customers about the same treadmill: the same cause again at the venue.
+        treadmill = {"category": "facility_equipment", "location": "3号跑步机", "email": ""}
+        cast.receive(phone="13600136000", **treadmill)
+        recurring = cast.receive(phone="13500135000", **treadmill)
     tick(now=local(2026, 11, 20, 13, 0))
     tick(now=local(2029, 11, 21, 12, 0))  # the closed complaints' retention has passed
     scenic = venue_create(company=cast.company, code="TOUR1", name="西湖景区", kind="tourism")
@@ -154,6 +158,7 @@ def every_story(cast) -> list[Complaint]:
         reclassified,
         twice,
         unknown_year,
+        recurring,
     ]
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from amends.complaints import selectors, services
 from amends.complaints.models import Complaint
 from amends.console.forms import INTAKE_ERROR_FIELDS, IntakeForm
+from amends.console.triage_forms import TriageIntakeForm
 from amends.console.views import current_venue, raise_forbidden
 from amends.core.errors import DomainError, InvalidInput
 from amends.members.selectors import member_at
@@ -26,7 +27,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     """Record a complaint in three steps: type it, read it back to the customer (and attach
     their photos), confirm."""
     actor: User = request.user  # type: ignore[assignment]
-    form = IntakeForm(
+    form = TriageIntakeForm(
         request.POST or None, request.FILES or None, actor=actor, venue=current_venue(request)
     )
     if not form.fields["venue"].queryset.exists():  # type: ignore[attr-defined]

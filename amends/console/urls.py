@@ -35,4 +35,5 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("reports/", include("amends.console.report_urls")),
     path("improvements/", include("amends.console.improvement_urls")),
+    path("", include("amends.console.triage_urls")),
 ]

@@ -1,5 +1,6 @@
 """The monthly report's "Triage agreement": how often people disagreed with triage in November
-2026 at the gym, per suggested category, counted by hand from the story below.
+2026 at the gym, per suggested category, counted by hand from the story below — in the report,
+on the console's page, in the xlsx and in the PDF.
 
 Triage's reading is fixed for each complaint (`suggesting`), so the counts follow the story and
 not whatever the current model happens to read in its text. The desk receives every complaint
@@ -30,6 +31,7 @@ not whatever the current model happens to read in its text. The desk receives ev
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -38,7 +40,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -265,3 +269,25 @@ def test_the_pdf_prints_the_table(cast: Cast, story: dict[str, Complaint]) -> No
     assert "设施设备 2 1 50.0% 1 50.0% 2 1" in words
     assert "卫生环境 2 1 50.0% 0 0.0% 0 0" in words
     assert f"{named('Total')} 5 2 40.0% 1 20.0% 2 1" in words
+
+
+def test_the_console_page_shows_the_table(cast: Cast, story: dict[str, Complaint]) -> None:
+    client = Client()
+    client.force_login(cast.manager)
+    with clock.travel(local(2026, 12, 1, 9, 0)):
+        page = client.get(
+            reverse("console:monthly_report") + "?venue=GYM1&month=2026-11"
+        ).content.decode()
+    section = re.search(r'<section[^>]*data-table="triage">(.*?)</section>', page, re.S)
+    assert section is not None
+    assert named("Triage agreement") in section.group(1)
+    rows = [
+        " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", section.group(1), re.S)
+    ]
+    assert rows[1:] == [
+        "服务态度 1 0 0.0% 0 0.0% 0 0",  # the manager reads the console in Chinese
+        "设施设备 2 1 50.0% 1 50.0% 2 1",
+        "卫生环境 2 1 50.0% 0 0.0% 0 0",
+        f"{named('Total')} 5 2 40.0% 1 20.0% 2 1",
+    ]

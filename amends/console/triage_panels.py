@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -93,8 +94,12 @@ class Panel:
     acceptable: tuple[Row, ...] = field(default=())
 
     @property
+    def urgent_percent(self) -> str:
+        return f"{self.urgent_confidence}%"
+
+    @property
     def pii_text(self) -> str:
-        return _(", ").join(self.pii)
+        return ("、" if (get_language() or "").startswith("zh") else ", ").join(self.pii)
 
     @property
     def all_chosen(self) -> bool:

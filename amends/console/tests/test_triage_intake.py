@@ -15,8 +15,10 @@ from django.utils import translation
 
 from amends.complaints.models import Complaint, TriageOverride
 from amends.conftest import Cast, local
+from amends.console import triage_views
 from amends.core import clock
 from amends.notifications.models import Outbox
+from amends.triage import Guess, Suggestion
 
 INTAKE = reverse("console:intake")
 PANEL = reverse("console:intake_triage")
@@ -111,17 +113,26 @@ def test_a_calm_injury_shows_the_urgent_banner_that_alerts_on_save(
 
 
 def test_a_low_confidence_urgent_suggestion_still_shows_the_banner(
-    client: Client, cast: Cast
+    client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _as(client, cast.desk)
-    status, html = _panel(
-        client, cast, description="There is a smell of gas in the sauna room, nobody was hurt yet."
+    """Recall first: an urgent suggestion the model is unsure of still warns (and alerts)."""
+    unsure = Suggestion(
+        language="en",
+        category=Guess("safety_security", 0.31, ("smell of gas",)),
+        severity=Guess("urgent", 0.34, ("smell of gas",)),
+        psychology=Guess("vent", 0.3),
+        validity=Guess("undecided", 0.4),
     )
+    monkeypatch.setattr(triage_views.triage_service, "read", lambda text: unsure)
+    _as(client, cast.desk)
+    status, html = _panel(client, cast, description="There is a faint smell of gas in the sauna.")
 
     assert status == 200
     severity = _row(html, "severity")
     assert 'data-code="urgent"' in severity and 'data-level="low"' in severity
-    assert "data-urgent" in html
+    assert "34% · low" in severity
+    banner = re.search(r"<div class=\"triage-urgent\".*?</div>", html, re.S)
+    assert banner and "(confidence 34%): smell of gas" in banner.group(0)
 
 
 def test_it_warns_of_the_kinds_of_personal_data_in_the_text(client: Client, cast: Cast) -> None:
@@ -144,7 +155,10 @@ def test_it_speaks_chinese_to_a_chinese_speaking_receiver(client: Client, cast: 
     _as(client, cast.desk, "zh-hans")
     _status, html = _panel(client, cast, description="跑步机皮带突然打滑，我摔倒了膝盖流血。")
 
-    assert "<strong>⚠ 紧急</strong>" in html and "设施设备" in html
+    assert "<strong>⚠ 紧急</strong>" in html
+    category = _row(html, "category")
+    code = re.search(r'data-code="(\w+)"', category)
+    assert code and cast.category(code.group(1)).name_zh in category
     for msgid in ("Triage suggests", "Why:", "Accept the suggestions"):
         assert tr("zh-hans", msgid) in html, msgid
     assert "Why:" not in html or tr("zh-hans", "Why:") == "Why:"

@@ -111,3 +111,26 @@ def test_the_desk_takes_the_triage_suggestion(lang: str, console_for: Any, named
     expect(card).to_contain_text(tr(lang, "The complaint is classified as triage suggested."))
     card.scroll_into_view_if_needed()
     c.shot("complaint-triage-card")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_director_words_a_reply_script(lang: str, console_for: Any, named: Cast) -> None:
+    c: Console = console_for(lang, "reply-scripts")
+    c.sign_in(named.director)
+    page = c.page
+    page.locator("header.top nav a[href='/console/scripts/']").click()
+    page.wait_for_load_state()
+    c.shot("scripts")
+    row = page.locator("#script-service_attitude-respect")
+    page.locator("nav.card a[href='#category-service_attitude']").click()
+    with page.expect_navigation():
+        row.locator("td[data-language='zh-hans'] a").click()
+    page.fill("[name=text]", "{name}您好，我是{venue}的值班经理，这件事由我负责到底。")
+    c.shot("script-edit")
+    with page.expect_navigation():
+        page.locator("#form-script button.primary").click()
+    c.shot("script-saved")
+    expect(page.locator(".messages li.success")).to_have_text(tr(lang, "The script is saved."))
+    zh = page.locator("#script-service_attitude-respect td[data-language='zh-hans']")
+    expect(zh).to_have_attribute("data-source", "own")
+    expect(zh).to_contain_text("值班经理")

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from amends.conftest import Cast, local
+from amends.console.tests.test_accessibility import unlabelled
 from amends.core import clock
 from amends.core.errors import PermissionDenied, StaleVersion
 from amends.triage.scripts import default_script
@@ -264,3 +265,15 @@ def test_the_services_refuse_a_venue_manager_and_a_stale_create(cast: Cast) -> N
         expected_version=0,
     )
     assert ReplyScript.objects.get(company=cast.company, category_code="noise").text == "噪音"
+
+
+def test_every_control_of_the_triage_pages_is_labelled(client: Client, cast: Cast) -> None:
+    _as(client, cast.director)
+    for url in (LIST, _edit(), _edit("-", "-", "en")):
+        html = client.get(url).content.decode()
+        assert unlabelled(html) == [], url
+    panel = client.post(
+        reverse("console:intake_triage"),
+        {"venue": cast.gym.pk, "description": "跑步机皮带突然打滑，我摔倒了膝盖流血。"},
+    ).content.decode()
+    assert "data-triage-accept-all" in panel and unlabelled(panel) == []

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from amends.complaints.models import Complaint
 from amends.members.selectors import ContactCard
+from amends.triage import pii
 from amends.triage.scripts import fill
 from amends.workflow.models import Category
 from amends.workflow.selectors_scripts import Script, reply_script_for, script_language
@@ -157,7 +158,8 @@ def panel(
                 code=str(guess["code"]),
                 value=value,
                 confidence=float(guess.get("confidence") or 0.0),
-                reasons=tuple(str(r) for r in guess.get("reasons") or ()),
+                # The words behind a guess, never a piece of personal data among them.
+                reasons=tuple(str(r) for r in guess.get("reasons") or () if not pii.find(str(r))),
                 fill=fill_value if name in fillable else "",
                 current=str(current.get(name) or ""),
                 applied=name in applied,

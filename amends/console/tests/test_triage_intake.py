@@ -148,7 +148,7 @@ def test_it_warns_of_the_kinds_of_personal_data_in_the_text(client: Client, cast
     assert (
         warning and "a mobile number" in warning.group(1) and "an email address" in warning.group(1)
     )
-    assert "13800138000" not in warning.group(1)
+    assert "13800138000" not in html and "wang.fang" not in html  # kinds, never the data
 
 
 def test_it_speaks_chinese_to_a_chinese_speaking_receiver(client: Client, cast: Cast) -> None:
@@ -276,3 +276,21 @@ def test_saving_an_urgent_suggestion_alerts_the_managers_whatever_was_chosen(
     assert Outbox.objects.filter(
         kind=Outbox.Kind.URGENT_ALERT, recipient_user=cast.manager
     ).exists()
+
+
+def test_a_reason_that_is_personal_data_is_not_shown(
+    client: Client, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    leaky = Suggestion(
+        language="zh",
+        category=Guess("billing_price", 0.8, ("13800138000", "扣费")),
+        severity=Guess("general", 0.7, ("wang.fang@example.com",)),
+        psychology=Guess("compensation", 0.6),
+        validity=Guess("valid", 0.6),
+    )
+    monkeypatch.setattr(triage_views.triage_service, "read", lambda text: leaky)
+    _as(client, cast.desk)
+    _status, html = _panel(client, cast, description="重复扣费，请联系13800138000。")
+
+    assert "扣费" in _row(html, "category")
+    assert "13800138000" not in html and "wang.fang" not in html

@@ -81,11 +81,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _routers() -> None:
-    from amends.api import complaints, inbound, reference
+    from amends.api import complaints, inbound, reference, triage
 
     api.add_router("", reference.router)
     api.add_router("", complaints.router)
     api.add_router("", inbound.router)
+    api.add_router("", triage.router)
 
 
 _routers()

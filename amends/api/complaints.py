@@ -42,6 +42,7 @@ from amends.complaints.catalogue import ActionSpec, perform
 from amends.complaints.events import CONVERSATION
 from amends.complaints.models import Complaint, ComplaintEvent, Evidence
 from amends.complaints.narrative import Audience, tell
+from amends.complaints.selectors_privacy import masked_lines, masked_text
 from amends.complaints.transitions import State
 from amends.core.errors import InvalidInput
 from amends.core.principals import ApiScope, Principal
@@ -272,9 +273,10 @@ def complaint_timeline(request: HttpRequest, reference: str) -> list[LineOut]:
         ComplaintEvent.objects.filter(complaint=complaint).select_related("actor").order_by("seq")
     )
     audience: Audience = "staff" if ApiScope.HANDLE in principal.scopes else "customer"
+    # The customer is masked in every answer: so is what they wrote.
     return [
         LineOut(seq=n.seq, at=n.at, who=n.who, kind=n.kind, title=n.title, details=n.details)
-        for n in tell(complaint, events, audience=audience)
+        for n in masked_lines(tell(complaint, events, audience=audience))
     ]
 
 
@@ -299,7 +301,9 @@ def message_list(request: HttpRequest, reference: str) -> list[MessageOut]:
             at=e.at,
             author=CONVERSATION[e.kind],
             via=str(e.data.get("via", "")),
-            text=str(e.data.get("text", "")),
+            text=masked_text(
+                str(e.data.get("text", "")), masked=CONVERSATION[e.kind] == "customer"
+            ),
         )
         for e in events
     ]

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from amends.complaints.catalogue import available
 from amends.complaints.models import Complaint, Evidence
+from amends.complaints.selectors_privacy import masked_text
 from amends.core.principals import Principal
 from amends.members.selectors import contact_card
 
@@ -81,11 +82,38 @@ class ComplaintSummary(BaseModel):
     customer: CustomerOut
 
 
+class GuessOut(BaseModel):
+    code: str
+    confidence: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(description="The words that drove it (personal data masked).")
+
+
+class TriageOut(BaseModel):
+    """What triage read in a complaint's text: suggestions with their confidence and reasons,
+    and the kinds of personal data in it — never the data itself."""
+
+    language: str = Field(description="zh, en or mixed")
+    category: GuessOut = Field(description="A category code (GET /taxonomy).")
+    severity: GuessOut = Field(description="urgent, important or general.")
+    psychology: GuessOut
+    validity: GuessOut = Field(description="valid, invalid (the customer's own) or undecided.")
+    urgent: bool = Field(description="Urgent suggested: alerts at once, whatever its confidence.")
+    applied: list[str] = Field(
+        description="The complaint's fields taken from the suggestion because nobody chose them "
+        "(category, severity, psychology): to be confirmed by its owner."
+    )
+    personal_data: list[str] = Field(
+        description="Kinds of personal data found in the text: id_card, bank_card, phone, "
+        "landline, email. Shown masked in every answer."
+    )
+    model: str = Field(description="The model version that read it.")
+
+
 class ComplaintOut(ComplaintSummary):
     language: str
     psychology: str
-    description: str
-    customer_request: str
+    description: str = Field(description="Personal data in the text masked.")
+    customer_request: str = Field(description="Personal data in the text masked.")
     occurred_at: datetime | None
     location: str
     responded_at: datetime | None
@@ -93,6 +121,9 @@ class ComplaintOut(ComplaintSummary):
     closed_at: datetime | None
     paused: bool = Field(description="Clocks paused while waiting on the customer.")
     actions: list[ActionOut] = Field(description="What this API key may do now.")
+    triage: TriageOut | None = Field(
+        description="What triage suggested at intake; null when the complaint has none."
+    )
 
 
 class ComplaintPage(BaseModel):
@@ -213,14 +244,46 @@ def summary_of(complaint: Complaint, principal: Principal) -> ComplaintSummary:
     return ComplaintSummary(**_summary_fields(complaint, principal))
 
 
+def _guess(record: Any) -> GuessOut:
+    record = record if isinstance(record, dict) else {}
+    confidence = record.get("confidence")
+    return GuessOut(
+        code=str(record.get("code") or ""),
+        confidence=min(max(float(confidence), 0.0), 1.0)
+        if isinstance(confidence, int | float)
+        else 0.0,
+        reasons=[masked_text(str(r)) for r in record.get("reasons") or []],
+    )
+
+
+def triage_out(record: dict[str, Any], *, applied: list[str] | None = None) -> TriageOut | None:
+    """A suggestion as recorded (`Suggestion.as_record()`, on a complaint as `triage`) as an
+    answer; None for a complaint without one."""
+    if not record or not isinstance(record, dict) or "category" not in record:
+        return None
+    severity = _guess(record.get("severity"))
+    return TriageOut(
+        language=str(record.get("language") or ""),
+        category=_guess(record.get("category")),
+        severity=severity,
+        psychology=_guess(record.get("psychology")),
+        validity=_guess(record.get("validity")),
+        urgent=severity.code == "urgent",
+        applied=[str(f) for f in (record.get("applied") if applied is None else applied) or []],
+        personal_data=[str(k) for k in record.get("pii") or []],
+        model=str(record.get("model") or ""),
+    )
+
+
 def complaint_out(complaint: Complaint, principal: Principal) -> ComplaintOut:
     last = complaint.events.order_by("-seq").values_list("at", flat=True).first()
     return ComplaintOut(
         **{**_summary_fields(complaint, principal), "updated_at": last},
         language=complaint.language,
         psychology=complaint.psychology,
-        description=complaint.description,
-        customer_request=complaint.customer_request,
+        # The customer is always masked here, so is the personal data they typed.
+        description=masked_text(complaint.description),
+        customer_request=masked_text(complaint.customer_request),
         occurred_at=complaint.occurred_at,
         location=complaint.location,
         responded_at=complaint.responded_at,
@@ -231,6 +294,7 @@ def complaint_out(complaint: Complaint, principal: Principal) -> ComplaintOut:
             ActionOut(name=spec.name, title=str(spec.title))
             for spec in available(complaint, principal)
         ],
+        triage=triage_out(complaint.triage),
     )
 
 

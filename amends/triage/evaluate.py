@@ -141,9 +141,23 @@ def evaluate(records: list[dict[str, Any]], *, model: Model | None = None) -> di
     urgent = sev_matrix["urgent"]["urgent"]
     flagged = sum(sev_matrix[t]["urgent"] for t in SEVERITIES)
     actual = sum(sev_matrix["urgent"].values())
+    pii_recall = round(pii_found / pii_listed, 4) if pii_listed else None
+    latency = {
+        "p50": round(_percentile(latencies, 0.5), 3),
+        "p95": round(_percentile(latencies, 0.95), 3),
+    }
     return {
         "records": len(records),
+        "n": len(records),
         "model": model.version,
+        # The headline figures, flat, for scripts that compare runs.
+        "category_macro_f1": round(macro, 4),
+        "severity_accuracy": round(right["severity"] / n, 4),
+        "urgent_recall": round(urgent / actual, 4) if actual else None,
+        "urgent_precision": round(urgent / flagged, 4) if flagged else None,
+        "pii_recall": pii_recall,
+        "latency_ms_p50": latency["p50"],
+        "latency_ms_p95": latency["p95"],
         "category": {
             "per_category": per_category,
             "macro_f1": round(macro, 4),
@@ -161,13 +175,10 @@ def evaluate(records: list[dict[str, Any]], *, model: Model | None = None) -> di
         "pii": {
             "records": pii_records,
             "listed": pii_listed,
-            "recall": round(pii_found / pii_listed, 4) if pii_listed else None,
+            "recall": pii_recall,
             "precision": round(pii_flagged_right / pii_flagged, 4) if pii_flagged else None,
         },
-        "latency_ms": {
-            "p50": round(_percentile(latencies, 0.5), 3),
-            "p95": round(_percentile(latencies, 0.95), 3),
-        },
+        "latency_ms": latency,
     }
 
 

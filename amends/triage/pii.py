@@ -39,8 +39,8 @@ _CARD = re.compile(
 )
 _MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[ -]?)?(1[3-9]\d)[ -]?(\d{4})[ -]?(\d{4})(?![\d])")
 _LANDLINE = re.compile(
-    r"(?<![\d])(?:\(0\d{2,3}\)\s?|（0\d{2,3}）\s?|0\d{2,3}[ -])"
-    r"(?:[2-9]\d{6,7})(?:-\d{1,5})?(?![\d])"
+    r"(?<![\d])(?:(?:\+86|0086)[ -]?[1-9]\d{1,2}[ -]?|\(0\d{2,3}\)\s?|（0\d{2,3}）\s?|0\d{2,3}[ -])"
+    r"(?:[2-9]\d{2,3}[ -]?\d{4})(?:-\d{1,5})?(?![\d])"
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -59,6 +59,18 @@ def id_card_valid(number: str) -> bool:
         return False
     total = sum(int(d) * w for d, w in zip(n[:17], _ID_WEIGHTS, strict=True))
     return "10X98765432"[total % 11] == n[17]
+
+
+def _id_shaped(digits: str) -> bool:
+    """An 18-digit number with a province and a birth date where an ID card has them: an ID
+    card with a wrong check digit, more likely than a rare 18-digit bank card."""
+    if len(digits) != 18 or not ("11" <= digits[:2] <= "91"):
+        return False
+    try:
+        date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= int(digits[6:10]) <= 2100
 
 
 def luhn_valid(number: str) -> bool:
@@ -100,6 +112,7 @@ def find(text: str) -> list[PiiFound]:
             and 16 <= len(digits) <= 19
             and digits[0] in "3456789"
             and luhn_valid(digits)
+            and not _id_shaped(digits)
         ):
             add(BANK_CARD, m)
     for m in _MOBILE.finditer(text):

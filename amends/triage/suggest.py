@@ -92,14 +92,7 @@ def _guess(pred: Prediction, code: str | None = None) -> Guess:
 def _severity(pred: Prediction, found: list[signals.Signal], text: str, model: Model) -> Guess:
     settings = model.settings
     p_urgent = pred.probability(URGENT)
-    strong = [s for s in found if s.kind in signals.URGENT_KINDS and not s.negated]
-    if any(s.kind == signals.LOSS for s in strong):
-        large = any(a >= 3000 for a in signals.amounts(text))
-        documents = any(
-            w in s.words.lower() for s in strong for w in ("护照", "身份证", "passport")
-        )
-        if not (large or documents):
-            strong = [s for s in strong if s.kind != signals.LOSS]
+    strong = signals.urgent_signals(text, found)
     rule_words = tuple(dict.fromkeys(s.words for s in strong))
     if p_urgent >= settings["urgent_threshold"] or (
         rule_words and p_urgent >= settings["urgent_with_signal"]
@@ -115,8 +108,8 @@ def _severity(pred: Prediction, found: list[signals.Signal], text: str, model: M
 def suggest(text: str, *, model: Model | None = None) -> Suggestion:
     """Read one complaint (its description with whatever else the customer said)."""
     model = model or current()
-    idx, values = model.vectorize(features(text))
     found = signals.find(text)
+    idx, values = model.vectorize(features(text, found))
     category = model.predict("category", idx, values)
     severity = model.predict("severity", idx, values)
     psychology = model.predict("psychology", idx, values)
@@ -135,9 +128,7 @@ def suggest(text: str, *, model: Model | None = None) -> Suggestion:
         signals=tuple(found),
         pii=tuple(pii.find(text)),
         model_version=model.version,
-        urgent_by_rule=tuple(
-            s.words for s in found if s.kind in signals.URGENT_KINDS and not s.negated
-        )
+        urgent_by_rule=tuple(s.words for s in signals.urgent_signals(text, found))
         if sev.code == URGENT
         else (),
     )

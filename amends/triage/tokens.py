@@ -95,8 +95,9 @@ def money_bucket(value: float) -> str:
     return "$:large"
 
 
-def features(text: str) -> list[str]:
-    """The feature tokens of `text` (with repeats: the model counts them)."""
+def features(text: str, found: list[signals.Signal] | None = None) -> list[str]:
+    """The feature tokens of `text` (with repeats: the model counts them). `found`: its rule
+    signals, when the caller has them already."""
     norm = normalize(text)
     out: list[str] = []
     for run in _CJK_RUN.findall(norm):
@@ -108,7 +109,7 @@ def features(text: str) -> list[str]:
     out.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
     for amount in signals.amounts(text):
         out.append(money_bucket(float(amount)))
-    for s in signals.find(text):
+    for s in signals.find(text) if found is None else found:
         out.append(f"!{s.kind}:{'no' if s.negated else 'yes'}")
     return out
 

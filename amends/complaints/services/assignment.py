@@ -10,6 +10,7 @@ from amends.complaints.models import (
     Complaint,
 )
 from amends.complaints.permissions import Actor
+from amends.complaints.services import triage as triage_service
 from amends.complaints.services.gate import gate, lock
 from amends.complaints.services.investigation import classify
 from amends.complaints.transitions import (
@@ -99,5 +100,7 @@ def complaint_accept(
     Category and severity may be set in the same step (they are required to start)."""
     locked = lock(complaint, expected_version=expected_version)
     if category is not None or severity:
+        before = triage_service.snapshot(locked)
         classify(locked, actor=actor, category=category, severity=severity, psychology=None)
+        triage_service.note_changes(locked, before, actor)
     return gate(locked, to=S.INVESTIGATING, actor=actor)

@@ -142,23 +142,13 @@ def complaint_classify(
     the running deadlines from receipt under the new policy (an event with before and after)."""
     locked = lock(complaint, expected_version=expected_version)
     category_before = locked.category_id
-    before = _triaged_fields(locked)
+    before = triage_service.snapshot(locked)
     classify(locked, actor=actor, category=category, severity=severity, psychology=psychology)
-    for field, value in _triaged_fields(locked).items():
-        if value != before[field]:
-            triage_service.note_change(locked, field, before[field], value, actor)
+    triage_service.note_changes(locked, before, actor)
     # SPEC §2: with its category a complaint may turn out a repeat (at least important).
     if locked.category_id != category_before and (raised := repeats.recheck(locked, actor=actor)):
         classify(locked, actor=actor, category=None, severity=raised, psychology=None)
     return locked
-
-
-def _triaged_fields(complaint: Complaint) -> dict[str, str]:
-    return {
-        "category": complaint.category.code if complaint.category else "",
-        "severity": complaint.severity,
-        "psychology": complaint.psychology,
-    }
 
 
 _UNSET: Any = object()

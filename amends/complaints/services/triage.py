@@ -112,6 +112,22 @@ def record_intake_overrides(complaint: Complaint, intake: Intake, actor: Actor) 
         TriageOverride.objects.bulk_create(rows)
 
 
+def snapshot(complaint: Complaint) -> dict[str, str]:
+    """The classification a person may change, as codes (compare with `note_changes`)."""
+    return {
+        "category": complaint.category.code if complaint.category else "",
+        "severity": complaint.severity,
+        "psychology": complaint.psychology,
+    }
+
+
+def note_changes(complaint: Complaint, before: dict[str, str], actor: Actor) -> None:
+    """After a person's classification: each field changed since `before` (a `snapshot`)."""
+    for field, value in snapshot(complaint).items():
+        if value != before[field]:
+            note_change(complaint, field, before[field], value, actor)
+
+
 def note_change(complaint: Complaint, field: str, before: str, after: str, actor: Actor) -> None:
     """A person changed `field` from `before` to `after`: when that moves it away from a
     suggestion it agreed with (or had no value yet), it is an override."""

@@ -16,8 +16,8 @@ from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
     TimelineCheckpoint,
-    TriageOverride,
     TimelineCheckpointEntry,
+    TriageOverride,
 )
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.tick import tick

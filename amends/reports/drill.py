@@ -5,7 +5,8 @@ Parameters (all strings, as in a link): `month` (YYYY-MM, required), `venue` (co
 (one of `figures.MEASURES`), `category` (code, or "none"), `severity` (or "none"), `channel`,
 `department` (code, or "none"), `staff` (id), `validity`, `cause` (or "none"), `subject` (a
 recurring problem's key), `level` (highest escalation level), `remedy` (a remedy kind, with
-the granted or compensated measure). A bad value is `InvalidInput` with a code, never a 500.
+the granted or compensated measure), `suggested` (the category triage suggested, a code). A bad
+value is `InvalidInput` with a code, never a 500.
 """
 
 from __future__ import annotations
@@ -112,6 +113,10 @@ def _filters(params: Mapping[str, str], company_id: int, venue: Venue | None) ->
             if category is None:
                 raise _bad("unknown_category", _("No such category."))
             found &= Q(category_id=category.pk)
+    if suggested := params.get("suggested"):
+        if not Category.objects.filter(company_id=company_id, code=suggested).exists():
+            raise _bad("unknown_category", _("No such category."))
+        found &= Q(suggested_category=suggested)
     if severity := params.get("severity"):
         if severity != NONE and severity not in Severity.values:
             raise _bad("unknown_severity", _("No such severity."))

@@ -33,7 +33,13 @@ from django.db.models.expressions import Combinable
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Greatest
 
-from amends.complaints.models import Complaint, ComplaintEvent, RemedyProposal, Survey
+from amends.complaints.models import (
+    Complaint,
+    ComplaintEvent,
+    RemedyProposal,
+    Survey,
+    TriageOverride,
+)
 from amends.complaints.selectors import missed_resolution, missed_response
 from amends.complaints.transitions import OPEN_STATES, State
 from amends.orgs.models import Company, Venue
@@ -376,6 +382,29 @@ def compensated_q(*, paid: bool) -> Q:
     )
 
 
+def triage_overridden(field: str) -> Q:
+    """A person chose other than triage's suggestion for `field` (category, severity …), at
+    intake or later: a `TriageOverride` of that field, found through its `complaint_id` index."""
+    return Q(
+        Exists(TriageOverride.objects.filter(complaint_id=OuterRef("pk"), field=field).values("pk"))
+    )
+
+
+def triage_filters() -> dict[str, Q]:
+    """The triage agreement's counts (`tables_triage`) as filters on the month's complaints."""
+    return {
+        "triaged": ~Q(suggested_category=""),
+        "category_overridden": triage_overridden(TriageOverride.Field.CATEGORY),
+        "severity_overridden": triage_overridden(TriageOverride.Field.SEVERITY),
+        "urgent_suggested": Q(suggested_severity="urgent"),
+        "urgent_confirmed": Q(suggested_severity="urgent", severity="urgent"),
+    }
+
+
+def _constant(q: Q) -> Callable[[], Q]:
+    return lambda: q
+
+
 def measure_filters(now: datetime, targets: Targets) -> dict[str, Callable[[], Q]]:
     """Each measure a figure or a row links to, as a filter on the month's complaints. The
     report counts them (`Count("pk", filter=…)`); the drill-down lists them."""
@@ -403,6 +432,7 @@ def measure_filters(now: datetime, targets: Targets) -> dict[str, Callable[[], Q
         "repeat": lambda: Q(repeat_of__isnull=False) | Q(repeat_count__gt=0),
         "granted": lambda: compensated_q(paid=False),
         "compensated": lambda: compensated_q(paid=True),
+        **{name: _constant(q) for name, q in triage_filters().items()},
     }
 
 
@@ -434,6 +464,11 @@ MEASURES = frozenset(
         "repeat",
         "granted",
         "compensated",
+        "triaged",
+        "category_overridden",
+        "severity_overridden",
+        "urgent_suggested",
+        "urgent_confirmed",
     }
 )
 

@@ -10,43 +10,21 @@ Definitions (the month's cohort, `figures.cohort`; a complaint counts once in ea
 - *urgent confirmed*: of those, the complaint is urgent now.
 
 Every figure is one aggregate query grouped by the suggested category; the overrides are found
-through their `complaint_id` index (`EXISTS`), never loaded."""
+through their `complaint_id` index (`EXISTS`), never loaded. The definitions are the drill-down's
+(`figures.triage_filters`): a row links to the complaints it counts."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from amends.complaints.models import TriageOverride
 from amends.orgs.models import in_language
+from amends.reports.figures import triage_filters
 from amends.reports.numbers import pct
 from amends.reports.structure import Column, Row, Table
 from amends.reports.tables_base import ReportBuilderBase
-from amends.workflow.taxonomy import Severity
-
-URGENT = Severity.URGENT.value
-
-
-def overridden(field: str) -> Q:
-    """A person chose other than triage's suggestion for `field` (category, severity …)."""
-    return Q(
-        Exists(TriageOverride.objects.filter(complaint_id=OuterRef("pk"), field=field).values("pk"))
-    )
-
-
-def triage_filters() -> dict[str, Q]:
-    """Each count of the table as a filter on the month's complaints (the drill-down may list
-    them with the same definitions)."""
-    return {
-        "triaged": ~Q(suggested_category=""),
-        "category_overridden": overridden(TriageOverride.Field.CATEGORY),
-        "severity_overridden": overridden(TriageOverride.Field.SEVERITY),
-        "urgent_suggested": Q(suggested_severity=URGENT),
-        "urgent_confirmed": Q(suggested_severity=URGENT, severity=URGENT),
-    }
-
 
 COUNTS = (
     "triaged",
@@ -98,12 +76,17 @@ class TriageTables(ReportBuilderBase):
             )
 
         body = [
-            Row(values=values(name(r["suggested_category"]), r))
+            Row(
+                values=values(name(r["suggested_category"]), r),
+                link=self.to(measure="triaged", suggested=r["suggested_category"]),
+            )
             for r in sorted(rows, key=lambda r: order(r["suggested_category"]))
         ]
         # The groups are disjoint: the total is the sum of the database's counts.
         total = {key: sum(r[key] for r in rows) for key in COUNTS}
-        body.append(Row(values=values(_("Total"), total), total=True))
+        body.append(
+            Row(values=values(_("Total"), total), link=self.to(measure="triaged"), total=True)
+        )
         return Table(
             key="triage",
             title=_("Triage agreement"),

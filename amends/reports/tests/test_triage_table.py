@@ -291,3 +291,31 @@ def test_the_console_page_shows_the_table(cast: Cast, story: dict[str, Complaint
         "卫生环境 2 1 50.0% 0 0.0% 0 0",
         f"{named('Total')} 5 2 40.0% 1 20.0% 2 1",
     ]
+
+
+def test_each_row_links_to_the_complaints_it_counts(
+    cast: Cast, story: dict[str, Complaint]
+) -> None:
+    from amends.reports.drill import complaints_behind
+
+    table = report(cast).table("triage")
+    links = [row.link for row in table.rows]
+    assert links[1] == {
+        "month": "2026-11",
+        "venue": "GYM1",
+        "measure": "triaged",
+        "suggested": "facility_equipment",
+    }
+    assert links[-1] == {"month": "2026-11", "venue": "GYM1", "measure": "triaged"}
+
+    def behind(**params: str) -> set[str]:
+        found = complaints_behind(actor=cast.director, params={**links[-1], **params}, now=NOW)
+        return {c.reference for c in found}
+
+    ref = {k: c.reference for k, c in story.items()}
+    assert behind(suggested="facility_equipment") == {ref["A"], ref["B"]}
+    assert behind() == {ref[k] for k in "ABCDE"}
+    assert behind(measure="category_overridden") == {ref["B"], ref["C"]}
+    assert behind(measure="severity_overridden") == {ref["B"]}
+    assert behind(measure="urgent_suggested") == {ref["A"], ref["B"]}
+    assert behind(measure="urgent_confirmed") == {ref["A"]}

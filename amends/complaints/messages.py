@@ -38,6 +38,7 @@ from amends.complaints.models import Complaint, RemedyProposal
 from amends.notifications.models import InboundMessage, Mailbox, Outbox
 from amends.notifications.services import outbox_enqueue
 from amends.orgs.models import User
+from amends.triage import pii
 from amends.workflow.taxonomy import Channel
 
 TEMPLATES = "complaints/messages"
@@ -353,14 +354,17 @@ def staff_context(
     complaint: Complaint, *, kind: str, text: str, due: datetime | None = None
 ) -> dict[str, Any]:
     running = complaint.respond_due if complaint.responded_at is None else complaint.resolve_due
+    # A message to staff shows the customer masked (it leaves amends by email): so is the
+    # personal data typed into the complaint or the customer's message — masked before it is
+    # cut, so that no half of a number escapes.
     return {
         "kind": kind,
         "ref": complaint.reference,
         "venue_name": _VenueName(complaint),
         # The sentence adds its own full stop: the description's own is left out.
-        "summary": clause(complaint.description[:140]),
+        "summary": clause(pii.mask(complaint.description)[:140]),
         "due": local(complaint, due or running),
-        "text": text,
+        "text": pii.mask(text),
         "console_url": console_url(complaint),
     }
 

@@ -26,7 +26,9 @@ the list (`EXPORT_UNMASK_ROLES`). A bulk list of customers' names and phones is 
 single contact revealed on a complaint page (each of which is an audited event), so the front
 desk and specialists — who may reveal one customer's contact while handling the complaint —
 get masked exports; managers, general managers, directors, auditors and the privacy officer
-get them unmasked, and the row says so. The decision is made again when the file is written
+get them unmasked, and the row says so. The personal data typed into what happened (a phone,
+an ID-card or bank-card number, an email: `triage.pii`) is masked under the same condition.
+The decision is made again when the file is written
 (the rows written are the ones the requester may see then) and stored with the row.
 
 **Who may download**: the requester, or an auditor of the company (`export_for_actor`); for
@@ -54,6 +56,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from amends.complaints.models import Complaint
+from amends.complaints.selectors_privacy import masked_text
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound
 from amends.core.jobs import job
@@ -425,7 +428,8 @@ def _rows(
             card.name,
             card.phone,
             card.email,
-            complaint.description,
+            # Personal data the customer typed is masked with their contact details.
+            masked_text(complaint.description, masked=not unmasked),
         ]
         done += 1
         if done % CHUNK == 0:

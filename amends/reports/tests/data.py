@@ -26,6 +26,7 @@ built through the real services and catalogue at the moments the story names.
                                                             (manager, level 1); responded
                                                             11:00 (3.0 h); open
     C8  11-26 09:00  hygiene_environment general app        at " 更衣室 ": recurring with C7
+                                                            (the same cause: → important)
     C9  11-30 23:59  noise urgent               phone       November (15:59 UTC); untouched
     D1  12-01 00:01  noise urgent               phone       December: not counted
 

@@ -1,16 +1,14 @@
 """Personal data a customer types into a complaint — a phone number, an ID-card number, a bank
 card — is shown as the customer is: masked in the console's lists, on a complaint page until the
-contact is revealed (an audited click), in exports unless their maker may unmask, in messages to
-staff; and a privacy request finds every complaint that holds it. On concrete dates."""
+contact is revealed (an audited click), in exports unless their maker may unmask (tested with the
+exports), in messages to staff; and a privacy request finds every complaint that holds it.
+On concrete dates."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import pytest
-from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
@@ -19,11 +17,9 @@ from amends.complaints.models import Complaint
 from amends.complaints.selectors_privacy import complaints_mentioning, masked_text
 from amends.complaints.tests.stories import act, received
 from amends.conftest import Cast, local
-from amends.core import clock, jobs
+from amends.core import clock
 from amends.notifications.models import Outbox
 from amends.orgs.models import Company, User
-from amends.reports import exports
-from amends.reports.models import ReportExport
 
 PHONE, ID_CARD, CARD = "13912345679", "11010519491231002X", "6222021234567894"
 TYPED = f"私教课被取消没有通知。请回电{PHONE}，身份证{ID_CARD}，退款到卡{CARD}。"
@@ -115,38 +111,7 @@ def test_the_customers_message_is_masked_in_the_timeline(client: Client, cast: C
     assert "021-62345678" in html  # staff's own note is not the customer's words
 
 
-# --- exports and messages to staff ---------------------------------------------------------------
-
-
-def _exported(actor: User) -> tuple[ReportExport, list[list[str]]]:
-    with clock.travel(local(2026, 12, 2, 9, 0)):
-        export = exports.export_request(
-            actor=actor,
-            kind=ReportExport.Kind.COMPLAINTS_CSV,
-            params={"venue": "GYM1", "month": "2026-11"},
-            language="zh-hans",
-        )
-    jobs.run("reports.run_exports", now=local(2026, 12, 2, 9, 1))
-    export.refresh_from_db()
-    raw = default_storage.open(export.file.name).read().decode("utf-8-sig")
-    return export, list(csv.reader(io.StringIO(raw)))
-
-
-def test_an_export_masks_it_unless_its_maker_may_unmask(cast: Cast) -> None:
-    from amends.orgs.roles import Role
-    from amends.orgs.services import role_grant, staff_create
-
-    typed(cast)
-    admin = staff_create(
-        company=cast.company, username="admin", password="amends-test", display_name="Admin"
-    )
-    role_grant(user=admin, role=Role.ADMIN, venue=None)  # reads reports, may not unmask
-    export, rows = _exported(admin)
-    assert export.unmasked is False
-    assert masked_in(rows[1][14]) and rows[1][12] == "139****5678"
-    export, rows = _exported(cast.manager)
-    assert export.unmasked is True
-    assert rows[1][14] == TYPED and rows[1][12] == "'+8613912345678"  # a formula stays text
+# --- messages to staff (exports: reports/tests/test_export_masking.py) ---------------------------
 
 
 def test_a_message_to_staff_masks_what_the_customer_typed(cast: Cast) -> None:

@@ -16,6 +16,7 @@ the gzip header carries no time. `make test` rebuilds into a scratch directory a
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import io
@@ -75,6 +76,13 @@ def write_words(target: Path) -> None:
                 lines.append(f"{word} 1000 n")
                 known.add(word)
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _packed(values: Any, places: int) -> str:
+    """A matrix or vector of floats, rounded, as base64 of little-endian float32 (row-major):
+    a tenth of the size of JSON numbers, and read without building Python floats."""
+    rounded = np.round(np.asarray(values, dtype=np.float64), places).astype("<f4")
+    return base64.b64encode(rounded.tobytes()).decode("ascii")
 
 
 def _round(values: Iterable[float], places: int) -> list[float]:
@@ -156,18 +164,18 @@ def train(records: list[dict[str, Any]], data_sha: str) -> dict[str, Any]:
         heads[head] = {
             "classes": [str(c) for c in clf.classes_],
             "intercept": _round(clf.intercept_, 5),
-            "coef": [_round(row, 5) for row in clf.coef_],
+            "coef": _packed(clf.coef_, 5),
         }
         if head == "severity":
             settings.update(_urgent_thresholds(records, x, y, list(clf.classes_)))
     vocabulary = [str(t) for t in vectorizer.get_feature_names_out()]
     return {
-        "format": 1,
+        "format": 2,
         "version": data_sha[:12],
         "records": len(records),
         "settings": settings,
         "vocabulary": vocabulary,
-        "idf": _round(vectorizer.idf_, 6),
+        "idf": _packed(vectorizer.idf_, 6),
         "heads": heads,
     }
 
@@ -185,7 +193,7 @@ def build(out_dir: Path | None = None, data_dir: Path = DATA) -> dict[str, Any]:
     try:
         paths = sorted((data_dir / "train").glob("*.jsonl"))
         digest = hashlib.sha256()
-        code = [Path(tokens.__file__), Path(signals.__file__)]
+        code = [Path(tokens.__file__), Path(signals.__file__), Path(__file__)]
         for path in [words, *code, *paths]:
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         records = read_jsonl(paths)

@@ -5,6 +5,7 @@ the features present in one text: well under a millisecond, no scikit-learn at r
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import math
@@ -44,18 +45,24 @@ class Prediction:
         return self.classes[int(np.argmax(self.probabilities))]
 
 
+def _unpack(packed: str) -> np.ndarray:
+    """Floats written by the build (base64 of little-endian float32)."""
+    return np.frombuffer(base64.b64decode(packed), dtype="<f4")
+
+
 class Model:
     def __init__(self, data: dict[str, Any]) -> None:
         self.version: str = data["version"]
         self.settings: dict[str, Any] = data["settings"]
         self.index: dict[str, int] = {t: i for i, t in enumerate(data["vocabulary"])}
         self.vocabulary: list[str] = data["vocabulary"]
-        self.idf = np.asarray(data["idf"], dtype=np.float64)
+        features = len(self.vocabulary)
+        self.idf = _unpack(data["idf"]).astype(np.float64)
         self.heads = {
             name: Head(
                 tuple(h["classes"]),
                 np.asarray(h["intercept"], dtype=np.float64),
-                np.asarray(h["coef"], dtype=np.float64),
+                _unpack(h["coef"]).reshape(len(h["classes"]), features),
             )
             for name, h in data["heads"].items()
         }

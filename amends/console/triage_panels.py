@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.models import Complaint
 from amends.members.selectors import ContactCard
@@ -23,25 +22,25 @@ from amends.workflow.selectors_scripts import Script, reply_script_for, script_l
 from amends.workflow.taxonomy import Psychology, Severity, Validity
 
 FIELD_LABELS = {
-    "category": _l("Category"),
-    "severity": _l("Severity"),
-    "psychology": _l("Complainant psychology"),
-    "validity": _l("Validity hint"),
-    "language": _l("Language"),
+    "category": _("Category"),
+    "severity": _("Severity"),
+    "psychology": _("Complainant psychology"),
+    "validity": _("Validity hint"),
+    "language": _("Language"),
 }
 LANGUAGE_LABELS = {
-    "zh": _l("Chinese"),
-    "en": _l("English"),
-    "mixed": _l("Chinese and English mixed"),
+    "zh": _("Chinese"),
+    "en": _("English"),
+    "mixed": _("Chinese and English mixed"),
 }
 # The intake form's "customer's language" for a detected language (mixed: the person decides).
 LANGUAGE_FILL = {"zh": "zh-hans", "en": "en"}
 PII_LABELS = {
-    "id_card": _l("an ID-card number"),
-    "bank_card": _l("a bank-card number"),
-    "phone": _l("a mobile number"),
-    "landline": _l("a landline number"),
-    "email": _l("an email address"),
+    "id_card": _("an ID-card number"),
+    "bank_card": _("a bank-card number"),
+    "phone": _("a mobile number"),
+    "landline": _("a landline number"),
+    "email": _("an email address"),
 }
 HIGH, MEDIUM = 0.75, 0.5
 
@@ -77,7 +76,12 @@ class Row:
 
     @property
     def level_label(self) -> str:
-        return {"high": _("high"), "medium": _("medium"), "low": _("low"), "": ""}[self.level]
+        return {
+            "high": gettext("high"),
+            "medium": gettext("medium"),
+            "low": gettext("low"),
+            "": "",
+        }[self.level]
 
     @property
     def chosen(self) -> bool:
@@ -184,7 +188,9 @@ def panel(
         urgent=urgent,
         urgent_confidence=round(float(severity.get("confidence") or 0.0) * 100),
         # An urgent severity's reasons start with the safety words that made it so.
-        urgent_words=tuple(str(r) for r in severity.get("reasons") or ()) if urgent else (),
+        urgent_words=tuple(pii.mask(str(r)) for r in severity.get("reasons") or ())
+        if urgent
+        else (),
         pii=tuple(str(PII_LABELS[k]) for k in record.get("pii") or () if k in PII_LABELS),
         language=language,
         acceptable=tuple(r for r in rows if r.fill),

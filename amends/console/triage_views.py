@@ -56,7 +56,13 @@ def intake_triage(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     venues = TriageIntakeForm(actor=actor).fields["venue"].queryset  # type: ignore[attr-defined]
     raw = request.POST.get("venue", "")
-    allowed = venues.filter(pk=int(raw)) if raw.isdigit() else venues if not raw else None
+    allowed = (
+        venues.filter(pk=int(raw))
+        if raw.isascii() and raw.isdigit()
+        else venues
+        if not raw
+        else None
+    )
     if allowed is None or not allowed.exists():
         return render(request, "console/triage/_refused.html", status=403)
     parts = (request.POST.get(name, "").strip() for name in TRIAGE_TEXT_FIELDS)
@@ -109,7 +115,7 @@ def triage_accept(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = selectors.complaint_get_for_actor(actor=actor, reference=reference)
     version = request.POST.get("version", "")
     try:
-        if not version.isdigit():
+        if not (version.isascii() and version.isdigit()):
             raise InvalidInput(_("Reload the page and try again."), code="version_required")
         services.complaint_classify(
             complaint=complaint,
@@ -239,7 +245,7 @@ def reply_script_reset_view(
             category_code=cat,
             psychology=psy,
             language=language,
-            expected_version=int(version) if version.isdigit() else -1,
+            expected_version=int(version) if version.isascii() and version.isdigit() else -1,
         )
     except DomainError as refused:
         messages.error(request, str(refused.message))

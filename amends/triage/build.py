@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from amends.triage import signals, tokens
+from amends.triage import pii, signals, tokens
 from amends.triage.model import HEADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,14 +143,14 @@ def _urgent_thresholds(
 
 
 def _strong(text: str) -> bool:
-    return bool(signals.urgent_signals(text))
+    return bool(signals.urgent_signals(pii.neutralize(text)))
 
 
 def train(records: list[dict[str, Any]], data_sha: str) -> dict[str, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    docs = [tokens.features(r["text"]) for r in records]
+    docs = [tokens.features(pii.neutralize(r["text"])) for r in records]
     vectorizer = TfidfVectorizer(
         analyzer=lambda d: d, sublinear_tf=True, min_df=2, norm="l2", dtype=np.float64
     )

@@ -75,11 +75,17 @@ def check(record: dict[str, Any], where: str) -> None:
         raise BadRecord(f"{where}: unknown category {record['category']!r}")
     if record["severity"] not in SEVERITIES:
         raise BadRecord(f"{where}: unknown severity {record['severity']!r}")
+    if "valid" in record and record["valid"] not in (True, False, None):
+        raise BadRecord(f"{where}: 'valid' must be true, false or null")
+    pii_list = record.get("pii")
+    if pii_list is not None and not isinstance(pii_list, (list, str)):
+        raise BadRecord(f"{where}: 'pii' must be a list of the personal data in the text")
 
 
 def _pii_values(record: dict[str, Any]) -> list[str]:
     values = []
-    for item in record.get("pii") or []:
+    listed = record.get("pii") or []
+    for item in [listed] if isinstance(listed, str) else listed:
         if isinstance(item, dict):
             item = item.get("value") or item.get("text") or ""
         if isinstance(item, str) and item.strip():
@@ -136,7 +142,11 @@ def evaluate(records: list[dict[str, Any]], *, model: Model | None = None) -> di
                 ):
                     pii_flagged_right += 1
     n = len(records) or 1
-    per_category = {c: cats[c].figures() for c in CATEGORIES if cats[c].tp + cats[c].fn}
+    # Macro-F1 over every category in the labels or the suggestions (a category suggested but
+    # never labelled counts, with F1 0): scikit-learn's definition.
+    per_category = {
+        c: cats[c].figures() for c in CATEGORIES if cats[c].tp + cats[c].fn + cats[c].fp
+    }
     macro = sum(f["f1"] for f in per_category.values()) / (len(per_category) or 1)
     urgent = sev_matrix["urgent"]["urgent"]
     flagged = sum(sev_matrix[t]["urgent"] for t in SEVERITIES)

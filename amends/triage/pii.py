@@ -152,6 +152,22 @@ def mask(text: str) -> str:
     return "".join(out)
 
 
+def neutralize(text: str, found: list[PiiFound] | None = None) -> str:
+    """`text` with every piece of personal data replaced by a neutral mark, as triage reads it:
+    a phone number or an email address ("injured.runner@…") must neither trigger a rule nor
+    become a reason shown to anyone."""
+    found = find(text) if found is None else found
+    if not found:
+        return text
+    out, last = [], 0
+    for f in found:
+        out.append(text[last : f.start])
+        out.append(" ＊ ")
+        last = f.end
+    out.append(text[last:])
+    return "".join(out)
+
+
 def kinds_in(text: str) -> list[str]:
     """The kinds of personal data in `text` (each once, in KINDS order)."""
     present = {f.kind for f in find(text)}

@@ -28,7 +28,7 @@ class Guess:
         return {
             "code": self.code,
             "confidence": round(self.confidence, 3),
-            "reasons": list(self.reasons),
+            "reasons": [pii.mask(r) for r in self.reasons],
         }
 
 
@@ -108,6 +108,9 @@ def _severity(pred: Prediction, found: list[signals.Signal], text: str, model: M
 def suggest(text: str, *, model: Model | None = None) -> Suggestion:
     """Read one complaint (its description with whatever else the customer said)."""
     model = model or current()
+    personal = pii.find(text)
+    # Read without the personal data: it neither triggers a rule nor becomes a reason.
+    text = pii.neutralize(text, personal)
     found = signals.find(text)
     idx, values = model.vectorize(features(text, found))
     category = model.predict("category", idx, values)
@@ -126,7 +129,7 @@ def suggest(text: str, *, model: Model | None = None) -> Suggestion:
             _reasons(validity.drivers.get(validity.best, ())),
         ),
         signals=tuple(found),
-        pii=tuple(pii.find(text)),
+        pii=tuple(personal),
         model_version=model.version,
         urgent_by_rule=tuple(s.words for s in signals.urgent_signals(text, found))
         if sev.code == URGENT

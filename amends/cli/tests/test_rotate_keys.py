@@ -12,9 +12,11 @@ from amends.notifications.models import Outbox
 
 def test_it_re_encrypts_personal_data_so_the_old_key_can_go(cast, settings, capsys):
     old, new = settings.AMENDS_FIELD_KEYS[0], Fernet.generate_key().decode()
-    by_phone = cast.receive()  # acknowledged by text message
+    # Not urgent (triage would alert the managers too): only the acknowledgements are addressed.
+    calm = "淋浴间的热水一直不够热。"
+    by_phone = cast.receive(description=calm)  # acknowledged by text message
     by_email = cast.receive(  # acknowledged by email
-        channel="email", customer_name="李娜", phone="", email="li.na@example.com"
+        channel="email", customer_name="李娜", phone="", email="li.na@example.com", description=calm
     )
     with override_settings(AMENDS_FIELD_KEYS=[new, old]):
         call_command("rotate_keys")

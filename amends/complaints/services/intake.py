@@ -255,7 +255,7 @@ def complaint_receive(
         ),
     )
     repeats.tell(complaint, actor, found)
-    triage_service.record_intake_overrides(complaint, intake, actor)
+    triage_service.record_intake_overrides(complaint, intake, actor, attended=receiver is not None)
     warn(complaint, warnings)
     if triage_service.alerts(complaint):
         alert_urgent(complaint)

@@ -96,8 +96,13 @@ def _suggested(complaint: Complaint, field: str) -> tuple[str, float]:
     return str(guess.get("code") or ""), float(guess.get("confidence") or 0.0)
 
 
-def record_intake_overrides(complaint: Complaint, intake: Intake, actor: Actor) -> None:
-    """The receiver's choices that differ from the suggestion (after the complaint is saved)."""
+def record_intake_overrides(
+    complaint: Complaint, intake: Intake, actor: Actor, *, attended: bool
+) -> None:
+    """The receiver's choices that differ from the suggestion (after the complaint is saved).
+    Only a person disagrees: what an integration sends through the API is not counted."""
+    if not attended:
+        return
     chosen = {
         "category": intake.category.code if intake.category else "",
         "severity": intake.severity,

@@ -71,3 +71,16 @@ def test_a_reply_script_meets_the_psychology_and_the_matter():
     filled = fill(zh, name="王女士", venue="静安健身会所", reference="GYM1-20261201-0001")
     assert "GYM1-20261201-0001" in filled and "王女士" in filled
     assert "maintenance" in default_script("facility_equipment", "", "en").lower()
+
+
+def test_personal_data_inside_a_rule_phrase_never_becomes_a_reason():
+    s = suggest("The fire exit behind studio 2, ring me on 13812345678, was chained shut tonight")
+    assert s.urgent
+    assert "13812345678" not in str(s.as_record()) and "13812345678" not in str(s.severity)
+    assert [f.kind for f in s.pii] == ["phone"]
+
+
+def test_personal_data_does_not_trigger_a_rule():
+    s = suggest("My email is injured.runner@example.com, the shower drain is slow")
+    assert s.severity.code != "urgent"
+    assert not any(sig.kind == "injury" for sig in s.signals)

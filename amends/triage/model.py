@@ -84,7 +84,7 @@ class Model:
         return idx, values / norm if norm else values
 
     def predict(
-        self, name: str, idx: np.ndarray, values: np.ndarray, *, top: int = 4
+        self, name: str, idx: np.ndarray, values: np.ndarray, *, top: int = 8
     ) -> Prediction:
         head = self.heads[name]
         weights = head.coef[:, idx] * values  # (classes, present)

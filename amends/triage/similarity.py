@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 
-from amends.triage.tokens import normalize
+from amends.triage.tokens import CJK_RUN, normalize
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z]{3,}|\d+")
 _COMMON = frozenset(
     [
@@ -49,7 +48,7 @@ SAME_MATTER = 0.35
 def shingles(text: str) -> frozenset[str]:
     norm = normalize(text)
     out: set[str] = set()
-    for run in _CJK_RUN.findall(norm):
+    for run in CJK_RUN.findall(norm):
         out.update(run[i : i + 2] for i in range(len(run) - 1))
     out.update(w for w in _WORD.findall(norm) if w not in _COMMON)
     return frozenset(out)

@@ -81,7 +81,9 @@ def _reasons(drivers: tuple[str, ...], *, skip_rules: bool = True) -> tuple[str,
             continue
         words = [w for w in words if w not in word]
         words.append(word)
-    return tuple(words[:4])
+    # Words read better than single characters: these only when there is little else.
+    longer = [w for w in words if len(w) > 1]
+    return tuple(longer[:4] if len(longer) >= 2 else words[:4])
 
 
 def _guess(pred: Prediction, code: str | None = None) -> Guess:

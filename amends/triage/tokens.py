@@ -19,7 +19,7 @@ from amends.triage import signals
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 WORDS = MODEL_DIR / "words.txt"
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
 _STOP_EN = frozenset(
     [
@@ -100,7 +100,7 @@ def features(text: str, found: list[signals.Signal] | None = None) -> list[str]:
     signals, when the caller has them already."""
     norm = normalize(text)
     out: list[str] = []
-    for run in _CJK_RUN.findall(norm):
+    for run in CJK_RUN.findall(norm):
         out.extend(run)
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
         out.extend(f"w:{w}" for w in chinese_words(run))

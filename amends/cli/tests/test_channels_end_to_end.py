@@ -282,7 +282,12 @@ def test_a_delivery_worker_killed_half_way_loses_and_doubles_nothing(
     with clock.travel(MONDAY):
         for n in range(3):
             cast.receive(
-                channel="email", customer_name=f"会员{n}", email=f"member{n}@example.com", phone=""
+                channel="email",
+                customer_name=f"会员{n}",
+                email=f"member{n}@example.com",
+                phone="",
+                # Not urgent: only the acknowledgements are due (no alerts to the managers).
+                description="淋浴间的热水一直不够热。",
             )
         due = Outbox.objects.filter(channel="email", recipient_user__isnull=True)
         assert due.count() == 3

@@ -29,6 +29,7 @@ has nothing left to do.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import secrets
@@ -1008,6 +1009,8 @@ class _Writer:
             f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
         )
         self.names = [f.attname for f in self.fields]
+        # COPY takes JSON as its text (bulk_create adapts it itself).
+        self.json = [isinstance(f, models.JSONField) for f in self.fields]
 
     def write(self, rows: list[dict[str, Any]]) -> int:
         if not rows:
@@ -1018,7 +1021,13 @@ class _Writer:
                 raw = cursor.cursor
                 with raw.copy(self.copy_sql) as copy:
                     for row in rows:
-                        copy.write_row([row.get(name, defaults[name]) for name in names])
+                        values = [row.get(name, defaults[name]) for name in names]
+                        copy.write_row(
+                            [
+                                json.dumps(v, ensure_ascii=False) if is_json else v
+                                for v, is_json in zip(values, self.json, strict=True)
+                            ]
+                        )
         else:
             objects = [self.model(**{**defaults, **row}) for row in rows]
             self.model._default_manager.bulk_create(objects, batch_size=500)

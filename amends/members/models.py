@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amends.core import clock
 from amends.core.fields import EncryptedTextField
@@ -41,7 +43,8 @@ class Customer(models.Model):
 
 
 class Member(models.Model):
-    """A customer's membership at a club (card number, level, expiry)."""
+    """A customer's membership at a club: card number, plan, term and status, the specialist who
+    looks after them (their member book), visits, quiet hours, opt-outs and points."""
 
     customer = models.ForeignKey(
         Customer, models.PROTECT, related_name="memberships", verbose_name=_("customer")
@@ -49,16 +52,47 @@ class Member(models.Model):
     venue = models.ForeignKey(
         Venue, models.PROTECT, related_name="members", verbose_name=_("venue")
     )
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", pgettext_lazy("membership", "Cancelled")
+
     number = models.CharField(_("membership number"), max_length=40)
     level = models.CharField(_("level"), max_length=40, blank=True)
+    plan = models.CharField(_("membership plan"), max_length=80, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    # Personal data: kept encrypted (ISO date), read only to greet on the day.
+    birthday = EncryptedTextField(_("birthday"), blank=True, default="")
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="member_book",
+        verbose_name=_("customer-service specialist"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    last_visit_on = models.DateField(_("last visit"), null=True, blank=True)
+    sessions_left = models.PositiveIntegerField(_("sessions left"), null=True, blank=True)
+    quiet_from = models.TimeField(_("do not disturb from"), null=True, blank=True)
+    quiet_to = models.TimeField(_("do not disturb until"), null=True, blank=True)
+    opt_outs = models.JSONField(_("channels opted out of"), default=list, blank=True)
+    points = models.PositiveIntegerField(_("points"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
         constraints = [
-            models.UniqueConstraint(fields=["venue", "number"], name="member_number_per_venue")
+            models.UniqueConstraint(fields=["venue", "number"], name="member_number_per_venue"),
         ]
+        indexes = [models.Index(fields=["specialist", "status"], name="member_book")]
 
     def __str__(self) -> str:
         return f"{self.venue.code}:{self.number}"

@@ -1,0 +1,3 @@
+"""Uptime over opening hours (signatures first)."""
+
+from __future__ import annotations

@@ -103,9 +103,7 @@ class CampaignCall(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.DUE
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    outcome = models.CharField(
-        _("outcome"), max_length=15, choices=Outcome.choices, blank=True
-    )
+    outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
     score = models.PositiveSmallIntegerField(
         _("satisfaction (1–5)"),
         null=True,

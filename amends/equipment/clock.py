@@ -20,8 +20,10 @@ def settings_for(venue: Venue) -> EquipmentSettings:
     return found if found is not None else EquipmentSettings(venue=venue)
 
 
-def mode_of(settings: EquipmentSettings) -> ClockMode:
-    if settings.clock_mode == EquipmentSettings.ClockMode.CLOCK:
+def mode_of(settings: EquipmentSettings | str) -> ClockMode:
+    """The calendar's clock mode for a venue's settings (or a stored `clock_mode` value)."""
+    value = settings if isinstance(settings, str) else settings.clock_mode
+    if value == EquipmentSettings.ClockMode.CLOCK:
         return ClockMode.CLOCK
     return ClockMode.BUSINESS
 
@@ -61,10 +63,12 @@ def response_minutes(
     *,
     settings: EquipmentSettings | None = None,
     clock: VenueClock | None = None,
+    mode: str | None = None,
 ) -> int:
     """Whole minutes of the venue's response clock between `start` and `end` (rounded to the
-    nearest minute; 0 when `end` is not after `start`)."""
-    settings = settings or settings_for(venue)
+    nearest minute; 0 when `end` is not after `start`). `mode` (a work order's stored
+    `clock_mode`) wins over the venue's current settings."""
     vc = clock or venue_clock(venue)
-    elapsed = vc.elapsed(start, end, mode=mode_of(settings))
+    chosen = mode_of(mode) if mode else mode_of(settings or settings_for(venue))
+    elapsed = vc.elapsed(start, end, mode=chosen)
     return int((elapsed.total_seconds() + 30) // 60)

@@ -62,6 +62,23 @@ class EquipmentSettings(models.Model):
         return str(self.venue)
 
 
+class WorkOrderCounter(models.Model):
+    """The last sequence number of a venue's work orders in one (local) year:
+    WO-GYM1-2026-000042. Taken under a row lock, so two reports at once never share a number."""
+
+    venue = models.ForeignKey(Venue, models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "year"], name="work_order_counter_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id}:{self.year}:{self.last}"
+
+
 class Asset(models.Model):
     """A machine or installation of a venue, with a QR code members scan to report a fault."""
 
@@ -125,9 +142,7 @@ class MaintenancePlan(models.Model):
     """Preventive maintenance: every N days or N hours of use, with a checklist; each due
     occasion becomes a preventive work order."""
 
-    asset = models.ForeignKey(
-        Asset, models.CASCADE, related_name="plans", verbose_name=_("asset")
-    )
+    asset = models.ForeignKey(Asset, models.CASCADE, related_name="plans", verbose_name=_("asset"))
     name = models.CharField(_("name"), max_length=120)
     every_days = models.PositiveSmallIntegerField(
         _("every (days)"), null=True, blank=True, validators=[MinValueValidator(1)]
@@ -229,6 +244,9 @@ class WorkOrder(models.Model):
     )
     reported_at = models.DateTimeField(_("reported at"), db_index=True)
     response_due_at = models.DateTimeField(_("first reaction due"), null=True, db_index=True)
+    # When 80 % of the response clock has run (the technician's warning), stored so the
+    # escalation job finds due work with one indexed query.
+    warn_at = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     clock_mode = models.CharField(max_length=10, default="business", editable=False)
     reacted_at = models.DateTimeField(_("first reaction at"), null=True, blank=True)
     response_minutes = models.PositiveIntegerField(
@@ -236,6 +254,14 @@ class WorkOrder(models.Model):
     )
     arrived_at = models.DateTimeField(_("on site at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("repaired at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("repaired by"),
+    )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -340,6 +366,7 @@ class Downtime(models.Model):
     )
     started_at = models.DateTimeField(_("out of service from"), db_index=True)
     ended_at = models.DateTimeField(_("back in service at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("downtime")
@@ -370,6 +397,7 @@ class AssetImport(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
     )
     file = models.FileField(_("file"), upload_to="imports/", max_length=200)
+    file_name = models.CharField(_("file name"), max_length=100, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

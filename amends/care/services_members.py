@@ -261,12 +261,15 @@ def specialist_assign(
     *, actor: User | None = None, member: Member, specialist: User | None = None, now: datetime
 ) -> Member:
     """Give the member a specialist: `specialist`, or (None) the venue's specialist with the
-    smallest book of active members (ties: the longest-serving). `assigned_at` is `now`; the
+    smallest book of active members (ties: the longest-serving) — unless the member already
+    has an active specialist, who is kept (idempotent). `assigned_at` is `now`; the
     first contact is due within 7 days of it (a new specialist contacts them again). `actor`
     None: amends itself (the books job)."""
     locked = lock_member(member)
     if actor is not None:
         require_care(actor, locked.venue_id)
+    if specialist is None and locked.specialist_id is not None and locked.specialist.is_active:
+        return locked  # already looked after (two runs of the books job at once)
     if specialist is None:
         candidates = specialists_of(locked.venue)
         if not candidates:

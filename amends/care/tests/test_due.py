@@ -1,0 +1,70 @@
+"""When a revisit call is due: three days after its trigger, never in the member's quiet
+hours, always in the club's opening hours (06:00–22:00 in Shanghai)."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from amends.care.due import call_due, in_quiet
+from amends.conftest import local
+from amends.workflow.calendar import Calendar, OpenDays, VenueClock
+
+CLUB = VenueClock(tz=ZoneInfo("Asia/Shanghai"), opens=time(6), closes=time(22))
+QUIET = {"quiet_from": time(21), "quiet_to": time(9)}
+
+
+def due(at, **quiet):
+    return call_due(triggered=at, due_days=3, clock=CLUB, **quiet)
+
+
+def test_a_call_triggered_monday_at_ten_is_due_thursday_at_ten():
+    assert due(local(2026, 11, 23, 10, 0)) == local(2026, 11, 26, 10, 0)
+    assert due(local(2026, 11, 23, 10, 0), **QUIET) == local(2026, 11, 26, 10, 0)
+
+
+def test_the_due_time_leaves_the_quiet_hours_at_their_end():
+    # Monday 21:30 + 3 days is Thursday 21:30: the member rests from 21:00 to 09:00.
+    assert due(local(2026, 11, 23, 21, 30), **QUIET) == local(2026, 11, 27, 9, 0)
+    # Monday 07:00 + 3 days: the club is open but the member is still resting until 09:00.
+    assert due(local(2026, 11, 23, 7, 0), **QUIET) == local(2026, 11, 26, 9, 0)
+    # Without quiet hours the club's opening is enough.
+    assert due(local(2026, 11, 23, 7, 0)) == local(2026, 11, 26, 7, 0)
+
+
+def test_the_due_time_moves_into_the_opening_hours():
+    assert due(local(2026, 11, 23, 22, 30)) == local(2026, 11, 27, 6, 0)
+    assert due(local(2026, 11, 23, 3, 0)) == local(2026, 11, 26, 6, 0)
+    # Quiet hours inside the day (12:00–14:00) are stepped over too.
+    assert due(local(2026, 11, 23, 12, 30), quiet_from=time(12), quiet_to=time(14)) == local(
+        2026, 11, 26, 14, 0
+    )
+
+
+def test_a_club_open_on_working_days_only_calls_after_the_weekend():
+    office = VenueClock(
+        tz=ZoneInfo("Asia/Shanghai"),
+        opens=time(9),
+        closes=time(18),
+        open_days=OpenDays.WORKING_DAYS,
+        calendar=Calendar(),
+    )
+    # Wednesday 25 Nov 10:00 + 3 days = Saturday 28 Nov: moved to Monday 30 Nov 09:00.
+    assert call_due(triggered=local(2026, 11, 25, 10, 0), due_days=3, clock=office) == local(
+        2026, 11, 30, 9, 0
+    )
+
+
+def test_quiet_hours_that_cover_the_whole_opening_day_are_ignored():
+    assert due(local(2026, 11, 23, 10, 0), quiet_from=time(5), quiet_to=time(23)) == local(
+        2026, 11, 26, 10, 0
+    )
+
+
+def test_quiet_hours_may_cross_midnight():
+    assert in_quiet(time(23), time(21), time(9))
+    assert in_quiet(time(8, 59), time(21), time(9))
+    assert not in_quiet(time(9), time(21), time(9))
+    assert in_quiet(time(12), time(12), time(14))
+    assert not in_quiet(time(14), time(12), time(14))
+    assert not in_quiet(time(12), None, None)

@@ -129,7 +129,7 @@ if _database_url:
     ):
         raise ImproperlyConfigured("DATABASE_URL must be postgres://… or sqlite:///…")
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    local_secrets.private_dir(VAR_DIR)  # 0700: the database, secrets, mail and media live here
     _default_db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(VAR_DIR / "amends.sqlite3"),
@@ -142,6 +142,11 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    if str(_default_db.get("NAME") or "") not in ("", ":memory:") and not str(
+        _default_db["NAME"]
+    ).startswith("file:"):
+        # Created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
+        local_secrets.private_file(Path(_default_db["NAME"]))
 if _default_db["ENGINE"] == "django.db.backends.postgresql":
     # amends' statements are short OLTP reads and month aggregates: PostgreSQL's JIT costs more
     # compiling them (seconds of CPU on the company report at 1 M complaints) than it saves.
@@ -195,6 +200,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing directory
 MEDIA_ROOT = Path(env_str("AMENDS_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Evidence and exports: files 0600 and directories 0700, whatever the umask (Django chmods).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 AMENDS_MAX_UPLOAD_MB = env_int("AMENDS_MAX_UPLOAD_MB", 20, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Evidence files go to the default storage: MEDIA_ROOT (a directory every node shares), or any

@@ -44,6 +44,7 @@ from amends.complaints.models import Complaint, ComplaintEvent, Evidence
 from amends.complaints.narrative import Audience, tell
 from amends.complaints.selectors_privacy import masked_lines, masked_text
 from amends.complaints.transitions import State
+from amends.core import uploads
 from amends.core.errors import InvalidInput
 from amends.core.principals import ApiScope, Principal
 from amends.orgs.models import Venue
@@ -362,6 +363,11 @@ def evidence_add(
     from its first bytes). Needs complaints:write or complaints:customer."""
     principal = principal_of(request)
     complaint = complaint_for_key(principal=principal, reference=reference)
+    # The declared Content-Type is only known here: a type that contradicts the bytes is
+    # refused (422 file_type_mismatch) before the action runs (which checks the rest again).
+    uploads.check_file(
+        file.name or "file", file, file.size or 0, declared_type=file.content_type or ""
+    )
     data = {"version": version, "description": description}
     evidence = perform(
         "evidence", complaint=complaint, actor=principal, data=data, files={"file": file}

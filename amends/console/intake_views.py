@@ -18,6 +18,7 @@ from amends.console.forms import INTAKE_ERROR_FIELDS, IntakeForm
 from amends.console.triage_forms import TriageIntakeForm
 from amends.console.views import current_venue, raise_forbidden
 from amends.core.errors import DomainError, InvalidInput
+from amends.core.uploads import safe_filename
 from amends.members.selectors import member_at
 from amends.orgs.models import User
 
@@ -68,6 +69,7 @@ def _attach(
                 name=photo.name or "photo",
                 stream=photo,
                 size=photo.size or 0,
+                declared_type=photo.content_type or "",
             )
         except DomainError as refused:
             messages.warning(
@@ -76,7 +78,10 @@ def _attach(
                     "The complaint is recorded, but %(name)s was not attached: %(reason)s "
                     "Add it on the complaint page."
                 )
-                % {"name": photo.name, "reason": _sentence(str(refused.message))},
+                % {
+                    "name": safe_filename(photo.name or "photo"),
+                    "reason": _sentence(str(refused.message)),
+                },
             )
         else:
             attached += 1

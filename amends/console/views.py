@@ -23,6 +23,7 @@ from amends.complaints import catalogue, selectors, services
 from amends.complaints.models import Complaint
 from amends.complaints.narrative import tell
 from amends.complaints.permissions import actor_tokens
+from amends.complaints.services.investigation import evidence_served_name
 from amends.console.forms import QueueFilterForm
 from amends.core.errors import DomainError, PermissionDenied
 from amends.improvements import selectors as improvement_selectors
@@ -309,19 +310,21 @@ def reveal_contact(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
-    """An evidence file, only for people who may see its complaint. Images and PDFs open in the
-    browser; anything else downloads. The stored type was sniffed at upload."""
+    """An evidence file, only for people who may see its complaint, under the name amends
+    makes (reference, sequence, sniffed extension), never the client's. Photos open in the
+    browser; everything else (PDFs too) downloads. The stored type was sniffed at upload."""
     evidence = selectors.evidence_get_for_actor(actor=request.user, pk=pk)  # type: ignore[arg-type]
-    inline = (
-        evidence.content_type.startswith("image/") or evidence.content_type == "application/pdf"
-    )
+    inline = evidence.content_type.startswith("image/")
     response = FileResponse(
         evidence.file.open("rb"),
         content_type=evidence.content_type,
         as_attachment=not inline,
-        filename=evidence.original_name,
+        filename=evidence_served_name(evidence),
     )
     response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Should the browser ever render it as a page, it runs nothing and loads nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
 
 

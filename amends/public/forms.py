@@ -22,16 +22,19 @@ MAX_ATTACHMENTS = 5
 
 
 def check_attachment(upload: UploadedFile) -> uploads.UploadKind:
-    """A customer's file: judged by its content (never its name or declared type), within the
-    size limit, and a photo, a PDF or a sound recording. Raises ValidationError naming the file."""
+    """A customer's file: judged by its content, within the size limit, and a photo, a PDF or a
+    sound recording; a name or declared type that contradicts the content, a polyglot or a PDF
+    with scripts is refused (`uploads.check_file`). Raises ValidationError naming the file (the
+    name is cleaned first: it is shown back)."""
     name = upload.name or "file"
-    head = upload.read(uploads.SNIFF_BYTES)
-    upload.seek(0)
     try:
-        kind = uploads.check_upload(name, head, upload.size or 0)
+        kind = uploads.check_file(
+            name, upload, upload.size or 0, declared_type=upload.content_type or ""
+        )
     except InvalidInput as refused:
         raise forms.ValidationError(
-            _("%(name)s: %(reason)s"), params={"name": name, "reason": refused.message}
+            _("%(name)s: %(reason)s"),
+            params={"name": uploads.safe_filename(name), "reason": refused.message},
         ) from None
     if not (
         kind.is_image
@@ -39,7 +42,8 @@ def check_attachment(upload: UploadedFile) -> uploads.UploadKind:
         or kind.content_type.startswith("audio/")
     ):
         raise forms.ValidationError(
-            _("%(name)s: attach a photo, a PDF or a sound recording."), params={"name": name}
+            _("%(name)s: attach a photo, a PDF or a sound recording."),
+            params={"name": uploads.safe_filename(name)},
         )
     return kind
 

@@ -295,6 +295,17 @@ def interview_record(
     return interview
 
 
+MAX_EVIDENCE_DESCRIPTION = 300
+
+
+def evidence_served_name(evidence: Evidence) -> str:
+    """The name amends serves `evidence` under: the complaint's reference, the file's place
+    among the complaint's evidence (01, 02 …) and the extension sniffed at upload."""
+    sequence = Evidence.objects.filter(complaint_id=evidence.complaint_id, pk__lte=evidence.pk)
+    reference = Complaint.objects.values_list("reference", flat=True).get(pk=evidence.complaint_id)
+    return uploads.served_name(reference, sequence.count(), evidence.extension)
+
+
 @transaction.atomic
 def evidence_add(
     *,
@@ -305,14 +316,22 @@ def evidence_add(
     size: int,
     description: str = "",
     expected_version: int | None = None,
+    declared_type: str = "",
 ) -> Evidence:
-    """Attach a file. Its type is sniffed from its first bytes (uploads.check_upload); it is
-    stored under a random name; its SHA-256 is kept so the evidence can be shown unaltered."""
+    """Attach a file. Its type is sniffed from its bytes and the whole file is checked
+    (uploads.check_file: a name or `declared_type` that contradicts the bytes, a polyglot, a PDF
+    with scripts are refused); it is stored under a random name; its SHA-256 is kept so the
+    evidence can be shown unaltered. The client's name is kept only as a cleaned label."""
+    if len(description.strip()) > MAX_EVIDENCE_DESCRIPTION:
+        raise InvalidInput(
+            _("The description is too long (at most %(n)s characters).")
+            % {"n": MAX_EVIDENCE_DESCRIPTION},
+            code="text_too_long",
+            field="description",
+        )
     locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "add_evidence")
-    head = stream.read(uploads.SNIFF_BYTES)
-    kind = uploads.check_upload(name, head, size)
-    stream.seek(0)
+    kind = uploads.check_file(name, stream, size, declared_type=declared_type)
     digest = hashlib.sha256()
     for chunk in iter(lambda: stream.read(65536), b""):
         digest.update(chunk)
@@ -325,7 +344,7 @@ def evidence_add(
         extension=kind.extension,
         size=size,
         sha256=digest.hexdigest(),
-        description=description.strip()[:300],
+        description=description.strip(),
         uploaded_by=user_of(actor),
         uploaded_at=clock.now(),
     )

@@ -33,7 +33,7 @@ def test_a_member_is_entered_with_an_encrypted_customer_and_birthday(cast):
     m = member(cast, "M1", name="李雷", phone="13912345678", birthday="1991-05-04")
     assert m.customer.name == "李雷" and m.customer.phone == "+8613912345678"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT birthday FROM {Member._meta.db_table} WHERE id = %s", [m.pk])
+        cursor.execute("SELECT birthday FROM members_member WHERE id = %s", [m.pk])
         raw = cursor.fetchone()[0]
     assert "1991" not in raw
     assert Member.objects.get(pk=m.pk).birthday == "1991-05-04"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from amends.public import survey, tracking, views
@@ -24,4 +24,5 @@ urlpatterns = [
     path("t/<str:reference>/", tracking.complaint_page, name="complaint"),
     path("t/<str:reference>/do/<slug:name>/", tracking.complaint_act, name="act"),
     path("s/<str:token>/", survey.survey, name="survey"),
+    path("", include("amends.public.equipment_urls")),
 ]

@@ -41,6 +41,8 @@ def may_read(actor: User | None, venue_id: int) -> bool:
 
 
 def _same_company(actor: User, venue_id: int) -> bool:
+    if actor.company_id is None:
+        return False
     return Venue.objects.filter(pk=venue_id, company_id=actor.company_id).exists()
 
 

@@ -63,7 +63,7 @@ def triggers(*, now: datetime) -> dict[str, int]:
         found: list[tuple[Member, str]] = []
         if campaign.trigger == Trigger.JOINING:
             found = [
-                (member, f"joining:{member.starts_on.isoformat()}")
+                (member, f"joining:{member.starts_on}")
                 for member in members.filter(starts_on__in=[today, today - timedelta(days=1)])
             ]
         elif campaign.trigger == Trigger.INACTIVITY:

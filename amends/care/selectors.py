@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from amends.care.access import FIRST_CONTACT_DAYS, READ_ROLES
@@ -277,10 +277,12 @@ def first_contact_rate(venue: Venue, start: date, end: date) -> dict[str, Any]:
     """Of the members assigned on `start`–`end`, how many were contacted within 7 days."""
     low, high = _day_bounds(ZoneInfo(venue.timezone), start, end)
     assigned = Member.objects.filter(venue=venue, assigned_at__gte=low, assigned_at__lt=high)
-    within = [
-        1
-        for assigned_at, contacted in assigned.values_list("assigned_at", "first_contact_at")
-        if contacted is not None and contacted <= assigned_at + timedelta(days=FIRST_CONTACT_DAYS)
-    ]
-    total = assigned.count()
-    return {"assigned": total, "within": len(within), "percent": _percent(len(within), total)}
+    row = assigned.aggregate(
+        assigned=Count("pk"),
+        within=Count(
+            "pk",
+            filter=Q(first_contact_at__lte=F("assigned_at") + timedelta(days=FIRST_CONTACT_DAYS)),
+        ),
+    )
+    row["percent"] = _percent(row["within"], row["assigned"])
+    return row

@@ -223,7 +223,7 @@ def member_save(
         setattr(locked, field, value)
     locked.version += 1
     locked.save(update_fields=[*MEMBER_FIELDS, "number", "version"])
-    if renewed:
+    if renewed and locked.expires_on is not None:
         from amends.care.services_campaigns import campaign_trigger
 
         campaign_trigger(
@@ -268,7 +268,8 @@ def specialist_assign(
     locked = lock_member(member)
     if actor is not None:
         require_care(actor, locked.venue_id)
-    if specialist is None and locked.specialist_id is not None and locked.specialist.is_active:
+    current = locked.specialist
+    if specialist is None and current is not None and current.is_active:
         return locked  # already looked after (two runs of the books job at once)
     if specialist is None:
         candidates = specialists_of(locked.venue)

@@ -26,7 +26,7 @@ from amends.workflow.calendar import statutory_holidays
 from amends.workflow.models import CalendarOverride
 
 Kind = CareRule.Kind
-DEFAULT_DAYS = {Kind.RENEWAL: [30, 10, 1], Kind.INACTIVITY: [10]}
+DEFAULT_DAYS: dict[str, list[int]] = {Kind.RENEWAL: [30, 10, 1], Kind.INACTIVITY: [10]}
 # A member still at one session left is reminded again only after this many days.
 LAST_SESSION_REPEAT_DAYS = 30
 # The outbox kind of care messages.

@@ -35,10 +35,13 @@ def escalate_overdue(*, now: datetime) -> dict[str, int]:
     "complaints.anonymise_expired",
     # Retention is counted in days: hourly is prompt enough and keeps the run history short.
     every=max(EVERY_TICK, timedelta(hours=1)),
-    description="Erase the customer's personal data of finished complaints past retention.",
+    description=(
+        "The retention purge: erase the personal data of finished complaints class by class "
+        "past their company's retention rules, unless on legal hold, with evidence of each."
+    ),
 )
 def anonymise_expired(*, now: datetime) -> dict[str, int]:
-    return {"anonymised": tick.anonymise_expired(now=now)}
+    return tick.purge_expired(now=now)
 
 
 @job(

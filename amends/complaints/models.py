@@ -264,6 +264,10 @@ class Complaint(models.Model):
         related_name="+",
         verbose_name=_("possible duplicate of"),
     )
+    # Sensitive personal data the complaint carries (`privacy.sensitive.KINDS`: injury, health,
+    # id_number, minor): set at intake from triage and by staff; its free text is then shown only
+    # to the roles of `complaints.services.access.SENSITIVE_ROLES`.
+    sensitive = models.JSONField(_("sensitive data"), default=list, blank=True)
     retention_until = models.DateField(_("keep until"), null=True, blank=True, db_index=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)

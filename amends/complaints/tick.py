@@ -11,6 +11,7 @@ keys too.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,8 +75,36 @@ def escalate_overdue(*, now: datetime) -> int:
     return done
 
 
+# The purge that privacy operations register (`amends.privacy`, from its AppConfig.ready: a
+# lower layer never imports it). It applies the company's retention rules per data class and
+# legal holds, and returns its counts with "anonymised" among them.
+Purge = Callable[..., dict[str, int]]
+_purge: Purge | None = None
+
+
+def purge_register(func: Purge | None) -> None:
+    """Make `func(now=...)` the retention purge run by `anonymise_expired` (None: the basic
+    one below, when privacy operations are not installed)."""
+    global _purge
+    _purge = func
+
+
+def purge_expired(*, now: datetime) -> dict[str, int]:
+    """Run the retention purge at `now`: its counts ("anonymised": complaints finished)."""
+    if _purge is not None:
+        return _purge(now=now)
+    return {"anonymised": _anonymise_basic(now=now)}
+
+
 def anonymise_expired(*, now: datetime) -> int:
-    """Erase personal data of finished complaints past their retention date (not on hold)."""
+    """Erase personal data of finished complaints past retention (not on hold): how many
+    complaints were anonymised."""
+    return purge_expired(now=now).get("anonymised", 0)
+
+
+def _anonymise_basic(*, now: datetime) -> int:
+    """Without privacy operations: the customer's fields of finished complaints past their
+    `retention_until`, not on hold."""
     done = 0
     with clock.travel(now):
         for pk in Complaint.objects.filter(

@@ -28,7 +28,9 @@ from amends.members.models import Customer, CustomerCode
 from amends.members.services import email_index, phone_index
 from amends.notifications.models import Outbox
 from amends.notifications.services import outbox_enqueue
-from amends.orgs.models import Company
+from amends.orgs.models import Company, User
+from amends.orgs.roles import Role
+from amends.orgs.selectors import scope_of
 
 CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
@@ -138,3 +140,37 @@ def customer_code_verify(
             gettext_lazy("This code is not valid. Ask for a new one."), code="code_invalid"
         )
     return Principal.customer(customer_id=customer.pk, company_id=company.pk)
+
+
+# --- sensitive data ----------------------------------------------------------------------------
+
+# Who reads the free text of a complaint flagged sensitive (injury and health details, ID
+# numbers, minors: `Complaint.sensitive`) at the venues they hold the role in. Everyone else
+# who may see the complaint reads it masked, with a note saying why.
+SENSITIVE_ROLES = frozenset(
+    {Role.PRIVACY_OFFICER, Role.MANAGER, Role.GENERAL_MANAGER, Role.DIRECTOR}
+)
+SENSITIVE_NOTE = gettext_lazy(
+    "This complaint holds sensitive personal data (%(kinds)s): its text is shown masked. "
+    "Ask a manager or the privacy officer."
+)
+
+
+def may_see_sensitive(complaint: Complaint, actor: User | None) -> bool:
+    """Whether `actor` reads the free text of `complaint` as written: always when it is not
+    flagged sensitive, else only with a role of SENSITIVE_ROLES at its venue."""
+    if not complaint.sensitive:
+        return True
+    if actor is None or not actor.is_active or actor.company_id != complaint.company_id:
+        return False
+    return scope_of(actor).has_role(complaint.venue_id, *SENSITIVE_ROLES)
+
+
+def sensitive_text(complaint: Complaint, actor: User | None, text: str) -> tuple[str, str]:
+    """`text` of `complaint` as `actor` may read it, and the note to show with it ("" when
+    shown as written). Otherwise the whole text is withheld ("▇▇▇"): a minor's or a patient's
+    details are words, which no number mask would hide."""
+    if may_see_sensitive(complaint, actor) or not text:
+        return text, ""
+    kinds = ", ".join(str(k) for k in complaint.sensitive)
+    return "▇▇▇", str(SENSITIVE_NOTE % {"kinds": kinds})

@@ -1,0 +1,66 @@
+"""How privacy operations plug into the lower layers, which never import them (called once from
+`PrivacyConfig.ready`):
+
+- the complaints tick's retention purge is `privacy.purge.purge`;
+- every `personal_data_viewed` event (a contact revealed, on any face) writes an access-log row
+  in the same transaction;
+- every `received` event sets the complaint's sensitive flags from its triage record;
+- the complaints and members providers of data-subject requests are registered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save
+
+from amends.complaints.models import Complaint, ComplaintEvent
+
+VIEWED = "personal_data_viewed"
+RECEIVED = "received"
+REVEAL_WHAT = "contact details (name, phone, email) revealed"
+
+
+def connect() -> None:
+    from amends.complaints import tick
+    from amends.privacy import providers, purge
+
+    tick.purge_register(purge.purge)
+    providers.register_all()
+    post_save.connect(on_event, sender=ComplaintEvent, dispatch_uid="privacy.on_event")
+
+
+def on_event(sender: Any, instance: ComplaintEvent, created: bool, **kwargs: Any) -> None:
+    if not created or kwargs.get("raw"):
+        return
+    if instance.kind == VIEWED:
+        _log_reveal(instance)
+    elif instance.kind == RECEIVED:
+        _flag_sensitive(instance)
+
+
+def _log_reveal(event: ComplaintEvent) -> None:
+    from amends.privacy.services import log_access
+
+    complaint = Complaint.objects.select_related("customer").get(pk=event.complaint_id)
+    data = event.data if isinstance(event.data, dict) else {}
+    log_access(
+        event.actor,
+        customer=data.get("customer") or complaint.customer_id,
+        complaint=complaint,
+        what=REVEAL_WHAT,
+        why=f"handling complaint {complaint.reference}",
+    )
+
+
+def _flag_sensitive(event: ComplaintEvent) -> None:
+    """Flag from triage. The complaint object the intake holds is the event's (it created the
+    event with it): it is changed too, so the intake's later saves keep the flags."""
+    from amends.privacy.sensitive import kinds_from
+
+    complaint: Complaint = event.complaint
+    kinds = kinds_from(complaint.triage, complaint.description or "")
+    merged = sorted(set(complaint.sensitive or []) | set(kinds))
+    if merged != sorted(complaint.sensitive or []):
+        complaint.sensitive = merged
+        Complaint.objects.filter(pk=complaint.pk).update(sensitive=merged)

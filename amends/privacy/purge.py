@@ -1,0 +1,196 @@
+"""The daily retention purge (registered as the complaints tick's purge; run by the job
+`complaints.anonymise_expired`).
+
+1. For each company, its rules (`retention.rules_for`).
+2. Finished complaints not yet anonymised whose closure (or receipt) lies before the shortest
+   complaint-class period: one indexed query; each is then handled in its own transaction with
+   its row locked, and re-checked there (a second runner finds nothing left to do).
+3. A complaint under legal hold is skipped, and the block logged once per hold.
+4. Otherwise the classes whose period has passed and that were not erased before are erased
+   (`erasure.complaint_erase`) and a `PurgeRecord` is written: classes, rules, counts.
+5. Kept free text is masked `MASK_AFTER_DAYS` after closure (once, with its own record).
+6. Access-log rows past their period are deleted; finished requests past the audit-log period
+   lose their free text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from amends.complaints.models import Complaint
+from amends.complaints.services.gate import lock
+from amends.complaints.transitions import TERMINAL_STATES
+from amends.core import clock
+from amends.orgs.models import Company
+from amends.privacy import erasure, retention
+from amends.privacy.models import (
+    AccessLog,
+    DataClass,
+    DataSubjectRequest,
+    LegalHold,
+    PurgeRecord,
+)
+
+C = DataClass
+MASK_AFTER_DAYS = 30
+R = PurgeRecord.Outcome
+
+
+def _start_of(day: object) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))  # type: ignore[arg-type]
+
+
+def active_hold(complaint: Complaint) -> LegalHold | None:
+    """The legal hold in force on this complaint (on it, or on its customer), if any."""
+    return (
+        LegalHold.objects.filter(lifted_at__isnull=True)
+        .filter(Q(complaint_id=complaint.pk) | Q(customer_id=complaint.customer_id))
+        .order_by("placed_at", "pk")
+        .first()
+    )
+
+
+def active_customer_hold(customer_id: int) -> LegalHold | None:
+    """The legal hold in force on everything about this customer, if any."""
+    return (
+        LegalHold.objects.filter(lifted_at__isnull=True, customer_id=customer_id)
+        .order_by("placed_at", "pk")
+        .first()
+    )
+
+
+def is_held(complaint: Complaint) -> tuple[bool, LegalHold | None]:
+    hold = active_hold(complaint)
+    return (complaint.legal_hold or hold is not None), hold
+
+
+def erased_classes(complaint_id: int) -> set[str]:
+    done: set[str] = set()
+    for classes in PurgeRecord.objects.filter(
+        complaint_id=complaint_id, outcome__in=[R.ERASED, R.DELETED]
+    ).values_list("classes", flat=True):
+        done.update(classes or [])
+    return done
+
+
+def purge(*, now: datetime) -> dict[str, int]:
+    """Run the purge at `now` (see the module): the counts."""
+    counts = {"anonymised": 0, "purged": 0, "blocked": 0, "masked": 0, "access_log_deleted": 0}
+    with clock.travel(now):
+        today = timezone.localdate(now)
+        for company_id in Company.objects.values_list("pk", flat=True):
+            rules = retention.rules_for(company_id)
+            shortest = min(rules[c.value].months for c in retention.COMPLAINT_CLASSES)
+            cut = _start_of(retention.add_months(today, -shortest))
+            candidates = Complaint.objects.filter(
+                company_id=company_id,
+                state__in=list(TERMINAL_STATES),
+                anonymised_at__isnull=True,
+                closed_at__isnull=False,
+            ).filter(Q(closed_at__lt=cut) | Q(received_at__lt=cut))
+            for pk in candidates.order_by("pk").values_list("pk", flat=True):
+                outcome = _purge_one(pk, rules, now)
+                if outcome:
+                    counts[outcome] += 1
+            mask_cut = now - timedelta(days=MASK_AFTER_DAYS)
+            masked = PurgeRecord.objects.filter(outcome=R.MASKED).values("complaint_id")
+            for pk in (
+                Complaint.objects.filter(
+                    company_id=company_id,
+                    state__in=list(TERMINAL_STATES),
+                    anonymised_at__isnull=True,
+                    closed_at__lt=mask_cut,
+                )
+                .exclude(pk__in=masked)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            ):
+                counts["masked"] += _mask_one(pk, now)
+            counts["access_log_deleted"] += _purge_logs(company_id, rules, today)
+    return counts
+
+
+@transaction.atomic
+def _purge_one(pk: int, rules: dict[str, retention.Rule], now: datetime) -> str:
+    complaint = lock(Complaint(pk=pk))
+    if complaint.anonymised_at is not None or complaint.state not in TERMINAL_STATES:
+        return ""
+    done = erased_classes(pk)
+    due = [
+        c for c in retention.due_classes(complaint, rules, timezone.localdate(now)) if c not in done
+    ]
+    if not due:
+        return ""
+    held, hold = is_held(complaint)
+    if held:
+        _log_block(complaint, hold, due, now)
+        return "blocked"
+    counts = erasure.complaint_erase(complaint, classes=due, now=now, already=done)
+    PurgeRecord.objects.create(
+        company_id=complaint.company_id,
+        at=now,
+        outcome=R.ERASED,
+        complaint_id=pk,
+        reference=complaint.reference,
+        customer_id=complaint.customer_id,
+        classes=sorted(due),
+        rule={c: rules[c].describe() for c in due},
+        counts=counts,
+    )
+    return "anonymised" if complaint.anonymised_at is not None else "purged"
+
+
+def _log_block(complaint: Complaint, hold: LegalHold | None, due: list[str], now: datetime) -> None:
+    """Log that a hold blocked the purge: once per hold (the flag counts as one hold)."""
+    logged = PurgeRecord.objects.filter(
+        complaint_id=complaint.pk, outcome=R.BLOCKED, hold=hold
+    ).exists()
+    if logged:
+        return
+    PurgeRecord.objects.create(
+        company_id=complaint.company_id,
+        at=now,
+        outcome=R.BLOCKED,
+        complaint_id=complaint.pk,
+        reference=complaint.reference,
+        customer_id=complaint.customer_id,
+        classes=sorted(due),
+        hold=hold,
+        note="legal hold" if hold is not None else "legal hold (complaint flag)",
+    )
+
+
+@transaction.atomic
+def _mask_one(pk: int, now: datetime) -> int:
+    complaint = lock(Complaint(pk=pk))
+    if complaint.anonymised_at is not None or is_held(complaint)[0]:
+        return 0
+    if PurgeRecord.objects.filter(complaint_id=pk, outcome=R.MASKED).exists():
+        return 0
+    counts = erasure.complaint_mask(complaint, now=now)
+    PurgeRecord.objects.create(
+        company_id=complaint.company_id,
+        at=now,
+        outcome=R.MASKED,
+        complaint_id=pk,
+        reference=complaint.reference,
+        customer_id=complaint.customer_id,
+        classes=[C.FREE_TEXT.value],
+        rule={C.FREE_TEXT.value: f"masked {MASK_AFTER_DAYS} days after closed"},
+        counts=counts,
+    )
+    return 1
+
+
+def _purge_logs(company_id: int, rules: dict[str, retention.Rule], today: object) -> int:
+    access_cut = _start_of(retention.log_cutoff(rules[C.ACCESS_LOG], today))  # type: ignore[arg-type]
+    deleted, _ = AccessLog.objects.filter(company_id=company_id, at__lt=access_cut).delete()
+    audit_cut = _start_of(retention.log_cutoff(rules[C.AUDIT_LOG], today))  # type: ignore[arg-type]
+    DataSubjectRequest.objects.filter(company_id=company_id, finished_at__lt=audit_cut).exclude(
+        details="", outcome="", contact_masked=""
+    ).update(details="", outcome="", contact_masked="")
+    return deleted

@@ -1,0 +1,64 @@
+"""The providers of a person's data: each app that keeps personal data registers how to export
+it and how to erase it, so that a data-subject request covers every app (the after-sales apps
+register theirs from their own `AppConfig.ready`):
+
+    from amends.privacy import registry
+
+    registry.register(
+        "care",
+        export=lambda customer: {"care_members": [{...}, ...]},
+        erase=lambda customer, now: {"care_members": 1},
+    )
+
+`export(customer)` returns tables: a name → a list of flat dicts (one CSV each in the zip, and
+all of them in the JSON); the table named `FILES` lists files to put in the zip as they are
+(`{"name": path in the zip, "storage": name in the default storage}`).
+`erase(customer, now)` erases what the app holds about the customer (inside the request's
+transaction) and returns counts; it may raise `Refused` with a reason the
+requester is told (an open case that needs the data). Names are unique; registering a name again
+replaces it (a module imported twice in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from amends.members.models import Customer
+
+Tables = dict[str, list[dict[str, Any]]]
+FILES = "__files__"
+Exporter = Callable[[Customer], Tables]
+Eraser = Callable[[Customer, datetime], dict[str, int]]
+
+
+class Refused(Exception):
+    """A provider cannot erase now; `reason` says why, in words for the requester."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    export: Exporter
+    erase: Eraser
+    # Providers run in this order (lower first); erasers may depend on others' rows.
+    order: int = 100
+
+
+_providers: dict[str, Provider] = {}
+
+
+def register(name: str, *, export: Exporter, erase: Eraser, order: int = 100) -> Provider:
+    provider = Provider(name=name, export=export, erase=erase, order=order)
+    _providers[name] = provider
+    return provider
+
+
+def providers() -> list[Provider]:
+    return sorted(_providers.values(), key=lambda p: (p.order, p.name))

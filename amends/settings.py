@@ -7,6 +7,7 @@ in-process by `amends serve`, secrets generated once into var/secrets.json.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,21 +77,36 @@ INSTALLED_APPS = [
     "amends.public",
     "ninja",
     "django_htmx",
+    # Sign-in lockout, the second factor (TOTP) and the Content-Security-Policy header: see
+    # "Security hardening" in docs/architecture.md.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below whitenoise: every page Django answers carries the policy and no-store; static
+    # files (answered by whitenoise above) are cached as usual.
+    "amends.console.middleware.ContentSecurityPolicyMiddleware",
+    "amends.console.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "amends.console.middleware.SharedTerminalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "amends.console.middleware.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "amends.console.middleware.SecondFactorMiddleware",
     "amends.console.middleware.UserLanguageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into the sign-in page saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "amends.urls"
@@ -290,21 +306,109 @@ AMENDS_DEFAULT_PHONE_REGION = env_str("AMENDS_DEFAULT_PHONE_REGION", "CN")
 AMENDS_CHECKPOINT_FILE = env_str("AMENDS_CHECKPOINT_FILE", "")
 
 # --- security -----------------------------------------------------------------------------
+# See "Security hardening" in docs/architecture.md.
+# AMENDS_HTTPS=true: amends is reached over HTTPS only (directly or through a TLS-ending proxy):
+# secure cookies, http:// redirected to https://, Strict-Transport-Security for a year. Each
+# can still be set on its own by the variables below it.
+AMENDS_HTTPS = env_bool("AMENDS_HTTPS", False)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = env_bool(
+    "AMENDS_SECURE_COOKIES", AMENDS_HTTPS or AMENDS_ENV == "production"
+)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if AMENDS_ENV == "production":
-    SESSION_COOKIE_SECURE = env_bool("AMENDS_SECURE_COOKIES", True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Behind a TLS-terminating proxy or load balancer: trust its X-Forwarded-Proto (only when the
-# proxy sets it and clients cannot reach amends around the proxy).
-if env_bool("AMENDS_PROXY_SSL_HEADER", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("AMENDS_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("AMENDS_HSTS_SECONDS", 0, minimum=0)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+
+def proxy_ssl_header(name: str, raw: str) -> tuple[str, str] | None:
+    """AMENDS_PROXY_SSL_HEADER: empty or false, none; true, X-Forwarded-Proto; else the name of
+    the header (letters, digits, hyphens) whose value "https" marks a request that came in over
+    HTTPS."""
+    value = raw.strip()
+    if value.lower() in ("", "0", "false", "no", "off"):
+        return None
+    if value.lower() in ("1", "true", "yes", "on"):
+        value = "X-Forwarded-Proto"
+    if not value.replace("-", "").isalnum() or not value.isascii():
+        raise ImproperlyConfigured(f"{name} must be true, false or a header name, not {raw!r}")
+    return ("HTTP_" + value.upper().replace("-", "_"), "https")
+
+
+# Behind a TLS-terminating proxy or load balancer: trust the header it sets to say the request
+# came in over HTTPS (only when clients cannot reach amends around the proxy). "true" means
+# X-Forwarded-Proto; another header can be named (e.g. X-Forwarded-Scheme).
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(
+    "AMENDS_PROXY_SSL_HEADER", env_str("AMENDS_PROXY_SSL_HEADER")
+)
+SECURE_SSL_REDIRECT = env_bool("AMENDS_SSL_REDIRECT", AMENDS_HTTPS)
+SECURE_HSTS_SECONDS = env_int(
+    "AMENDS_HSTS_SECONDS", 365 * 24 * 3600 if AMENDS_HTTPS else 0, minimum=0
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("AMENDS_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("AMENDS_HSTS_PRELOAD", False)
+
+# Sessions: signed out after AMENDS_SESSION_HOURS; at a shared desk terminal (the box on the
+# sign-in form) when the browser closes.
+SESSION_COOKIE_AGE = env_int("AMENDS_SESSION_HOURS", 12, minimum=1) * 3600
+
+# Passwords (checked where a person chooses one: the admin's forms, `amends changepassword`).
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("AMENDS_PASSWORD_MIN_LENGTH", 10, minimum=8)},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sign-in lockout (django-axes): AMENDS_LOCKOUT_FAILURES wrong passwords for one account, or
+# from one address across accounts, lock sign-in for AMENDS_LOCKOUT_MINUTES (counted from the
+# last failure) or until an administrator lifts it (`amends unlock USERNAME`, the console's
+# Security page, or Access attempts in the admin). The API's keys and the customers' code
+# sign-in have their own limits (amends/core/ratelimit.py).
+AUTHENTICATION_BACKENDS = [
+    "amends.console.security_auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AMENDS_LOCKOUT_FAILURES", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AMENDS_LOCKOUT_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout (even with the right password) does not push its end further.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "amends.console.security_views.locked_out"
+# The client's address is REMOTE_ADDR: `amends serve` behind AMENDS_TRUSTED_PROXY sets it from
+# the proxy's X-Forwarded-For; no header a client writes is trusted here.
+AXES_CLIENT_IP_CALLABLE = "amends.console.security_auth.client_ip"
+AXES_VERBOSE = False
+
+# Second factor (django-otp, TOTP): the issuer shown in the authenticator app.
+OTP_TOTP_ISSUER = env_str("AMENDS_TOTP_ISSUER", "amends")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Content-Security-Policy (django-csp) on every page: no inline script or style, nothing from
+# another origin, never framed. The admin and the API's docs page get the same policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -324,5 +428,7 @@ LOGGING = {
         # WeasyPrint narrates every step of every PDF at INFO; fontTools every subset.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes reports every sign-in at INFO; failures and lockouts stay (WARNING).
+        "axes": {"level": "WARNING"},
     },
 }

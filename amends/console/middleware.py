@@ -1,11 +1,15 @@
-"""Console request plumbing: the signed-in person's language, and domain errors as pages."""
+"""Console request plumbing: the signed-in person's language, domain errors as pages, and the
+security layer every response passes (CSP, no-store, the second factor, shared terminals)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from csp.middleware import CSPMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -74,3 +78,92 @@ class RefuseNulMiddleware:
             return JsonResponse(body, status=400)
         context = {"message": message, "code": "nul_character"}
         return render(request, "console/error.html", context, status=400)
+
+
+# --- security -------------------------------------------------------------------------------
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, named here so that the one policy of settings.py
+    (CONTENT_SECURITY_POLICY) is the policy of every page: the console, the customer's pages,
+    the reports, the admin and the API's docs page alike (none needs an exception)."""
+
+
+class NoStoreMiddleware:
+    """Every answer Django gives is `Cache-Control: private, no-store` unless its view chose
+    otherwise (the QR poster is public): complaint pages, unmasked contact details, evidence,
+    exports and the customer's tracking pages must never sit in a browser's or a proxy's cache.
+    Static files are answered by whitenoise before this and keep their long cache."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+SHARED_TERMINAL_FIELD = "shared_terminal"
+
+
+class SharedTerminalMiddleware:
+    """A sign-in with "shared desk terminal" ticked ends when the browser closes: the session
+    cookie is then a browser-session cookie (the server still drops it after
+    AMENDS_SESSION_HOURS)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.method == "POST"
+            and request.POST.get(SHARED_TERMINAL_FIELD)
+            and request.path == reverse("console:login")
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+        ):
+            request.session.set_expiry(0)
+            request.session[SHARED_TERMINAL_FIELD] = True
+        return response
+
+
+class SecondFactorMiddleware:
+    """A person who protected their sign-in with an authenticator app reaches the console and
+    the admin only after giving its code in this session: any other page sends them to the code
+    step (and back afterwards). Sign-in, sign-out and the language switch stay open."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from amends.console.security_auth import GUARDED_PREFIXES, needs_code
+
+        path = request.path
+        if path.startswith(GUARDED_PREFIXES) and path not in _open_paths() and needs_code(request):
+            step = reverse("console:second_factor")
+            target = (
+                request.get_full_path() if request.method == "GET" else reverse("console:dashboard")
+            )
+            url = f"{step}?{urlencode({'next': target})}"
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return HttpResponseRedirect(url)
+        return self.get_response(request)
+
+
+def _open_paths() -> frozenset[str]:
+    return frozenset(
+        {
+            reverse("console:login"),
+            reverse("console:logout"),
+            reverse("console:language"),
+            reverse("console:second_factor"),
+            reverse("admin:login"),
+            reverse("admin:logout"),
+        }
+    )

@@ -35,6 +35,7 @@ urlpatterns = [
     path("evidence/<int:pk>/", views.evidence_file, name="evidence"),
     path("reports/", include("amends.console.report_urls")),
     path("improvements/", include("amends.console.improvement_urls")),
+    path("care/", include("amends.console.care_urls")),
     path("equipment/", include("amends.console.equipment_urls")),
     path("", include("amends.console.triage_urls")),
 ]

@@ -179,8 +179,11 @@ def _inline(svg: str, chart: Chart) -> str:
     # Presentation attributes instead of style attributes: the same drawing, and nothing a
     # page's Content-Security-Policy (no inline styles) or WeasyPrint's HTML CSS would refuse.
     svg = _STYLE.sub(_attributes, svg)
-    # Drop matplotlib's RDF metadata block (tool name and version): not needed on a page.
+    # Drop matplotlib's RDF metadata block (tool name and version): not needed on a page. And
+    # its <style> element (round line joins), which the page's policy refuses: console/reports.css
+    # gives `svg.chart` the same rule.
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
+    svg = re.sub(r"<style\b[^>]*>.*?</style>\s*", "", svg, flags=re.S)
     label = escape(chart.title, quote=True)
     opening_end = svg.index(">")
     opening = svg[:opening_end]

@@ -4,7 +4,11 @@ ten days without a visit, the first day of a holiday — once per member, rule a
 
 from __future__ import annotations
 
+import threading
 from datetime import date
+
+import pytest
+from django.db import connection, connections
 
 from amends.care.jobs import daily
 from amends.care.models import CareMessage
@@ -165,3 +169,29 @@ def test_care_sent_counts_per_kind_and_status(cast):
         "birthday": {"queued": 1},
     }
     assert care_sent(cast.gym, date(2026, 11, 24), date(2026, 11, 30)) == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_care_runs_at_once_send_one_message_each(cast):
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent transactions: PostgreSQL")
+    rule(cast, "renewal")
+    for number in ("C1", "C2", "C3"):
+        member(cast, number, expires_on=date(2026, 11, 24))
+    barrier = threading.Barrier(2)
+    counts: list[dict[str, int]] = []
+
+    def go() -> None:
+        try:
+            barrier.wait()
+            counts.append(run(cast, 2026, 11, 23, 10, 0))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(c["queued"] for c in counts) == 3
+    assert CareMessage.objects.count() == Outbox.objects.filter(kind="care").count() == 3

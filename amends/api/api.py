@@ -81,12 +81,13 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def _routers() -> None:
-    from amends.api import complaints, inbound, reference, triage
+    from amends.api import complaints, equipment, inbound, reference, triage
 
     api.add_router("", reference.router)
     api.add_router("", complaints.router)
     api.add_router("", inbound.router)
     api.add_router("", triage.router)
+    api.add_router("", equipment.router)
 
 
 _routers()

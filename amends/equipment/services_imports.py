@@ -337,8 +337,9 @@ def _one_row(
             return
     raw.pop("status", None)
     for key in ("serial", "code"):
-        if isinstance(raw.get(key), float) and raw[key].is_integer():
-            raw[key] = int(raw[key])  # a number typed in a cell: 1001.0 is 1001
+        cell = raw.get(key)
+        if isinstance(cell, float) and cell.is_integer():
+            raw[key] = int(cell)  # a number typed in a cell: 1001.0 is 1001
     existing = _existing(record, raw.get("code"))
     read = validate_asset(raw, partial=existing is not None)
     if existing is None and "category" not in raw:

@@ -186,11 +186,11 @@ class WorkOrder(models.Model):
         PLAN = "plan", _("Maintenance plan")
 
     class Status(models.TextChoices):
-        REPORTED = "reported", _("Reported")
+        REPORTED = "reported", pgettext_lazy("work order", "Reported")
         REACTED = "reacted", _("Reaction given")
         ARRIVED = "arrived", _("Technician on site")
-        RESOLVED = "resolved", _("Repaired")
-        VERIFIED = "verified", _("Verified")
+        RESOLVED = "resolved", pgettext_lazy("work order", "Repaired")
+        VERIFIED = "verified", pgettext_lazy("work order", "Verified")
         CANCELLED = "cancelled", pgettext_lazy("work order", "Cancelled")
 
     OPEN_STATUSES = (Status.REPORTED, Status.REACTED, Status.ARRIVED, Status.RESOLVED)
@@ -308,7 +308,7 @@ class WorkOrderEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("by"),
+        verbose_name=_("done by"),
     )
     note = models.TextField(_("note"), max_length=2000, blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -390,11 +390,11 @@ class AssetImport(models.Model):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Importing")
         DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("import", "Failed")
 
     venue = models.ForeignKey(Venue, models.CASCADE, related_name="+", verbose_name=_("venue"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("imported by")
     )
     file = models.FileField(_("file"), upload_to="imports/", max_length=200)
     file_name = models.CharField(_("file name"), max_length=100, blank=True)

@@ -243,7 +243,7 @@ class EquipmentTables(ReportBuilderBase):
             columns=(
                 Column("venue", _("Venue"), "text"),
                 Column("code", _("Asset code"), "text"),
-                Column("name", _("Name"), "text"),
+                Column("name", _("Asset name"), "text"),
                 Column("category", _("Equipment category"), "text"),
                 Column("faults", _("Faults")),
                 Column("work_orders", _("Work orders"), "text"),

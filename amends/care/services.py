@@ -18,6 +18,7 @@ from amends.care.services_campaigns import (
 )
 from amends.care.services_members import (
     coach_feedback_record,
+    member_reveal_contact,
     member_save,
     points_move,
     record_contact,
@@ -35,6 +36,7 @@ __all__ = [
     "care_rule_save",
     "care_run",
     "coach_feedback_record",
+    "member_reveal_contact",
     "member_save",
     "points_move",
     "record_contact",

@@ -20,11 +20,18 @@ from amends.care.access import (
 )
 from amends.care.models import CareRule, CoachFeedback, PointsMovement, RevisitCampaign
 from amends.core import clock, pii
-from amends.core.errors import InvalidInput, NotFound, StaleVersion
+from amends.core.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
 from amends.members.models import Customer, Member
-from amends.members.services import customer_find_or_create, email_index, member_link, phone_index
+from amends.members.selectors import ContactCard, contact_card
+from amends.members.services import (
+    contact_revealed,
+    customer_find_or_create,
+    email_index,
+    member_link,
+    phone_index,
+)
 from amends.orgs.models import User, Venue
-from amends.orgs.roles import Role
+from amends.orgs.roles import UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of, users_with_role
 
 Reason = PointsMovement.Reason
@@ -417,6 +424,7 @@ __all__ = [
     "book_sizes",
     "coach_feedback_record",
     "lock_member",
+    "member_reveal_contact",
     "member_save",
     "points_move",
     "record_contact",
@@ -424,3 +432,26 @@ __all__ = [
     "specialist_assign",
     "use_session",
 ]
+
+
+@transaction.atomic
+def member_reveal_contact(*, actor: User, member: Member) -> ContactCard:
+    """The member's name, phone and email unmasked, for a role that may see personal data at
+    the member's venue (UNMASK_ROLES) and reads its care. Every reveal is recorded: the signal
+    `members.services.contact_revealed` (the privacy app's access log listens)."""
+    from amends.care.access import may_read
+
+    found = Member.objects.select_related("customer", "venue").filter(pk=member.pk).first()
+    if found is None or not may_read(actor, found.venue_id):
+        raise NotFound(_("This member does not exist."), code="member_not_found")
+    if not scope_of(actor).has_role(found.venue_id, *UNMASK_ROLES):
+        raise PermissionDenied(
+            _("You may not see this customer's personal data."), code="unmask_not_allowed"
+        )
+    contact_revealed.send(
+        sender=Member,
+        actor=actor,
+        member=found,
+        why=f"looking after member {found.venue.code}:{found.number}",
+    )
+    return contact_card(found.customer, unmasked=True)

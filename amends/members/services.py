@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.dispatch import Signal
 
 from amends.core import crypto, pii
 from amends.core.errors import InvalidInput
 from amends.members.models import Customer, Member
 from amends.orgs.models import Company, Venue
+
+# Sent inside the caller's transaction each time a member's contact details are shown unmasked
+# (sender=Member; keyword arguments: actor, member, why). The privacy app, which the layers
+# below it never import, writes its access log from it.
+contact_revealed = Signal()
 
 
 def phone_index(e164: str) -> str:

@@ -27,6 +27,9 @@ from amends.conftest import local
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
 from amends.members.models import Customer, Member
+from amends.members.services import contact_revealed
+from amends.orgs.roles import Role
+from amends.orgs.services import role_grant, staff_create
 
 
 def test_a_member_is_entered_with_an_encrypted_customer_and_birthday(cast):
@@ -232,3 +235,28 @@ def test_a_session_and_a_visit(cast):
     assert services.record_visit(
         member=m, on=date(2026, 11, 20) - timedelta(days=3)
     ).last_visit_on == date(2026, 11, 20)
+
+
+def test_the_contact_is_revealed_to_those_who_may_and_every_reveal_is_told(cast):
+    m = member(cast, "V1", name="李雷", phone="13912345678")
+    heard = []
+
+    def listen(sender, **kwargs):
+        heard.append((kwargs["actor"], kwargs["member"], kwargs["why"]))
+
+    contact_revealed.connect(listen)
+    try:
+        card = services.member_reveal_contact(actor=cast.specialist, member=m)
+        assert (card.name, card.phone, card.masked) == ("李雷", "+8613912345678", False)
+        assert heard == [(cast.specialist, m, "looking after member GYM1:V1")]
+        with pytest.raises(NotFound):
+            services.member_reveal_contact(actor=cast.outsider, member=m)
+        with pytest.raises(NotFound):
+            services.member_reveal_contact(actor=cast.coach, member=m)
+        admin = staff_create(company=cast.company, username="admin", password="amends-test")
+        role_grant(user=admin, role=Role.ADMIN, venue=None)
+        with pytest.raises(PermissionDenied):  # reads care, but may not unmask
+            services.member_reveal_contact(actor=admin, member=m)
+    finally:
+        contact_revealed.disconnect(listen)
+    assert len(heard) == 1

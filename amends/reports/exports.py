@@ -64,6 +64,7 @@ from amends.members.selectors import contact_card
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of
+from amends.privacy.services import log_access
 from amends.reports import drill
 from amends.reports.access import check_report_access
 from amends.reports.models import ReportExport
@@ -313,6 +314,13 @@ def export_run(export_id: int, *, now: datetime, claimed: ReportExport | None = 
     if not done:  # taken over while storing: the other runner's file is the export
         default_storage.delete(stored)
         return "skipped"
+    if unmasked and rows:  # personal data exported: the access log has it (who, when, what, why)
+        log_access(
+            export.requested_by,
+            what=f"complaints export {export.kind} unmasked ({rows} rows)",
+            why=f"export #{export.pk} {export.params}"[:300],
+            company_id=export.company_id,
+        )
     return "done"
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("reports/", include("amends.console.report_urls")),
     path("improvements/", include("amends.console.improvement_urls")),
     path("care/", include("amends.console.care_urls")),
+    path("privacy/", include("amends.console.privacy_urls")),
     path("equipment/", include("amends.console.equipment_urls")),
     path("", include("amends.console.triage_urls")),
 ]

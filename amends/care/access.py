@@ -1,8 +1,10 @@
 """Who may do what in member care, and the small parsers the services share.
 
-Care work (members, calls, points, coach feedback, campaigns and care rules) is done by the
-venue's customer-service specialists, managers, general managers and directors (a company-wide
-grant counts at every venue). Auditors and administrators may also read it.
+Care work (members, calls, first contact, points, coach feedback) is done by the venue's
+customer-service specialists, managers, general managers and directors (a company-wide grant
+counts at every venue); care is run — campaigns, care rules, a member given to another
+specialist — by its managers, general managers and directors. The front desk looks members up
+(to record a visit) and records a member's word on a coach. Auditors and administrators read.
 """
 
 from __future__ import annotations
@@ -18,26 +20,26 @@ from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of
 
 CARE_ROLES = frozenset({Role.SPECIALIST, Role.MANAGER, Role.GENERAL_MANAGER, Role.DIRECTOR})
+MANAGE_ROLES = frozenset({Role.MANAGER, Role.GENERAL_MANAGER, Role.DIRECTOR})
+FEEDBACK_ROLES = CARE_ROLES | {Role.FRONT_DESK}
 READ_ROLES = CARE_ROLES | {Role.AUDITOR, Role.ADMIN}
+MEMBER_READ_ROLES = READ_ROLES | {Role.FRONT_DESK}
 # First contact with a newly assigned member is due within this many days.
 FIRST_CONTACT_DAYS = 7
 # A call not reached this many times is given up as unreachable.
 MAX_ATTEMPTS = 3
 
 
-def may_care(actor: User | None, venue_id: int) -> bool:
-    """Whether `actor` may do care work at the venue."""
+def may_care(actor: User | None, venue_id: int, roles: frozenset[str] = CARE_ROLES) -> bool:
+    """Whether `actor` may do care work at the venue (holds one of `roles` there)."""
     if actor is None or not actor.is_active:
         return False
     scope = scope_of(actor)
-    return scope.has_role(venue_id, *CARE_ROLES) and _same_company(actor, venue_id)
+    return scope.has_role(venue_id, *roles) and _same_company(actor, venue_id)
 
 
-def may_read(actor: User | None, venue_id: int) -> bool:
-    if actor is None or not actor.is_active:
-        return False
-    scope = scope_of(actor)
-    return scope.has_role(venue_id, *READ_ROLES) and _same_company(actor, venue_id)
+def may_read(actor: User | None, venue_id: int, roles: frozenset[str] = READ_ROLES) -> bool:
+    return may_care(actor, venue_id, roles)
 
 
 def _same_company(actor: User, venue_id: int) -> bool:
@@ -46,9 +48,15 @@ def _same_company(actor: User, venue_id: int) -> bool:
     return Venue.objects.filter(pk=venue_id, company_id=actor.company_id).exists()
 
 
-def require_care(actor: User | None, venue: Venue | int) -> None:
+def require_care(
+    actor: User | None, venue: Venue | int, roles: frozenset[str] = CARE_ROLES
+) -> None:
     venue_id = venue if isinstance(venue, int) else venue.pk
-    if not may_care(actor, venue_id):
+    if not may_care(actor, venue_id, roles):
+        if roles == MANAGE_ROLES:
+            raise PermissionDenied(
+                _("Member care at this venue is run by its managers."), code="care_manage_only"
+            )
         raise PermissionDenied(
             _("You may not look after members at this venue."), code="care_not_allowed"
         )

@@ -1,6 +1,7 @@
 """Reads for member care, scoped by the actor's role grants: a venue's members, books, calls,
 campaigns and care are read by its specialists, managers, general managers, directors,
-auditors and administrators (a company-wide grant reads every venue of the company). Figures
+auditors and administrators (a company-wide grant reads every venue of the company); its
+members are also found by the front desk (to record visits). Figures
 are aggregates in the database."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from amends.care.access import FIRST_CONTACT_DAYS, READ_ROLES
+from amends.care.access import FIRST_CONTACT_DAYS, MEMBER_READ_ROLES, READ_ROLES
 from amends.care.due import in_quiet
 from amends.care.models import (
     CampaignCall,
@@ -33,15 +34,15 @@ from amends.orgs.selectors import scope_of
 CallStatus = CampaignCall.Status
 
 
-def readable_venue_ids(actor: User) -> list[int]:
-    """The venues whose care `actor` may read."""
+def readable_venue_ids(actor: User, roles: frozenset[str] = READ_ROLES) -> list[int]:
+    """The venues whose care `actor` may read (holding one of `roles` there)."""
     scope = scope_of(actor)
     if not actor.is_active or scope.company_id is None:
         return []
     venues = Venue.objects.filter(company_id=scope.company_id)
-    if scope.company_roles & READ_ROLES:
+    if scope.company_roles & roles:
         return list(venues.values_list("pk", flat=True))
-    wanted = [pk for pk, roles in scope.venue_roles.items() if roles & READ_ROLES]
+    wanted = [pk for pk, held in scope.venue_roles.items() if held & roles]
     return list(venues.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
@@ -57,11 +58,12 @@ def _percent(part: int, whole: int) -> Decimal | None:
 def members_for(
     actor: User, *, venue: Venue | None = None, q: str = "", specialist: User | None = None
 ) -> QuerySet[Member]:
-    """The members the actor may see (of `venue`, matching `q`: a membership number — part of
+    """The members the actor may see — the front desk too, to record visits — (of `venue`,
+    matching `q`: a membership number — part of
     one — or a whole phone number or email, found through their blind indexes)."""
-    members = Member.objects.filter(venue_id__in=readable_venue_ids(actor)).select_related(
-        "customer", "venue", "specialist"
-    )
+    members = Member.objects.filter(
+        venue_id__in=readable_venue_ids(actor, MEMBER_READ_ROLES)
+    ).select_related("customer", "venue", "specialist")
     if venue is not None:
         members = members.filter(venue=venue)
     if specialist is not None:

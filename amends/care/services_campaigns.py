@@ -12,7 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from amends.care.access import MAX_ATTEMPTS, a_date, an_int, label, require_care, text
+from amends.care.access import (
+    MANAGE_ROLES,
+    MAX_ATTEMPTS,
+    a_date,
+    an_int,
+    label,
+    require_care,
+    text,
+)
 from amends.care.due import call_due
 from amends.care.models import CampaignCall, RevisitCampaign
 from amends.complaints.services import Intake, complaint_receive
@@ -97,8 +105,9 @@ def campaign_save(
 ) -> RevisitCampaign:
     """Create a revisit campaign at `venue`, or update one at `version`. `data`: name, trigger,
     due_days (default 3), inactivity_days (10), starts_on, ends_on, greeting, satisfied_script,
-    unsatisfied_script, closing. The trigger of a campaign that has calls stays as it is."""
-    require_care(actor, venue)
+    unsatisfied_script, closing. The trigger of a campaign that has calls stays as it is.
+    Managers, general managers and directors of the venue."""
+    require_care(actor, venue, MANAGE_ROLES)
     values = _campaign_values(data)
     if campaign is None:
         return RevisitCampaign.objects.create(venue=venue, created_by=actor, **values)
@@ -125,7 +134,7 @@ def campaign_finish(*, actor: User, campaign: RevisitCampaign, version: int) -> 
     """Finish a running campaign: no new calls; calls not made yet are cancelled (they count as
     not covered in its summary)."""
     locked = _lock_campaign(campaign, version)
-    require_care(actor, locked.venue_id)
+    require_care(actor, locked.venue_id, MANAGE_ROLES)
     if locked.status != RevisitCampaign.Status.RUNNING:
         raise InvalidTransition(_("This campaign has finished."), code="campaign_finished")
     today = clock.now().astimezone(ZoneInfo(locked.venue.timezone)).date()

@@ -11,6 +11,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from amends.care.access import (
+    FEEDBACK_ROLES,
+    MANAGE_ROLES,
     a_date,
     a_time,
     an_int,
@@ -270,11 +272,11 @@ def specialist_assign(
     """Give the member a specialist: `specialist`, or (None) the venue's specialist with the
     smallest book of active members (ties: the longest-serving) — unless the member already
     has an active specialist, who is kept (idempotent). `assigned_at` is `now`; the
-    first contact is due within 7 days of it (a new specialist contacts them again). `actor`
-    None: amends itself (the books job)."""
+    first contact is due within 7 days of it (a new specialist contacts them again). `actor`:
+    a manager, general manager or director of the venue; None: amends itself (the books job)."""
     locked = lock_member(member)
     if actor is not None:
-        require_care(actor, locked.venue_id)
+        require_care(actor, locked.venue_id, MANAGE_ROLES)
     current = locked.specialist
     if specialist is None and current is not None and current.is_active:
         return locked  # already looked after (two runs of the books job at once)
@@ -393,8 +395,9 @@ def coach_feedback_record(
     comment: str = "",
     member: Member | None = None,
 ) -> CoachFeedback:
-    """Record a member's word on a coach (a coach/staff role at the venue) — a 1–5 score."""
-    require_care(actor, venue)
+    """Record a member's word on a coach (a coach/staff role at the venue) — a 1–5 score. By
+    customer service or the front desk."""
+    require_care(actor, venue, FEEDBACK_ROLES)
     if not (
         coach.is_active
         and coach.company_id == venue.company_id
@@ -439,10 +442,10 @@ def member_reveal_contact(*, actor: User, member: Member) -> ContactCard:
     """The member's name, phone and email unmasked, for a role that may see personal data at
     the member's venue (UNMASK_ROLES) and reads its care. Every reveal is recorded: the signal
     `members.services.contact_revealed` (the privacy app's access log listens)."""
-    from amends.care.access import may_read
+    from amends.care.access import MEMBER_READ_ROLES, may_read
 
     found = Member.objects.select_related("customer", "venue").filter(pk=member.pk).first()
-    if found is None or not may_read(actor, found.venue_id):
+    if found is None or not may_read(actor, found.venue_id, MEMBER_READ_ROLES):
         raise NotFound(_("This member does not exist."), code="member_not_found")
     if not scope_of(actor).has_role(found.venue_id, *UNMASK_ROLES):
         raise PermissionDenied(

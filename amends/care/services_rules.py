@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from amends.care.access import a_time, label, require_care, text
+from amends.care.access import MANAGE_ROLES, a_time, label, require_care, text
 from amends.care.models import CareMessage, CareRule
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, StaleVersion
@@ -63,8 +63,9 @@ def care_rule_save(
     """Create the venue's rule for one kind of care (one per kind), or update one at
     `version`. `data`: kind, active, days (renewal: days before the end, default 30, 10, 1;
     inactivity: days since the last visit, default 10), send_at (local time, default 10:00),
-    channel, message_zh, message_en. Messages may name {name}, {venue}, {days}, {expires_on}."""
-    require_care(actor, venue)
+    channel, message_zh, message_en. Messages may name {name}, {venue}, {days}, {expires_on}.
+    Managers, general managers and directors of the venue."""
+    require_care(actor, venue, MANAGE_ROLES)
     kind = str(data.get("kind") or (rule.kind if rule else ""))
     if kind not in Kind.values:
         raise InvalidInput(_("Choose the kind of care."), code="kind_invalid")

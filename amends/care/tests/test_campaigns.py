@@ -282,3 +282,19 @@ def _data(c):
 def test_the_quiet_hours_of_a_member_are_kept_as_entered(cast):
     m = joined(cast)
     assert (m.quiet_from, m.quiet_to) == (time(21), time(9))
+
+
+def test_campaigns_and_care_rules_are_the_managers(cast):
+    c = campaign(cast)
+    with pytest.raises(PermissionDenied):
+        services.campaign_save(actor=cast.specialist, venue=cast.gym, data=_data(c))
+    with pytest.raises(PermissionDenied):
+        services.campaign_finish(actor=cast.specialist, campaign=c, version=c.version)
+    with pytest.raises(PermissionDenied):
+        services.care_rule_save(
+            actor=cast.specialist,
+            venue=cast.gym,
+            data={"kind": "birthday", "message_zh": "生日快乐", "message_en": "Happy birthday"},
+        )
+    finished = services.campaign_finish(actor=cast.director, campaign=c, version=c.version)
+    assert finished.status == "finished"

@@ -260,3 +260,19 @@ def test_the_contact_is_revealed_to_those_who_may_and_every_reveal_is_told(cast)
     finally:
         contact_revealed.disconnect(listen)
     assert len(heard) == 1
+
+
+def test_the_desk_finds_members_and_records_a_word_on_a_coach_but_runs_no_care(cast):
+    m = member(cast, "D1")
+    assert member_get(cast.desk, m.pk) == m
+    feedback = services.coach_feedback_record(
+        actor=cast.desk, venue=cast.gym, coach=cast.coach, score=5, member=m
+    )
+    assert feedback.recorded_by == cast.desk
+    with pytest.raises(PermissionDenied):
+        services.points_move(actor=cast.desk, member=m, delta=10, reason="purchase")
+    with pytest.raises(PermissionDenied) as refused:  # a new specialist: the managers' call
+        services.specialist_assign(
+            actor=cast.specialist, member=m, specialist=cast.specialist2, now=clock.now()
+        )
+    assert refused.value.code == "care_manage_only"

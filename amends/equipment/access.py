@@ -15,11 +15,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
 
 from amends.core.principals import Principal, PrincipalKind
+from amends.equipment.models import WorkOrder
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of, users_with_role
@@ -110,3 +112,40 @@ def is_technician(user: User, venue: Venue) -> bool:
 def others_to_sign_off(venue: Venue, *, besides: User) -> bool:
     """Whether someone other than `besides` at the venue could sign off a repair."""
     return users_with_role(venue=venue, roles=list(SIGN_OFF_ROLES)).exclude(pk=besides.pk).exists()
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    sources: tuple[str, ...]
+
+
+Status = WorkOrder.Status
+
+# The work order's flow, once: which statuses each step starts from.
+STEPS = {
+    "react": Step("react", (Status.REPORTED,)),
+    "assign": Step("assign", (Status.REPORTED, Status.REACTED, Status.ARRIVED)),
+    "arrive": Step("arrive", (Status.REPORTED, Status.REACTED)),
+    "resolve": Step("resolve", (Status.REPORTED, Status.REACTED, Status.ARRIVED)),
+    "verify": Step("verify", (Status.RESOLVED,)),
+    "cancel": Step("cancel", tuple(WorkOrder.OPEN_STATUSES)),
+}
+
+
+def steps_for(actor: Any, work_order: WorkOrder) -> list[str]:
+    """The steps `actor` may take on `work_order` now (what a page offers): names of `STEPS`
+    ("react", "assign", "arrive", "resolve", "verify", "cancel"). Verify is not offered to the
+    technician who repaired it while someone else at the venue can sign it off."""
+    if not may_act(actor, work_order.venue):
+        return []
+    names = [name for name, step in STEPS.items() if work_order.status in step.sources]
+    user = user_of(actor)
+    if (
+        "verify" in names
+        and user is not None
+        and work_order.resolved_by_id == user.pk
+        and others_to_sign_off(work_order.venue, besides=user)
+    ):
+        names.remove("verify")
+    return names

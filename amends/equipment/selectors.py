@@ -186,3 +186,9 @@ def bookable(asset: Asset) -> bool:
 def may_act(actor: User | Any, venue: Venue) -> bool:
     """Whether the actor may handle the venue's work orders and edit its equipment."""
     return access.may_act(actor, venue)
+
+
+def steps_for(actor: User | Any, work_order: WorkOrder) -> list[str]:
+    """The steps of the work order's flow the actor may take now ("react", "assign", "arrive",
+    "resolve", "verify", "cancel"): the buttons a page shows."""
+    return access.steps_for(actor, work_order)

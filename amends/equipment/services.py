@@ -17,7 +17,6 @@ taking it out of service).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -40,6 +39,7 @@ from amends.core.errors import (
 from amends.core.principals import Principal, PrincipalKind
 from amends.core.uploads import SNIFF_BYTES, check_upload
 from amends.equipment import access
+from amends.equipment.access import STEPS, steps_for
 from amends.equipment.clock import mode_of, settings_for, warning_at
 from amends.equipment.clock import response_due as _response_due
 from amends.equipment.clock import response_minutes as _response_minutes
@@ -122,29 +122,6 @@ def _staff(actor: Any) -> User:
     if user is None:
         raise PermissionDenied(_("Only staff can do this."), code="staff_only")
     return user
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    sources: tuple[str, ...]
-
-
-STEPS = {
-    "react": Step("react", (Status.REPORTED,)),
-    "assign": Step("assign", (Status.REPORTED, Status.REACTED, Status.ARRIVED)),
-    "arrive": Step("arrive", (Status.REPORTED, Status.REACTED)),
-    "resolve": Step("resolve", (Status.REPORTED, Status.REACTED, Status.ARRIVED)),
-    "verify": Step("verify", (Status.RESOLVED,)),
-    "cancel": Step("cancel", tuple(WorkOrder.OPEN_STATUSES)),
-}
-
-
-def steps_for(actor: Any, work_order: WorkOrder) -> list[str]:
-    """The steps `actor` may take on `work_order` now (what a page offers)."""
-    if not access.may_act(actor, work_order.venue):
-        return []
-    return [name for name, step in STEPS.items() if work_order.status in step.sources]
 
 
 def _take(actor: Any, work_order: WorkOrder, version: int, step: str) -> tuple[User, WorkOrder]:

@@ -62,6 +62,9 @@ def test_an_unsafe_fault_from_the_qr_code_takes_the_machine_out_until_verified(c
     )
     assert wo.cost == Decimal("180.50") and wo.resolved_by == cast.maintenance
     assert fresh(tm).status == Asset.Status.OUT_OF_SERVICE  # until signed off
+    assert selectors.steps_for(cast.maintenance, wo) == ["cancel"]
+    assert selectors.steps_for(cast.manager, wo) == ["verify", "cancel"]
+    assert selectors.steps_for(cast.desk, wo) == []
     # The technician who repaired it does not sign it off while the venue has someone else.
     with pytest.raises(PermissionDenied) as refused:
         step("verify", cast.maintenance, wo, local(2026, 11, 23, 11, 40))

@@ -270,18 +270,22 @@ def specialist_assign(
     *, actor: User | None = None, member: Member, specialist: User | None = None, now: datetime
 ) -> Member:
     """Give the member a specialist: `specialist`, or (None) the venue's specialist with the
-    smallest book of active members (ties: the longest-serving) — unless the member already
-    has an active specialist, who is kept (idempotent). `assigned_at` is `now`; the
+    smallest book of active members (ties: the longest-serving) other than the member's
+    current one; by amends itself (`actor` None) a member who has an active specialist keeps
+    them (the books job is idempotent). `assigned_at` is `now`; the
     first contact is due within 7 days of it (a new specialist contacts them again). `actor`:
     a manager, general manager or director of the venue; None: amends itself (the books job)."""
     locked = lock_member(member)
     if actor is not None:
         require_care(actor, locked.venue_id, MANAGE_ROLES)
     current = locked.specialist
-    if specialist is None and current is not None and current.is_active:
+    if actor is None and specialist is None and current is not None and current.is_active:
         return locked  # already looked after (two runs of the books job at once)
     if specialist is None:
         candidates = specialists_of(locked.venue)
+        if current is not None and len(candidates) > 1:
+            # Asked for another specialist: the smallest book among the others.
+            candidates = [user for user in candidates if user.pk != current.pk]
         if not candidates:
             raise InvalidInput(
                 _("No customer-service specialist works at this venue."), code="no_specialist"

@@ -276,3 +276,12 @@ def test_the_desk_finds_members_and_records_a_word_on_a_coach_but_runs_no_care(c
             actor=cast.specialist, member=m, specialist=cast.specialist2, now=clock.now()
         )
     assert refused.value.code == "care_manage_only"
+
+
+def test_a_manager_asking_for_another_specialist_gets_the_smallest_other_book(cast):
+    m = member(cast, "S1")
+    m = services.specialist_assign(member=m, specialist=cast.specialist, now=clock.now())
+    m = services.specialist_assign(actor=cast.manager, member=m, now=clock.now())
+    assert m.specialist == cast.specialist2
+    # The books job leaves a looked-after member alone.
+    assert services.specialist_assign(member=m, now=clock.now()).specialist == cast.specialist2

@@ -39,4 +39,5 @@ urlpatterns = [
     path("privacy/", include("amends.console.privacy_urls")),
     path("equipment/", include("amends.console.equipment_urls")),
     path("", include("amends.console.triage_urls")),
+    path("", include("amends.console.security_urls")),
 ]

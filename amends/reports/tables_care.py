@@ -227,7 +227,7 @@ class CareTables(ReportBuilderBase):
             title=_("Coach satisfaction"),
             columns=(
                 Column("coach", _("Coach"), "text"),
-                Column("feedback", _("Feedback"), "count"),
+                Column("feedback", _("Ratings"), "count"),
                 Column("score", _("Average score (1–5)"), "score"),
                 Column("satisfied", _("Satisfied (4–5)"), "count"),
                 Column("satisfied_rate", _("Satisfied (%)"), "percent"),

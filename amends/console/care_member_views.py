@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -118,7 +119,10 @@ def members(request: HttpRequest) -> HttpResponse:
     filters = forms.MemberFilterForm(request.GET or None, specialists=specialists)
     wanted = filters.cleaned_data if filters.is_valid() else {}
     chosen = next((u for u in specialists if u.pk == wanted.get("specialist")), None)
-    found = selectors.members_for(actor, venue=venue, q=wanted.get("q", ""), specialist=chosen)
+    q = (wanted.get("q") or "").strip()
+    found = selectors.members_for(actor, venue=venue, q=q, specialist=chosen)
+    if q:  # a membership number matches exactly (a phone or email through the selector)
+        found = found.filter(Q(number=q) | ~Q(number__icontains=q))
     if venue is None:
         found = found.filter(venue__in=venues)
     if wanted.get("specialist") == 0:
@@ -184,8 +188,7 @@ def member_page(
     context = {
         "member": member,
         "contact": contact or member.card,  # type: ignore[attr-defined]
-        "can_unmask": holds(actor, member.venue_id, UNMASK_ROLES)
-        and hasattr(services, "member_reveal_contact"),
+        "can_unmask": holds(actor, member.venue_id, UNMASK_ROLES),
         "forms": _forms(member, actor, bound),
         "bound": bound[0] if bound else "",
         "ledger": list(
@@ -229,7 +232,8 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
 def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The member's name and phone unmasked (an audited view), in place with htmx."""
     found = _member(request, pk)
-    card = services.member_reveal_contact(actor=request.user, member=found)  # type: ignore[attr-defined]
+    actor: User = request.user  # type: ignore[assignment]
+    card = services.member_reveal_contact(actor=actor, member=found)
     if not request.htmx:  # type: ignore[attr-defined]
         return member_page(request, found, contact=card)
     return render(request, "console/care/_contact.html", {"contact": card, "member": found})

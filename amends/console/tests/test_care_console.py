@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from amends.care import services
@@ -146,7 +148,33 @@ def test_the_manager_lists_the_venues_members_with_filters(
     assert "A002" in expiring and "A001" not in expiring
     exact = text(get(client, page("care_members") + "?q=A001"))
     assert "A001" in exact and "A002" not in exact
+    assert "A001" not in text(get(client, page("care_members") + "?q=A00"))  # exact numbers
+    by_phone = text(get(client, page("care_members") + f"?q={PHONE}"))
+    assert "A001" in by_phone and "A002" not in by_phone
     assert get(client, page("care_members") + "?status=bogus").status_code == 200
+
+
+def test_the_member_lists_cost_the_same_whatever_their_length(
+    client: Client, cast: Cast, story: dict[str, Any]
+) -> None:
+    as_(client, cast.manager)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert get(client, url).status_code == 200
+        return len(seen)
+
+    few = queries(page("care_members")), queries(page("care_campaigns"))
+    for n in range(3, 8):
+        services.specialist_assign(
+            member=member(cast, f"B{n:03d}"), specialist=cast.specialist, now=NOW
+        )
+    campaign(cast, name="第二个回访计划")
+    assert (queries(page("care_members")), queries(page("care_campaigns"))) == few
+    as_(client, cast.specialist)
+    book = queries(page("care_book"))
+    services.specialist_assign(member=member(cast, "C001"), specialist=cast.specialist, now=NOW)
+    assert queries(page("care_book")) == book
 
 
 def test_the_member_list_is_the_managers_and_the_auditors(
@@ -175,6 +203,30 @@ def test_the_member_page_shows_the_member_masked(
     assert 'id="form-points"' in html and 'id="form-contact"' in html
     assert 'id="form-reassign"' not in html  # the manager's
     assert story["campaign"].name in html  # its campaign call
+
+
+def test_the_contact_is_revealed_in_place_and_recorded(
+    client: Client, cast: Cast, story: dict[str, Any]
+) -> None:
+    wang = story["wang"]
+    as_(client, cast.specialist)
+    url = page("care_member_reveal", wang.pk)
+    assert f'hx-post="{url}"' in text(get(client, page("care_member", wang.pk)))
+    swapped = post_htmx(client, url)
+    assert swapped.status_code == 200
+    html = text(swapped)
+    assert html.startswith('<dl class="contact" id="contact">')  # the card only
+    assert "王芳" in html and "+8613900001234" in html
+    whole = post(client, url, {})
+    assert whole.status_code == 200 and "王芳" in text(whole) and "data-points" in text(whole)
+    for who in (cast.maintenance, cast.outsider):
+        assert post(as_(Client(), who), url, {}).status_code == 404
+    assert "王芳" not in text(get(as_(Client(), cast.auditor), page("care_member", wang.pk)))
+
+
+def post_htmx(client: Client, url: str) -> Any:
+    with clock.travel(NOW):
+        return client.post(url, {}, headers={"HX-Request": "true"})
 
 
 @pytest.mark.parametrize("who", ["maintenance", "outsider", "stranger", "coach"])

@@ -37,6 +37,8 @@ from amends.orgs.roles import Role
 from amends.orgs.selectors import users_with_role
 
 SENT_DAYS = 30
+# Who records a member's word on a coach.
+FEEDBACK_ROLES = CARE_WORK_ROLES | DESK_ROLES
 COACH_DAYS = 90
 KINDS = [kind for kind, _label in CareRule.Kind.choices]
 
@@ -169,21 +171,25 @@ def coaches_of(venues: list[Venue]) -> dict[int, User]:
 def _coach_page(
     request: HttpRequest, form: forms.CoachFeedbackForm | None = None, status: int = 200
 ) -> HttpResponse:
-    """The feedback form (for those who look after members) and the coaches' satisfaction
-    over the last 90 days at a venue."""
+    """The feedback form (customer service and the front desk) and the coaches' satisfaction
+    over the last 90 days at a venue (customer service, managers and the auditor)."""
     actor: User = request.user  # type: ignore[assignment]
-    readers = require_any(
-        actor, CARE_READ_ROLES, _("Coach feedback is for customer service and managers.")
+    venues = require_any(
+        actor,
+        CARE_READ_ROLES | DESK_ROLES,
+        _("Coach feedback is for customer service and the front desk."),
     )
-    writers = [v for v in readers if holds(actor, v.pk, CARE_WORK_ROLES)]
-    venue = page_venue(request, readers) or readers[0]
-    today = local_today(venue)
-    table = selectors.coach_satisfaction(venue, today - timedelta(days=COACH_DAYS), today)
+    writers = [v for v in venues if holds(actor, v.pk, FEEDBACK_ROLES)]
+    readers = [v for v in venues if holds(actor, v.pk, CARE_READ_ROLES)]
+    venue = (page_venue(request, readers) or readers[0]) if readers else None
+    table: list[dict[str, Any]] = []
+    if venue is not None:
+        today = local_today(venue)
+        table = selectors.coach_satisfaction(venue, today - timedelta(days=COACH_DAYS), today)
     if form is None and writers:
+        chosen = venue if venue in writers else writers[0]
         form = forms.CoachFeedbackForm(
-            venues=writers,
-            coaches=coaches_of(writers),
-            initial={"venue": venue.pk if venue in writers else writers[0].pk},
+            venues=writers, coaches=coaches_of(writers), initial={"venue": chosen.pk}
         )
     context = {
         "form": form,
@@ -202,7 +208,7 @@ def coaches(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _coach_page(request)
     writers = require_any(
-        actor, CARE_WORK_ROLES, _("Coach feedback is recorded by customer service.")
+        actor, FEEDBACK_ROLES, _("Coach feedback is recorded by customer service and the desk.")
     )
     form = forms.CoachFeedbackForm(request.POST, venues=writers, coaches=coaches_of(writers))
     if not form.is_valid():

@@ -37,7 +37,7 @@ def care_entries(context: Any) -> dict[str, bool]:
         "members": bool(roles & (CARE_MANAGE_ROLES | {Role.AUDITOR})),
         "campaigns": bool(roles & CARE_READ_ROLES),
         "rules": bool(roles & (CARE_MANAGE_ROLES | {Role.AUDITOR})),
-        "coaches": bool(roles & CARE_READ_ROLES),
+        "coaches": bool(roles & (CARE_READ_ROLES | DESK_ROLES)),
         "visits": bool(roles & (CARE_WORK_ROLES | DESK_ROLES)),
     }
     request._care_entries = entries

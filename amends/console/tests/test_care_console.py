@@ -245,6 +245,24 @@ def test_the_member_page_is_not_found_by_others(
     assert Member.objects.get(pk=wang.pk).points == 0
 
 
+def test_the_desk_opens_a_member_to_record_a_visit_and_nothing_else(
+    client: Client, cast: Cast, story: dict[str, Any]
+) -> None:
+    wang = story["wang"]
+    as_(client, cast.desk)
+    html = text(get(client, page("care_member", wang.pk)))
+    assert 'id="form-visit"' in html
+    assert 'id="form-points"' not in html and 'id="form-edit"' not in html
+    moved = post(
+        client,
+        page("care_member_act", wang.pk, "points"),
+        {"direction": "earn", "points": "10", "reason": "purchase"},
+    )
+    assert moved.status_code == 403
+    visit = post(client, page("care_member_act", wang.pk, "visit"), {"on": "2026-11-26"})
+    assert visit.status_code == 302
+
+
 def test_the_auditor_reads_a_member_and_changes_nothing(
     client: Client, cast: Cast, story: dict[str, Any]
 ) -> None:
@@ -632,8 +650,15 @@ def test_a_members_feedback_on_a_coach(client: Client, cast: Cast, story: dict[s
     assert CoachFeedback.objects.get().member == story["wang"]
     table = text(get(client, page("care_coaches")))
     assert f'data-coach="{cast.coach.pk}"' in table and "4.00" in table
-    for who in (cast.desk, cast.maintenance, cast.coach):
+    for who in (cast.maintenance, cast.coach):
         assert get(as_(Client(), who), page("care_coaches")).status_code == 403
+    desk = as_(Client(), cast.desk)  # records feedback, does not read the table
+    shown = text(get(desk, page("care_coaches")))
+    assert 'id="form-feedback"' in shown and "data-coach-table" not in shown
+    recorded = post(
+        desk, page("care_coaches"), {"venue": cast.gym.pk, "coach": cast.coach.pk, "score": "3"}
+    )
+    assert recorded.status_code == 302 and CoachFeedback.objects.count() == 2
 
 
 def test_the_desk_records_a_visit(client: Client, cast: Cast, story: dict[str, Any]) -> None:

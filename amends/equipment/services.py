@@ -201,7 +201,7 @@ def fault_report(
     if actor is None and source != Source.MEMBER:
         raise PermissionDenied(_("Only staff can do this."), code="staff_only")
     if actor is not None and not access.may_report(actor, venue):
-        if not access.may_see(actor, venue) and access.user_of(actor) is not None:
+        if not access.may_see(actor, venue):  # another company's or venue's: as if none
             raise NotFound(_("This asset does not exist."), code="asset_not_found")
         raise PermissionDenied(
             _("Faults at this venue are reported by its staff."), code="report_not_allowed"

@@ -62,7 +62,7 @@ class WorkOrderFilterForm(forms.Form):
         label=_("Status"),
         required=False,
         choices=[
-            ("", _("Open")),
+            ("", pgettext_lazy("work orders", "Open")),
             (ALL, _("Any")),
             *WorkOrder.Status.choices,
         ],
@@ -128,7 +128,7 @@ class AssetForm(forms.Form):
 
     venue = forms.ChoiceField(label=_("Venue"))
     code = forms.CharField(label=_("Asset code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("equipment", "Name"), max_length=120)
     category = forms.ChoiceField(label=_("Equipment category"), choices=Asset.Category.choices)
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
     serial = forms.CharField(label=_("Serial number"), max_length=80, required=False)
@@ -211,7 +211,7 @@ class ChecklistField(forms.CharField):
 class PlanForm(forms.Form):
     """A preventive maintenance plan of one asset: every N days and/or N hours of use."""
 
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("equipment", "Name"), max_length=120)
     every_days = forms.IntegerField(
         label=_("Every (days)"), min_value=1, max_value=3660, required=False
     )

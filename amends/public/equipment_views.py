@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from amends.core import clock, ratelimit
@@ -49,7 +49,7 @@ class FaultForm(forms.Form):
         label=gettext_lazy("Is it unsafe to use?"),
         choices=[
             (YES, gettext_lazy("Yes: someone could get hurt")),
-            (NO, gettext_lazy("No")),
+            (NO, pgettext_lazy("is it unsafe to use", "No")),
         ],
         widget=forms.RadioSelect,
     )

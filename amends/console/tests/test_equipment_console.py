@@ -31,6 +31,11 @@ NOW = local(2026, 11, 23, 13, 0)
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
+    # force_login's request has no REMOTE_ADDR: django-axes records the sign-in with the
+    # address its callable gives, which PostgreSQL's inet column refuses as "unknown".
+    settings.AXES_CLIENT_IP_CALLABLE = lambda request: (
+        request.META.get("REMOTE_ADDR") or "127.0.0.1"
+    )
 
 
 def as_(client: Client, user: User) -> Client:

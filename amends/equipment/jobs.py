@@ -63,4 +63,4 @@ def plans(*, now: datetime) -> dict[str, int]:
     description="Import the asset spreadsheets waiting to be imported, with their progress.",
 )
 def run_imports(*, now: datetime) -> dict[str, int]:
-    return {"imports": run_pending()}
+    return {"imports": run_pending(now=now)}

@@ -18,6 +18,7 @@ import io
 import logging
 import secrets
 import zipfile
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -275,7 +276,10 @@ def import_run(import_id: int) -> AssetImport:
     if not _claim(import_id):
         return AssetImport.objects.get(pk=import_id)
     record = AssetImport.objects.select_related("venue", "created_by").get(pk=import_id)
+    # From the first row (an import taken back after its runner died starts again: rows
+    # already imported are found by their code and updated, so nothing is made twice).
     record.errors = []
+    record.done_rows = record.created_rows = record.updated_rows = 0
     language = record.created_by.language or "zh-hans"
     try:
         with translation.override(language), record.file.open("rb") as handle:
@@ -372,8 +376,19 @@ def _existing(record: AssetImport, code: Any) -> Asset | None:
     return Asset.objects.filter(venue=record.venue, code__iexact=text).first()
 
 
-def run_pending(*, limit: int = 5) -> int:
-    """Run up to `limit` pending imports, oldest first (the job). Returns how many ran."""
+STALE_AFTER = timedelta(hours=1)
+
+
+def run_pending(*, now: datetime | None = None, limit: int = 5) -> int:
+    """Run up to `limit` pending imports, oldest first (the job). An import still running an
+    hour after it was started lost its runner (a worker restarted): it is run again. Returns
+    how many ran."""
+    moment = now or clock.now()
+    AssetImport.objects.filter(
+        status=AssetImport.Status.RUNNING,
+        finished_at__isnull=True,
+        created_at__lt=moment - STALE_AFTER,
+    ).update(status=AssetImport.Status.PENDING)
     ran = 0
     for pk in (
         AssetImport.objects.filter(status=AssetImport.Status.PENDING)

@@ -143,3 +143,21 @@ def test_only_workbooks_by_people_who_manage_the_equipment(cast):
     assert bad.value.code == "not_a_workbook"
     with pytest.raises(PermissionDenied):
         start(cast, workbook([["code", "name"]]), actor=cast.desk)
+
+
+def test_an_import_whose_runner_died_is_run_again_an_hour_later(cast):
+    rows = [["code", "name"]] + [[f"L-{i:04d}", f"储物柜 {i}"] for i in range(INLINE_ROWS + 1)]
+    record = start(cast, workbook(rows))
+    AssetImport.objects.filter(pk=record.pk).update(status="running", done_rows=50)
+    assert jobs.run("equipment.run_imports", now=local(2026, 11, 23, 10, 30)).counts == {
+        "imports": 0
+    }
+    assert jobs.run("equipment.run_imports", now=local(2026, 11, 23, 11, 1)).counts == {
+        "imports": 1
+    }
+    record.refresh_from_db()
+    assert (record.status, record.done_rows, record.created_rows) == (
+        "done",
+        INLINE_ROWS + 1,
+        INLINE_ROWS + 1,
+    )

@@ -96,18 +96,19 @@ def clock_local(venue: Venue, at: datetime) -> datetime:
 # --- shared checks -------------------------------------------------------------------------------
 
 
-def _text(value: str, *, field: str, limit: int, required: bool) -> str:
+def _text(value: str, *, key: str, label: Any, limit: int, required: bool) -> str:
+    """A text input stripped and checked; errors name the field (`key`) for the faces."""
     text = (value or "").strip()
     if required and not text:
         raise InvalidInput(
-            _("Please fill in: %(field)s.") % {"field": field}, code="required", field=field
+            _("Please fill in: %(field)s.") % {"field": label}, code="required", field=key
         )
     if len(text) > limit:
         raise InvalidInput(
             _("%(field)s is too long (%(limit)s characters at most).")
-            % {"field": field, "limit": limit},
+            % {"field": label, "limit": limit},
             code="too_long",
-            field=field,
+            field=key,
         )
     return text
 
@@ -208,8 +209,14 @@ def fault_report(
         )
     if locked.status == Asset.Status.RETIRED:
         raise InvalidInput(_("This asset has been retired."), code="asset_retired")
-    text = _text(description, field=str(_("what is wrong")), limit=DESCRIPTION_MAX, required=True)
-    name = _text(reporter_name, field=str(_("name")), limit=100, required=False)
+    text = _text(
+        description,
+        key="description",
+        label=_("what is wrong"),
+        limit=DESCRIPTION_MAX,
+        required=True,
+    )
+    name = _text(reporter_name, key="reporter_name", label=_("name"), limit=100, required=False)
     if complaint is not None and complaint.venue_id != venue.pk:
         raise InvalidInput(
             _("The complaint is of another venue than the asset."), code="complaint_other_venue"
@@ -314,7 +321,7 @@ def work_order_react(
     stored. A technician reacting to an unassigned work order takes it."""
     user, wo = _take(actor, work_order, version, "react")
     now = clock.now()
-    text = _text(note, field=str(_("note")), limit=NOTE_MAX, required=False)
+    text = _text(note, key="note", label=_("note"), limit=NOTE_MAX, required=False)
     fields = _first_reaction(wo, now)
     wo.status = Status.REACTED
     fields.append("status")
@@ -360,7 +367,7 @@ def work_order_arrive(
     """The technician is at the machine (a first reaction too, if none was recorded)."""
     user, wo = _take(actor, work_order, version, "arrive")
     now = clock.now()
-    text = _text(note, field=str(_("note")), limit=NOTE_MAX, required=False)
+    text = _text(note, key="note", label=_("note"), limit=NOTE_MAX, required=False)
     fields = _first_reaction(wo, now)
     wo.status, wo.arrived_at = Status.ARRIVED, now
     fields += ["status", "arrived_at"]
@@ -397,10 +404,10 @@ def work_order_resolve(
     repair is signed off (`work_order_verify`)."""
     user, wo = _take(actor, work_order, version, "resolve")
     now = clock.now()
-    wo.cause = _text(cause, field=str(_("cause")), limit=NOTE_MAX, required=True)
-    wo.parts = _text(parts, field=str(_("parts used")), limit=NOTE_MAX, required=False)
+    wo.cause = _text(cause, key="cause", label=_("cause"), limit=NOTE_MAX, required=True)
+    wo.parts = _text(parts, key="parts", label=_("parts used"), limit=NOTE_MAX, required=False)
     wo.cost = _cost(cost)
-    text = _text(note, field=str(_("note")), limit=NOTE_MAX, required=False)
+    text = _text(note, key="note", label=_("note"), limit=NOTE_MAX, required=False)
     fields = _first_reaction(wo, now)
     wo.status, wo.resolved_at, wo.resolved_by = Status.RESOLVED, now, user
     fields += ["status", "resolved_at", "resolved_by", "cause", "parts", "cost"]
@@ -429,7 +436,7 @@ def work_order_verify(
             code="sign_off_by_another",
         )
     now = clock.now()
-    text = _text(note, field=str(_("note")), limit=NOTE_MAX, required=False)
+    text = _text(note, key="note", label=_("note"), limit=NOTE_MAX, required=False)
     wo.status, wo.verified_at, wo.verified_by = Status.VERIFIED, now, user
     bump(wo, ["status", "verified_at", "verified_by"])
     asset = lock_asset(wo.asset, check=False)
@@ -489,7 +496,7 @@ def work_order_cancel(
     """Cancel a work order (a false report, a duplicate), with the reason. Its downtime closes;
     the asset is back in service unless another downtime of it is open."""
     user, wo = _take(actor, work_order, version, "cancel")
-    text = _text(reason, field=str(_("reason")), limit=NOTE_MAX, required=True)
+    text = _text(reason, key="reason", label=_("reason"), limit=NOTE_MAX, required=True)
     now = clock.now()
     wo.status = Status.CANCELLED
     bump(wo, ["status"])

@@ -369,10 +369,6 @@ class CareRuleForm(forms.Form):
         label=_("Days"),
         max_length=60,
         required=False,
-        help_text=_(
-            "Renewal: days before the end, e.g. 30, 10, 1. Inactivity: days since the last "
-            "visit, e.g. 10."
-        ),
     )
     send_at = forms.TimeField(label=_("Send at (local time)"), widget=TimeInput())
     channel = forms.ChoiceField(label=_("Channel"), choices=CareRule.Channel.choices)
@@ -397,6 +393,10 @@ class CareRuleForm(forms.Form):
         self.kind = kind
         if kind not in self.DAY_KINDS:
             del self.fields["days"]
+        elif kind == CareRule.Kind.RENEWAL:
+            self.fields["days"].help_text = _("Days before the membership ends, e.g. 30, 10, 1.")
+        else:
+            self.fields["days"].help_text = _("Days since the last visit, e.g. 10.")
 
     def clean_days(self) -> list[int]:
         raw = self.cleaned_data.get("days") or ""

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -135,7 +135,9 @@ def asset_new(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     if not any(access.may_act(actor, v) for v in venues_for_actor(actor=actor)):
         raise PermissionDenied(register_kept(), code="equipment_not_allowed")
-    form = forms.AssetForm(request.POST or None, actor=actor, initial=_venue_initial(request))
+    form = forms.AssetForm(
+        request.POST or None, request.FILES or None, actor=actor, initial=_venue_initial(request)
+    )
     return _save_asset(request, form, None)
 
 
@@ -150,7 +152,7 @@ def asset_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     found = selectors.asset_get(actor, pk)
     _refuse_unless_acts(actor, found.venue)
-    form = forms.AssetForm(request.POST or None, actor=actor, asset=found)
+    form = forms.AssetForm(request.POST or None, request.FILES or None, actor=actor, asset=found)
     return _save_asset(request, form, found)
 
 
@@ -243,6 +245,19 @@ def asset_retire(request: HttpRequest, pk: int) -> HttpResponse:
         return _asset_page(request, selectors.asset_get(actor, pk), status=refused.http_status)
     messages.success(request, _("The asset is retired."))
     return redirect("console:asset", pk=found.pk)
+
+
+@login_required
+@require_GET
+def asset_photo(request: HttpRequest, pk: int) -> FileResponse:
+    """The asset's photo, for people who may see the asset."""
+    found = selectors.asset_get(_actor(request), pk)
+    if not found.photo:
+        raise Http404
+    response = FileResponse(found.photo.open("rb"), content_type=found.photo_type or "image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- the spreadsheet import ------------------------------------------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("assets/import/<int:pk>/", assets.asset_import_status, name="asset_import_status"),
     path("assets/<int:pk>/", assets.asset, name="asset"),
     path("assets/<int:pk>/edit/", assets.asset_edit, name="asset_edit"),
+    path("assets/<int:pk>/photo/", assets.asset_photo, name="asset_photo"),
     path("assets/<int:pk>/service/", assets.asset_service, name="asset_service"),
     path("assets/<int:pk>/report/", assets.asset_report, name="asset_report"),
     path("assets/<int:pk>/retire/", assets.asset_retire, name="asset_retire"),

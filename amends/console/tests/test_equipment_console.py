@@ -352,14 +352,32 @@ def test_an_asset_is_added_and_edited_and_bad_input_comes_back(
         {"venue": "GYM2", "code": "X-1", "name": "x", "category": "cardio"},
     )
     assert other_gym.status_code == 400  # not a venue he may choose
+    not_a_photo = SimpleUploadedFile("tm.png", b"%PDF-1.4 x", content_type="image/png")
+    refused = post(
+        client,
+        page("asset_new"),
+        {"venue": "GYM1", "code": "TM-02", "name": "跑步机二号", "photo": not_a_photo},
+    )
+    assert refused.status_code == 400 and 'id="id_photo_error"' in text(refused)
+    photo = SimpleUploadedFile("tm.png", PNG, content_type="image/png")
     made = post(
         client,
         page("asset_new"),
-        {"venue": "GYM1", "code": "TM-02", "name": "跑步机二号", "category": "cardio"},
+        {
+            "venue": "GYM1",
+            "code": "TM-02",
+            "name": "跑步机二号",
+            "category": "cardio",
+            "photo": photo,
+        },
     )
     assert made.status_code == 302
     new = Asset.objects.get(code="TM-02")
     assert made["Location"] == page("asset", new.pk)
+    assert page("asset_photo", new.pk) in text(get(client, page("asset", new.pk)))
+    served = get(client, page("asset_photo", new.pk))
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert get(client, page("asset_photo", tm.pk)).status_code == 404  # none
 
     edit = page("asset_edit", tm.pk)
     fields = {"code": "TM-01", "name": "跑步机一号", "category": "cardio", "location": "三楼"}
@@ -372,6 +390,37 @@ def test_an_asset_is_added_and_edited_and_bad_input_comes_back(
 
     as_(client, cast.desk)
     assert get(client, edit).status_code == 403
+    as_(client, cast.outsider)
+    assert get(client, page("asset_photo", new.pk)).status_code == 404
+
+
+def test_the_lists_cost_the_same_whatever_their_length(
+    client: Client, cast: Cast, tm: Asset
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert get(client, url).status_code == 200
+        return len(seen)
+
+    as_(client, cast.maintenance)
+    report(cast, tm, local(2026, 11, 23, 10, 0), unsafe=True)
+    with clock.travel(local(2026, 11, 1, 9, 0)):
+        services.plan_save(
+            actor=cast.maintenance, asset=tm, data={"name": "保养", "every_days": 30}
+        )
+    few = (queries(page("work_orders")), queries(page("assets")), queries(page("plans")))
+    for n in range(2, 7):
+        asset = add_asset(cast, f"TM-{n:02d}", location=f"{n}楼")
+        report(cast, asset, local(2026, 11, 23, 10, n), unsafe=n % 2 == 0)
+        with clock.travel(local(2026, 11, 1, 9, 0)):
+            services.plan_save(
+                actor=cast.maintenance, asset=asset, data={"name": "保养", "every_days": 30}
+            )
+    many = (queries(page("work_orders")), queries(page("assets")), queries(page("plans")))
+    assert many == few
 
 
 def test_an_asset_is_taken_out_of_service_and_returned(

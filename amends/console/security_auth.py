@@ -4,6 +4,7 @@ code, the QR code of a new device. The pages are in security_views.py."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -44,10 +45,16 @@ class LockoutBackend(AxesStandaloneBackend):
         return None
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The address sign-in failures are counted by: REMOTE_ADDR, which `amends serve` sets from
-    the proxy's X-Forwarded-For only when AMENDS_TRUSTED_PROXY names that proxy."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    the proxy's X-Forwarded-For only when AMENDS_TRUSTED_PROXY names that proxy. None when there
+    is no valid address (a Unix socket, the test client's force_login): such requests share one
+    count, and axes' records store no address (PostgreSQL's inet column refuses anything else)."""
+    raw = str(request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
 
 
 def may_enrol(user: User) -> bool:

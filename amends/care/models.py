@@ -173,6 +173,9 @@ class CareRule(models.Model):
     )
     message_zh = models.TextField(_("message (Chinese)"), max_length=500)
     message_en = models.TextField(_("message (English)"), max_length=500)
+    # The local day of the last complete run: the daily job (every 15 minutes) runs a rule
+    # once a day, after `send_at`.
+    last_run_on = models.DateField(_("last run on"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:

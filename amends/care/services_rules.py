@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -266,8 +267,10 @@ def _send(rule: CareRule, member: Member, detail: str, today: date) -> str | Non
 
 
 def due_rules(venue: Venue, local: datetime) -> Iterable[CareRule]:
+    """The venue's active rules whose send time has passed today and that have not run yet."""
     return (
         CareRule.objects.filter(venue=venue, active=True, send_at__lte=local.time())
+        .filter(Q(last_run_on__isnull=True) | Q(last_run_on__lt=local.date()))
         .select_related("venue")
         .order_by("pk")
     )
@@ -275,9 +278,10 @@ def due_rules(venue: Venue, local: datetime) -> Iterable[CareRule]:
 
 def care_run(*, venue: Venue, now: datetime) -> dict[str, int]:
     """Send today's care messages of `venue` for every active rule whose `send_at` (local time)
-    has passed. Idempotent: at most one message per member, rule and day (the unique
-    constraint decides between two runs at once); an opted-out channel is recorded as
-    opted_out and not sent; no address: no_contact. Returns counts per status."""
+    has passed and that has not run today (`last_run_on`). Idempotent: at most one message per
+    member, rule and day (the unique constraint decides between two runs at once); an
+    opted-out channel is recorded as opted_out and not sent; no address: no_contact. Returns
+    counts per status."""
     local = now.astimezone(ZoneInfo(venue.timezone))
     today = local.date()
     counts = {status: 0 for status in CareMessage.Status.values}
@@ -292,6 +296,8 @@ def care_run(*, venue: Venue, now: datetime) -> dict[str, int]:
             status = _send(rule, member, detail, today)
             if status is not None:
                 counts[status] += 1
+        # Only a complete run counts: one stopped half-way is taken up again by the next.
+        CareRule.objects.filter(pk=rule.pk).update(last_run_on=today)
     return counts
 
 

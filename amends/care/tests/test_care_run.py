@@ -58,6 +58,9 @@ def test_a_second_run_the_same_day_sends_nothing_and_the_next_day_sends_the_next
     assert run(cast, 2026, 11, 23, 10, 0)["queued"] == 2
     assert run(cast, 2026, 11, 23, 10, 15)["queued"] == 0
     assert daily(now=local(2026, 11, 23, 16, 0)).get("queued", 0) == 0
+    # A rule that ran is not run again that day, not even for a member who now qualifies.
+    member(cast, "LATE", expires_on=date(2026, 11, 24))
+    assert run(cast, 2026, 11, 23, 17, 0)["queued"] == 0
     assert CareMessage.objects.count() == Outbox.objects.filter(kind="care").count() == 2
     # R10 is reminded again at 1 day before (2 Dec); nobody on the 24th.
     assert run(cast, 2026, 11, 24, 10, 0)["queued"] == 0
@@ -133,9 +136,11 @@ def test_one_session_left_is_said_once(cast):
     run(cast, 2026, 11, 23, 10, 0)
     assert sent("last_session") == []
     use_session(member=m)
-    run(cast, 2026, 11, 23, 11, 0)
+    # The rule ran today: the next run is tomorrow's, and one reminder is enough.
+    assert run(cast, 2026, 11, 23, 11, 0)["queued"] == 0
     run(cast, 2026, 11, 24, 10, 0)
-    assert sent("last_session") == [("PACK", date(2026, 11, 23), "queued", "1")]
+    run(cast, 2026, 11, 25, 10, 0)
+    assert sent("last_session") == [("PACK", date(2026, 11, 24), "queued", "1")]
 
 
 def test_holiday_greetings_on_the_first_day_of_a_holiday(cast):

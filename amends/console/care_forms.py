@@ -72,7 +72,7 @@ class MemberForm(forms.Form):
     here: they belong to the customer record)."""
 
     plan = forms.CharField(label=_("Membership plan"), max_length=80, required=False)
-    level = forms.CharField(label=_("Level"), max_length=40, required=False)
+    level = forms.CharField(label=_("Membership level"), max_length=40, required=False)
     starts_on = forms.DateField(label=_("Starts on"), required=False, widget=DateInput())
     expires_on = forms.DateField(label=_("Expires on"), required=False, widget=DateInput())
     status = forms.ChoiceField(label=_("Status"), choices=Member.Status.choices)
@@ -437,7 +437,7 @@ class CoachFeedbackForm(forms.Form):
         coerce=int,
     )
     comment = forms.CharField(
-        label=_("Comment"),
+        label=_("What the member said"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from amends.complaints.catalogue import available
 from amends.complaints.models import Complaint, Evidence
 from amends.complaints.selectors_privacy import masked_text
+from amends.core.input_guard import LONG_TEXT_CHARS
 from amends.core.principals import Principal
 from amends.members.selectors import contact_card
 
@@ -18,9 +19,15 @@ EARLIEST, LATEST = 1970, 2200
 
 
 def _text(value: str) -> str:
-    """Text the database can store: no NUL character, no lone surrogate."""
+    """Text the database can store: no NUL character, no lone surrogate, and never more than
+    `LONG_TEXT_CHARS` characters, even where a field forgot its own `max_length` (every field
+    should say its own; this is the floor under them)."""
     if "\x00" in value:
         raise ValueError(_("Text may not contain NUL characters."))
+    if len(value) > LONG_TEXT_CHARS:
+        raise ValueError(
+            _("This text is too long (at most %(n)s characters).") % {"n": LONG_TEXT_CHARS}
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

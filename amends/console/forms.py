@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import selectors, services
@@ -19,6 +20,7 @@ from amends.complaints.catalogue.fields import (
     local_datetime,
 )
 from amends.complaints.transitions import State
+from amends.core.input_guard import EMAIL_CHARS, LONG_TEXT_CHARS, SEARCH_CHARS, TEXT_CHARS
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import INTAKE_ROLES
 from amends.orgs.selectors import scope_of, venues_for_actor
@@ -85,7 +87,7 @@ class IntakeForm(forms.Form):
     )
     customer_name = forms.CharField(label=_("Customer name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    email = forms.CharField(label=_("Email"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email"), max_length=EMAIL_CHARS, required=False)
     language = forms.ChoiceField(
         choices=[("zh-hans", "中文"), ("en", "English")],
         label=_("Customer's language"),
@@ -95,7 +97,9 @@ class IntakeForm(forms.Form):
         label=_("Membership / room / booking no."), max_length=60, required=False
     )
     description = forms.CharField(
-        label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("What happened"),
+        max_length=LONG_TEXT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     occurred_at = forms.DateTimeField(
         label=_("When it happened"), required=False, widget=DateTimeLocalInput()
@@ -103,10 +107,14 @@ class IntakeForm(forms.Form):
     location = forms.CharField(label=_("Where"), max_length=200, required=False)
     people_involved = forms.CharField(label=_("People involved"), max_length=300, required=False)
     consequence = forms.CharField(
-        label=_("Consequence"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Consequence"),
+        max_length=TEXT_CHARS,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     customer_request = forms.CharField(
         label=_("What the customer asks for"),
+        max_length=TEXT_CHARS,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -205,7 +213,7 @@ INTAKE_ERROR_FIELDS = {
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), max_length=SEARCH_CHARS, required=False)
     venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"), required=False)
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), label=_("Category"), required=False
@@ -240,9 +248,17 @@ class QueueFilterForm(forms.Form):
             company_id=actor.company_id
         )
         self.fields["venue"].queryset = venues_for_actor(actor=actor)  # type: ignore[attr-defined]
-        self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined,misc]
-            company_id=actor.company_id, is_active=True
-        ).order_by("display_name", "username")
+        # Only people at the venues the actor sees (or company-wide): a filter must not list
+        # the names of staff elsewhere in the company.
+        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(
+                Q(grants__venue__in=venues_for_actor(actor=actor)) | Q(grants__venue__isnull=True),
+                company_id=actor.company_id or 0,
+                is_active=True,
+            )
+            .distinct()
+            .order_by("display_name", "username")
+        )
 
     def apply(self, complaints: Any, tz: ZoneInfo) -> Any:
         if not self.is_valid():

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amends.complaints import selectors, services
 from amends.complaints.models import Complaint
@@ -102,10 +102,12 @@ def intake_done(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def intake_duplicates(request: HttpRequest) -> HttpResponse:
-    """HTMX: open complaints from the same phone in the last 30 days, offered to add to."""
-    phone = request.GET.get("phone", "").strip()
+    """HTMX: open complaints from the same phone in the last 30 days, offered to add to. The
+    phone is posted (with the CSRF token), never put in the address: addresses end up in access
+    logs, proxies and the browser's history."""
+    phone = request.POST.get("phone", "").strip()[:40]
     found: list[Complaint] = []
     if len(phone) >= 7:
         try:
@@ -115,14 +117,16 @@ def intake_duplicates(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "console/_duplicates.html",
-        {"found": found, "description": request.GET.get("description", "")},
+        {"found": found, "description": request.POST.get("description", "")[:10_000]},
     )
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def intake_member(request: HttpRequest) -> HttpResponse:
-    """HTMX: the name on a membership at the chosen venue, to fill the customer's name.
+    """HTMX: the name on a membership at the chosen venue, to fill the customer's name. The
+    page posts the number and the typed name (nothing personal in the address); GET is still
+    answered for links and tests that use it.
 
     Only someone who records complaints at that venue may look a number up, and only an exact
     number answers. Only the name is given: the complaint reaches the member through the member
@@ -131,17 +135,19 @@ def intake_member(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     form = IntakeForm(actor=actor)
     venues = form.fields["venue"].queryset  # type: ignore[attr-defined]
-    raw = request.GET.get("venue", "")
-    venue = venues.filter(pk=int(raw)).first() if raw.isdigit() else None
+    query = request.POST if request.method == "POST" else request.GET
+    raw = query.get("venue", "")
+    venue = venues.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
     if venue is None:
         raise Http404
-    member = member_at(venue=venue, number=request.GET.get("member_number", ""))
-    typed = request.GET.get("customer_name", "").strip()
+    number = query.get("member_number", "")[:60]
+    member = member_at(venue=venue, number=number)
+    typed = query.get("customer_name", "").strip()[:100]
     context = {
         "member": member,
         "name": member.customer.name if member else "",
         "fill": member is not None and not typed and bool(member.customer.name),
         "field": form["customer_name"],
-        "number": request.GET.get("member_number", "").strip(),
+        "number": number.strip(),
     }
     return render(request, "console/_intake_member.html", context)

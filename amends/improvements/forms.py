@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import subjects
@@ -27,6 +27,7 @@ from amends.core.errors import (
     PermissionDenied,
     StaleVersion,
 )
+from amends.core.input_guard import TEXT_CHARS
 from amends.improvements import services
 from amends.improvements.models import ImprovementAction
 from amends.improvements.selectors import (
@@ -75,6 +76,7 @@ class ComplaintRefsField(forms.CharField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 2_000)
         kwargs.setdefault("help_text", _("References, separated by spaces or commas."))
         super().__init__(**kwargs)
         self.actor: User | None = None
@@ -101,7 +103,10 @@ class ComplaintRefsField(forms.CharField):
 
 def _text(label: Any, *, required: bool = False, rows: int = 3) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows})
+        label=label,
+        required=required,
+        max_length=TEXT_CHARS,
+        widget=forms.Textarea(attrs={"rows": rows}),
     )
 
 
@@ -116,7 +121,15 @@ class _Fields(forms.Form):
 
     def limit_to(self, actor: User) -> None:
         """Offer only what `actor` may pick: the company's staff, complaints they can see."""
-        self.fields["owner"].queryset = possible_owners(actor=actor)  # type: ignore[attr-defined]
+        # Only staff at the venues the actor sees (or company-wide); the service checks that
+        # the one chosen may own an action at its venue (`may_own`).
+        self.fields["owner"].queryset = (  # type: ignore[attr-defined]
+            possible_owners(actor=actor)
+            .filter(
+                Q(grants__venue__in=venues_for_actor(actor=actor)) | Q(grants__venue__isnull=True)
+            )
+            .distinct()
+        )
         self.fields["complaints"].actor = actor  # type: ignore[attr-defined]
 
 

@@ -15,6 +15,7 @@ from amends.complaints import services
 from amends.complaints.catalogue.fields import DateTimeLocalInput, local_datetime
 from amends.core import clock, pii, uploads
 from amends.core.errors import InvalidInput
+from amends.core.input_guard import EMAIL_CHARS
 from amends.orgs.models import Venue
 from amends.public.pages import language
 
@@ -82,7 +83,7 @@ class ComplaintForm(forms.Form):
 
     customer_name = forms.CharField(label=_("Your name"), max_length=100)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    email = forms.CharField(label=_("Email"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email"), max_length=EMAIL_CHARS, required=False)
     member_number = forms.CharField(
         label=_("Membership number (if you have one)"), max_length=40, required=False
     )
@@ -111,7 +112,7 @@ class ComplaintForm(forms.Form):
         label=_("I have read the privacy notice and agree that my complaint is kept as it says."),
         error_messages={"required": _("Please agree to the privacy notice to send the complaint.")},
     )
-    website = forms.CharField(label=_("Leave this field empty"), required=False)
+    website = forms.CharField(label=_("Leave this field empty"), max_length=200, required=False)
 
     def __init__(self, *args: Any, venue: Venue, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -197,7 +198,7 @@ class SignInForm(forms.Form):
         help_text=_("As in the message we sent you, e.g. GYM1-20261120-0001."),
     )
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    email = forms.CharField(label=_("Email"), max_length=200, required=False)
+    email = forms.CharField(label=_("Email"), max_length=EMAIL_CHARS, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -227,6 +228,7 @@ class CodeForm(forms.Form):
     code = forms.RegexField(
         label=_("The six-digit code"),
         regex=r"^\s*\d{6}\s*$",
+        max_length=20,
         error_messages={"invalid": _("The code has six digits.")},
     )
 

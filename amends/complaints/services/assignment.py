@@ -20,6 +20,7 @@ from amends.core import clock
 from amends.core.errors import (
     InvalidInput,
 )
+from amends.core.input_guard import check_text
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
 from amends.orgs.roles import HANDLER_ROLES
@@ -42,7 +43,9 @@ def assign(
         or not roles & HANDLER_ROLES
     ):
         raise InvalidInput(
-            _("This person cannot handle complaints here."), code="assignee_not_eligible"
+            _("This person cannot handle complaints here."),
+            code="assignee_not_eligible",
+            fields={"assignee": [_("Choose someone who handles complaints at this venue.")]},
         )
     if complaint.subject_staff_id == assignee.pk:
         raise InvalidInput(
@@ -72,6 +75,9 @@ def assign(
     return complaint
 
 
+MAX_ASSIGN_REASON = 300
+
+
 @transaction.atomic
 def complaint_assign(
     *,
@@ -83,8 +89,11 @@ def complaint_assign(
 ) -> Complaint:
     """Hand the complaint to `assignee` (or reassign it). The current owner stays accountable
     until the assignee accepts (`complaint_accept`)."""
+    reason = check_text(
+        reason.strip(), limit=MAX_ASSIGN_REASON, field="reason", label=_("The note")
+    )
     locked = lock(complaint, expected_version=expected_version)
-    return assign(locked, actor=actor, assignee=assignee, reason=reason.strip())
+    return assign(locked, actor=actor, assignee=assignee, reason=reason)
 
 
 @transaction.atomic

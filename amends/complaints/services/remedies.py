@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import remedy_kinds
@@ -44,10 +45,11 @@ from amends.core.errors import (
     InvalidTransition,
     PermissionDenied,
 )
+from amends.core.input_guard import check_text
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
 from amends.orgs.roles import APPROVAL_LADDER, Role
-from amends.orgs.selectors import users_with_role
+from amends.orgs.selectors import scope_of, users_with_role
 from amends.workflow.rules import approver_role, covers
 from amends.workflow.selectors import authority_for, authority_limits
 
@@ -321,6 +323,30 @@ def remedy_execute(
     return locked
 
 
+MAX_CONSEQUENCE_NOTE = 500
+
+
+def consequence_eligible(complaint: Complaint, staff: User) -> bool:
+    """Whether `staff` may be given a consequence on `complaint`: an active member of its
+    company holding a role at its venue (or company-wide). The picker lists the same people
+    (`consequence_candidates`)."""
+    return (
+        staff.is_active
+        and staff.company_id == complaint.company_id
+        and bool(scope_of(staff).roles_at(complaint.venue_id))
+    )
+
+
+def consequence_candidates(complaint: Complaint) -> QuerySet[User]:
+    """The people a consequence on `complaint` may name, by name (see `consequence_eligible`)."""
+    at_venue = Q(grants__venue_id=complaint.venue_id) | Q(grants__venue__isnull=True)
+    return (
+        User.objects.filter(at_venue, company_id=complaint.company_id, is_active=True)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
 @transaction.atomic
 def consequence_record(
     *,
@@ -334,10 +360,15 @@ def consequence_record(
     """Record a consequence (training, warning …) for a staff member found responsible."""
     if kind not in Consequence.Kind.values:
         raise InvalidInput(_("Unknown value."), code="invalid_consequence")
+    check_text(note.strip(), limit=MAX_CONSEQUENCE_NOTE, field="note", label=_("The note"))
     locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "record_consequence")
-    if staff.company_id != locked.company_id:
-        raise InvalidInput(_("This person does not work here."), code="foreign_staff")
+    if not consequence_eligible(locked, staff):
+        raise InvalidInput(
+            _("This person does not work at this complaint's venue."),
+            code="foreign_staff",
+            fields={"staff": [_("Choose someone who works at this venue.")]},
+        )
     consequence = Consequence.objects.create(
         complaint=locked,
         staff=staff,

@@ -1,0 +1,133 @@
+"""Staff pickers list only people the actor may act on, and the services refuse anyone else:
+a crafted request naming someone from another venue or company changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from amends.complaints import services
+from amends.complaints.models import Complaint, ComplaintEvent, Consequence
+from amends.complaints.services.remedies import consequence_candidates
+from amends.conftest import Cast
+from amends.console.forms import QueueFilterForm
+from amends.core.errors import InvalidInput
+from amends.orgs.models import User
+
+
+def fresh(complaint: Complaint) -> Complaint:
+    return Complaint.objects.get(pk=complaint.pk)
+
+
+def events(complaint: Complaint) -> int:
+    return ComplaintEvent.objects.filter(complaint=complaint).count()
+
+
+def test_the_consequence_picker_lists_the_venues_staff_only(cast: Cast) -> None:
+    complaint = cast.receive()
+    listed = set(consequence_candidates(complaint))
+    assert {cast.coach, cast.desk, cast.manager, cast.director} <= listed
+    assert cast.outsider not in listed and cast.stranger not in listed
+
+
+@pytest.mark.parametrize("who", ["outsider", "stranger"])
+def test_a_consequence_for_someone_from_elsewhere_is_refused(cast: Cast, who: str) -> None:
+    complaint = cast.receive()
+    before = (fresh(complaint).version, events(complaint))
+    with pytest.raises(InvalidInput) as refused:
+        services.consequence_record(
+            complaint=complaint, actor=cast.manager, staff=getattr(cast, who), kind="warning"
+        )
+    assert refused.value.code == "foreign_staff"
+    assert not Consequence.objects.exists()
+    assert (fresh(complaint).version, events(complaint)) == before
+
+
+def test_a_consequence_for_a_former_employee_is_refused(cast: Cast) -> None:
+    complaint = cast.receive()
+    User.objects.filter(pk=cast.coach.pk).update(is_active=False)
+    gone = User.objects.get(pk=cast.coach.pk)
+    with pytest.raises(InvalidInput):
+        services.consequence_record(
+            complaint=complaint, actor=cast.manager, staff=gone, kind="warning"
+        )
+    assert not Consequence.objects.exists()
+
+
+def test_a_consequence_for_the_venues_staff_is_recorded(cast: Cast) -> None:
+    complaint = cast.receive()
+    services.consequence_record(
+        complaint=complaint, actor=cast.manager, staff=cast.coach, kind="training", note="复训"
+    )
+    assert Consequence.objects.get().staff == cast.coach
+
+
+def test_an_over_long_consequence_note_is_refused_by_the_service(cast: Cast) -> None:
+    complaint = cast.receive()
+    with pytest.raises(InvalidInput) as refused:
+        services.consequence_record(
+            complaint=complaint,
+            actor=cast.manager,
+            staff=cast.coach,
+            kind="warning",
+            note="长" * 501,
+        )
+    assert refused.value.code == "text_too_long"
+    assert not Consequence.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["outsider", "stranger", "coach"])
+def test_assigning_to_someone_who_may_not_handle_it_here_is_refused(cast: Cast, who: str) -> None:
+    complaint = cast.receive()
+    before = (fresh(complaint).version, fresh(complaint).assignee_id, events(complaint))
+    with pytest.raises(InvalidInput) as refused:
+        services.complaint_assign(
+            complaint=complaint, actor=cast.manager, assignee=getattr(cast, who)
+        )
+    assert refused.value.code == "assignee_not_eligible"
+    after = fresh(complaint)
+    assert (after.version, after.assignee_id, events(complaint)) == before
+
+
+def test_an_over_long_assignment_note_is_refused_by_the_service(cast: Cast) -> None:
+    complaint = cast.receive()
+    before = (fresh(complaint).version, events(complaint))
+    with pytest.raises(InvalidInput) as refused:
+        services.complaint_assign(
+            complaint=complaint, actor=cast.manager, assignee=cast.specialist2, reason="x" * 301
+        )
+    assert refused.value.code == "text_too_long"
+    assert (fresh(complaint).version, events(complaint)) == before
+
+
+@pytest.mark.parametrize(
+    ("action", "field", "who"),
+    [
+        ("consequence", "staff", "outsider"),
+        ("consequence", "staff", "stranger"),
+        ("assign", "assignee", "outsider"),
+        ("assign", "assignee", "stranger"),
+    ],
+)
+def test_a_crafted_post_naming_someone_from_elsewhere_changes_nothing(
+    client: Client, cast: Cast, action: str, field: str, who: str
+) -> None:
+    complaint = cast.receive()
+    before = fresh(complaint)
+    count = events(complaint)
+    client.force_login(cast.manager)
+    data = {"version": before.version, field: getattr(cast, who).pk, "kind": "warning"}
+    response = client.post(reverse("console:act", args=[complaint.reference, action]), data)
+    assert 400 <= response.status_code < 500
+    after = fresh(complaint)
+    assert (after.version, after.assignee_id) == (before.version, before.assignee_id)
+    assert events(complaint) == count and not Consequence.objects.exists()
+
+
+def test_the_queue_filter_lists_only_staff_of_the_actors_venues(cast: Cast) -> None:
+    listed = set(QueueFilterForm(actor=cast.desk).fields["assignee"].queryset)  # type: ignore[attr-defined]
+    assert cast.specialist in listed and cast.director in listed
+    assert cast.outsider not in listed and cast.stranger not in listed
+    everyone = set(QueueFilterForm(actor=cast.director).fields["assignee"].queryset)  # type: ignore[attr-defined]
+    assert cast.outsider in everyone and cast.stranger not in everyone

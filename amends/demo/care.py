@@ -15,6 +15,8 @@ At each gym (venues of kind gym with a customer-service specialist):
 4. a care rule of each kind (renewal 30/10/1, one session left, birthday, inactivity 10 days,
    holiday) and the daily care run of the last week, so care messages exist;
 5. points earned and redeemed; feedback on each coach of the venue.
+
+The care messages to the made-up members are cancelled in the outbox (never sent).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from amends.care.models import CampaignCall, CareMessage, RevisitCampaign
 from amends.core import clock
 from amends.core.errors import DomainError
 from amends.members.models import Member
+from amends.notifications.services import outbox_cancel
 from amends.orgs.models import Company, User, Venue
 from amends.orgs.roles import Role
 from amends.orgs.selectors import users_with_role
@@ -111,6 +114,12 @@ def build(*, company: Company, venues: Iterable[Venue], users: Any = None, now: 
         if not specialists or not bosses:
             continue
         _Venue(venue, specialists, bosses[0], now, rng, built).build()
+    # The members are made up: their care messages are never to be sent (the complaints the
+    # calls opened are the demo's, cancelled with the others by the caller).
+    care_outbox = CareMessage.objects.filter(
+        rule__venue__company=company, outbox_id__isnull=False
+    ).values_list("outbox_id", flat=True)
+    outbox_cancel(ids=care_outbox, reason="demo data")
     calls = CampaignCall.objects.filter(campaign__venue__company=company)
     for status in CampaignCall.Status.values:
         built.calls[status] = calls.filter(status=status).count()

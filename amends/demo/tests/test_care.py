@@ -12,6 +12,7 @@ from amends.conftest import local
 from amends.core import clock
 from amends.demo import care
 from amends.members.models import Member
+from amends.notifications.models import Outbox
 
 
 def test_the_demo_builds_member_care_through_the_services(cast):
@@ -25,6 +26,8 @@ def test_the_demo_builds_member_care_through_the_services(cast):
     assert CampaignCall.objects.filter(complaint__isnull=False).exists()
     assert CareMessage.objects.filter(status="queued").exists()
     assert CareMessage.objects.filter(status="opted_out").exists()
+    # Made-up members: nothing of theirs is ever sent.
+    assert not Outbox.objects.filter(kind="care").exclude(status="cancelled").exists()
     assert PointsMovement.objects.filter(delta__lt=0).exists()
     assert CoachFeedback.objects.filter(coach=cast.coach).count() == 6
     assert Member.objects.filter(venue=cast.hotel).count() == 0

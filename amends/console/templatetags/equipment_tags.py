@@ -11,6 +11,8 @@ from typing import Any
 from django import template
 
 from amends.equipment import access, selectors
+from amends.orgs.roles import Role
+from amends.orgs.selectors import scope_of
 
 register = template.Library()
 
@@ -44,3 +46,21 @@ def complaint_work_orders(context: Any, complaint: Any) -> dict[str, Any]:
             "complaint": complaint,
         }
     }
+
+
+# Who finds equipment in the console's navigation: those who handle work orders (maintenance,
+# managers, general managers, directors), the front desk (who reports faults and answers
+# members about them) and the auditor (who reads). Maintenance finds it first.
+NAV_ROLES = frozenset({*access.ACT_ROLES, Role.FRONT_DESK, Role.AUDITOR})
+
+
+@register.filter
+def equipment_nav(user: Any) -> str:
+    """Where equipment goes in `user`'s navigation: "first" (maintenance: work orders before
+    everything else), "shown", or "" (not shown)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    roles = scope_of(user).all_roles
+    if Role.MAINTENANCE in roles:
+        return "first"
+    return "shown" if roles & NAV_ROLES else ""

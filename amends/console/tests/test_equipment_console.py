@@ -592,3 +592,41 @@ def test_the_panel_stays_away_from_complaints_about_other_things(cast: Cast) -> 
     with clock.travel(local(2026, 11, 23, 12, 0)):
         complaint = cast.receive(category="service_attitude", description="前台态度很差。")
     assert _render_panel(cast.manager, complaint).strip() == ""
+
+
+def test_every_control_of_the_equipment_pages_is_labelled(
+    client: Client, cast: Cast, tm: Asset
+) -> None:
+    from amends.console.tests.test_accessibility import unlabelled
+
+    order = report(cast, tm, local(2026, 11, 23, 12, 0))
+    with clock.travel(local(2026, 11, 1, 9, 0)):
+        plan = services.plan_save(
+            actor=cast.maintenance, asset=tm, data={"name": "保养", "every_days": 30}
+        )
+        complaint = cast.receive(category="facility_equipment")
+    as_(client, cast.manager)
+    for url in [
+        page("work_orders"),
+        page("work_order", order.number),
+        page("assets"),
+        page("asset", tm.pk),
+        page("asset_new"),
+        page("asset_edit", tm.pk),
+        page("asset_import"),
+        page("plans"),
+        page("plan_new", tm.pk),
+        page("plan_edit", plan.pk),
+        page("work_order_from_complaint", complaint.reference),
+        reverse("public:asset_fault", args=[tm.public_token]),
+    ]:
+        assert unlabelled(text(get(client, url))) == [], url
+
+
+def test_the_navigation_puts_work_orders_first_for_maintenance(cast: Cast) -> None:
+    from amends.console.templatetags.equipment_tags import equipment_nav
+
+    assert equipment_nav(cast.maintenance) == "first"
+    assert equipment_nav(cast.manager) == equipment_nav(cast.desk) == "shown"
+    assert equipment_nav(cast.director) == equipment_nav(cast.auditor) == "shown"
+    assert equipment_nav(cast.coach) == equipment_nav(cast.specialist) == ""

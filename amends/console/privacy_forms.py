@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amends.orgs.models import User
 from amends.privacy.models import (
@@ -75,7 +76,7 @@ class AccessLogForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["staff"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = User.objects.filter(company_id=actor.company_id).order_by("username")
+        field.queryset = User.objects.filter(company_id=actor.company_id or 0).order_by("username")
 
 
 class BreachForm(forms.Form):
@@ -136,7 +137,10 @@ class SensitiveForm(forms.Form):
 class ConsentForm(forms.Form):
     given = forms.TypedChoiceField(
         label=_("Consent"),
-        choices=[("yes", _("Given")), ("no", _("Refused"))],
+        choices=[
+            ("yes", pgettext_lazy("consent", "Given")),
+            ("no", pgettext_lazy("consent", "Refused")),
+        ],
         coerce=lambda value: value == "yes",
     )
     method = forms.ChoiceField(label=_("Given by"), choices=SensitiveConsent.Method.choices)

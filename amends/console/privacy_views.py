@@ -41,7 +41,9 @@ def _refusal(refused: DomainError) -> str:
     return str(refused.message)
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     return render(request, f"console/privacy/{template}", context, status=status)
 
 
@@ -335,7 +337,7 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
 def rules(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     services.require(actor, services.OFFICER_ROLES)
-    settings_row = services.privacy_settings(actor.company_id)  # type: ignore[arg-type]
+    settings_row = services.privacy_settings(services.company_of(actor))
     rule_form = forms.RuleForm(request.POST if "data_class" in request.POST else None)
     settings_form = forms.SettingsForm(
         request.POST if "request_days" in request.POST else None,
@@ -366,7 +368,7 @@ def rules(request: HttpRequest) -> HttpResponse:
             except DomainError as refused:
                 bound.add_error(None, _refusal(refused))
                 status = refused.http_status
-    current = retention.rules_for(actor.company_id)  # type: ignore[arg-type]
+    current = retention.rules_for(services.company_of(actor))
     shown = [
         {
             "data_class": rule.data_class,

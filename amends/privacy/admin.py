@@ -20,19 +20,19 @@ from amends.privacy.models import (
 
 
 @admin.register(RetentionRule)
-class RetentionRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RetentionRuleAdmin(admin.ModelAdmin):
     list_display = ("company", "data_class", "months", "trigger", "updated_at")
     list_filter = ("company", "data_class")
     readonly_fields = ("version", "updated_by", "updated_at")
 
 
 @admin.register(PrivacySettings)
-class PrivacySettingsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PrivacySettingsAdmin(admin.ModelAdmin):
     list_display = ("company", "request_days", "gdpr_mode")
     readonly_fields = ("version",)
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -112,7 +112,7 @@ def erase_files(complaint: Complaint, *, recordings: bool, others: bool) -> list
         names.append(evidence.file.name)
         evidence.original_name = ""
         evidence.description = ""
-        evidence.file = ""  # type: ignore[assignment]
+        evidence.file = ""
         evidence.save(update_fields=["original_name", "description", "file"])
     return names
 

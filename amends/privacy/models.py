@@ -158,18 +158,18 @@ class DataSubjectRequest(models.Model):
     """A person's request about their personal data (个人信息权利请求), on its clock."""
 
     class Kind(models.TextChoices):
-        ACCESS = "access", _("Access")
+        ACCESS = "access", pgettext_lazy("request", "Access")
         EXPORT = "export", _("Copy (export)")
         CORRECTION = "correction", _("Correction")
         DELETION = "deletion", _("Deletion")
         WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("request", "Received")
         VERIFIED = "verified", _("Identity checked")
-        EXTENDED = "extended", _("Extended")
-        DONE = "done", _("Done")
-        REFUSED = "refused", _("Refused")
+        EXTENDED = "extended", pgettext_lazy("request", "Extended")
+        DONE = "done", pgettext_lazy("request", "Done")
+        REFUSED = "refused", pgettext_lazy("request", "Refused")
 
     class Identity(models.TextChoices):
         NONE = "", _("Not checked yet")
@@ -261,7 +261,7 @@ class Breach(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("breach", "Open")
         NOTIFIED = "notified", _("Notified")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("breach", "Closed")
 
     company = models.ForeignKey(Company, models.PROTECT, verbose_name=_("company"))
     discovered_at = models.DateTimeField(_("discovered at"))

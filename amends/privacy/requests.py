@@ -35,6 +35,7 @@ from amends.privacy.services import (
     OFFICER_ROLES,
     _check_version,
     _text,
+    company_of,
     has_any,
     log_access,
     privacy_settings,
@@ -138,13 +139,14 @@ def request_receive(
     if identity_method and identity_method not in R.Identity.values:
         raise InvalidInput(_("Say how the identity was checked."), code="bad_identity")
     now = clock.now()
-    settings_row = privacy_settings(actor.company_id)  # type: ignore[arg-type]
+    company_id = company_of(actor)
+    settings_row = privacy_settings(company_id)
     days = GDPR_DAYS if settings_row.gdpr_mode else settings_row.request_days
-    owners = officers(actor.company_id)  # type: ignore[arg-type]
+    owners = officers(company_id)
     row = R.objects.create(
-        company_id=actor.company_id,
+        company_id=company_id,
         kind=kind,
-        customer=customer_by_contact(actor.company_id, contact),  # type: ignore[arg-type]
+        customer=customer_by_contact(company_id, contact),
         contact_masked=_masked(contact),
         details=_text(details, limit=4000, field="details"),
         received_by=actor,
@@ -351,6 +353,7 @@ def request_erase(
             if row.kind != R.Kind.DELETION:
                 raise InvalidInput(_("Only a deletion request erases."), code="bad_kind")
             _need_identity(row)
+            assert row.customer_id is not None  # _need_identity checked
             customer = Customer.objects.select_for_update().get(pk=row.customer_id)
             # The contact is read before it is erased: the requester is told afterwards.
             contact = Customer(

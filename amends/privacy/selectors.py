@@ -29,7 +29,7 @@ from amends.privacy.models import (
     PurgeRecord,
     SensitiveConsent,
 )
-from amends.privacy.services import OFFICER_ROLES, READER_ROLES, require
+from amends.privacy.services import OFFICER_ROLES, READER_ROLES, company_of, require
 
 LIMIT = 200
 
@@ -61,7 +61,7 @@ def access_log_search(
 ) -> QuerySet[AccessLog]:
     """Who saw whose personal data: by the person's phone or email, by staff member, by date."""
     require(actor, READER_ROLES)
-    rows = AccessLog.objects.filter(company_id=actor.company_id).select_related("actor")
+    rows = AccessLog.objects.filter(company_id=company_of(actor)).select_related("actor")
     if contact.strip():
         rows = rows.filter(contact_filter(contact))
     if staff is not None:
@@ -75,12 +75,12 @@ def access_log_search(
 
 def purge_records(*, actor: User) -> QuerySet[PurgeRecord]:
     require(actor, READER_ROLES)
-    return PurgeRecord.objects.filter(company_id=actor.company_id).order_by("-at", "-pk")
+    return PurgeRecord.objects.filter(company_id=company_of(actor)).order_by("-at", "-pk")
 
 
 def requests_for(*, actor: User, open_only: bool = True) -> QuerySet[DataSubjectRequest]:
     require(actor, OFFICER_ROLES)
-    rows = DataSubjectRequest.objects.filter(company_id=actor.company_id).select_related(
+    rows = DataSubjectRequest.objects.filter(company_id=company_of(actor)).select_related(
         "owner", "received_by"
     )
     if open_only:
@@ -93,7 +93,7 @@ def requests_for(*, actor: User, open_only: bool = True) -> QuerySet[DataSubject
 def request_get(*, actor: User, pk: int) -> DataSubjectRequest:
     require(actor, OFFICER_ROLES)
     found = (
-        DataSubjectRequest.objects.filter(company_id=actor.company_id, pk=pk)
+        DataSubjectRequest.objects.filter(company_id=company_of(actor), pk=pk)
         .select_related("owner", "received_by", "customer")
         .first()
     )
@@ -107,7 +107,7 @@ def holds_for(*, actor: User) -> QuerySet[LegalHold]:
 
     require(actor, HOLD_ROLES | READER_ROLES)
     return (
-        LegalHold.objects.filter(company_id=actor.company_id)
+        LegalHold.objects.filter(company_id=company_of(actor))
         .select_related("complaint", "placed_by", "lifted_by")
         .order_by("lifted_at", "-placed_at")
     )
@@ -122,7 +122,7 @@ def hold_get(*, actor: User, pk: int) -> LegalHold:
 
 def breaches_for(*, actor: User) -> QuerySet[Breach]:
     require(actor, OFFICER_ROLES | READER_ROLES)
-    return Breach.objects.filter(company_id=actor.company_id).order_by("-discovered_at", "-pk")
+    return Breach.objects.filter(company_id=company_of(actor)).order_by("-discovered_at", "-pk")
 
 
 def breach_get(*, actor: User, pk: int) -> Breach:
@@ -139,7 +139,7 @@ def complaint_for_hold(*, actor: User, reference: str) -> Complaint:
 
     require(actor, HOLD_ROLES)
     found = Complaint.objects.filter(
-        company_id=actor.company_id, reference=reference.strip()
+        company_id=company_of(actor), reference=reference.strip()
     ).first()
     if found is None:
         raise NotFound(_("No complaint has this reference."), code="complaint_not_found")
@@ -151,7 +151,7 @@ def customer_for_hold(*, actor: User, contact: str) -> Customer:
     from amends.privacy.services import HOLD_ROLES
 
     require(actor, HOLD_ROLES)
-    found = customer_by_contact(actor.company_id, contact)  # type: ignore[arg-type]
+    found = customer_by_contact(company_of(actor), contact)
     if found is None:
         raise NotFound(_("No customer has this phone or email."), code="customer_not_found")
     return found

@@ -50,6 +50,13 @@ def has_any(actor: User | None, roles: Iterable[str]) -> bool:
     return bool(scope_of(actor).all_roles & set(roles))
 
 
+def company_of(actor: User) -> int:
+    """The actor's company (staff without one are refused)."""
+    if actor.company_id is None:
+        raise PermissionDenied(_("You may not do this."), code="privacy_role_required")
+    return actor.company_id
+
+
 def require(actor: User, roles: Iterable[str]) -> None:
     if not has_any(actor, roles):
         raise PermissionDenied(_("You may not do this."), code="privacy_role_required")
@@ -104,6 +111,8 @@ def log_access(
         or (person.company_id if person is not None else None)
         or (actor.company_id if actor is not None else None)
     )
+    if company is None:
+        raise ValueError("an access-log row needs a company")
     name = ""
     if actor is not None:
         name = (getattr(actor, "display_name", "") or actor.get_username())[:150]
@@ -192,11 +201,11 @@ def retention_rule_set(
         )
     rule = (
         RetentionRule.objects.select_for_update()
-        .filter(company_id=actor.company_id, data_class=data_class)
+        .filter(company_id=company_of(actor), data_class=data_class)
         .first()
     )
     if rule is None:
-        rule = RetentionRule(company_id=actor.company_id, data_class=data_class, version=0)
+        rule = RetentionRule(company_id=company_of(actor), data_class=data_class, version=0)
     else:
         _check_version(rule, version)
     rule.months, rule.trigger = months, trigger
@@ -218,9 +227,9 @@ def privacy_settings_set(
     require(actor, OFFICER_ROLES)
     if not 1 <= request_days <= 90:
         raise InvalidInput(_("Between 1 and 90 days."), code="bad_days")
-    row = PrivacySettings.objects.select_for_update().filter(company_id=actor.company_id).first()
+    row = PrivacySettings.objects.select_for_update().filter(company_id=company_of(actor)).first()
     if row is None:
-        row = PrivacySettings(company_id=actor.company_id, version=0)
+        row = PrivacySettings(company_id=company_of(actor), version=0)
     else:
         _check_version(row, version)
     row.request_days, row.gdpr_mode = request_days, gdpr_mode
@@ -306,7 +315,7 @@ def breach_record(
     if discovered_at > clock.now() + timedelta(minutes=5):
         raise InvalidInput(_("A breach cannot be discovered in the future."), code="future")
     return Breach.objects.create(
-        company_id=actor.company_id,
+        company_id=company_of(actor),
         discovered_at=discovered_at,
         description=_text(description, limit=4000, field="description", required=True),
         data_classes=classes,

@@ -13,10 +13,11 @@ from django.db import connection, connections
 from amends.care.jobs import daily
 from amends.care.models import CareMessage
 from amends.care.selectors import care_sent
-from amends.care.services import care_run, record_visit, use_session
+from amends.care.services import care_rule_save, care_run, record_visit, use_session
 from amends.care.services_rules import birthday_today
 from amends.care.tests.stories import member, rule
 from amends.conftest import local
+from amends.core.errors import InvalidInput, PermissionDenied, StaleVersion
 from amends.notifications.models import Outbox
 from amends.workflow.models import CalendarOverride
 
@@ -200,3 +201,40 @@ def test_two_care_runs_at_once_send_one_message_each(cast):
         thread.join()
     assert sum(c["queued"] for c in counts) == 3
     assert CareMessage.objects.count() == Outbox.objects.filter(kind="care").count() == 3
+
+
+def test_a_care_rule_is_saved_with_its_defaults_version_checked_and_once_per_kind(cast):
+    renewal = rule(cast, "renewal")
+    assert (renewal.days, str(renewal.send_at), renewal.channel) == ([30, 10, 1], "10:00:00", "sms")
+    assert rule(cast, "inactivity").days == [10]
+    assert rule(cast, "birthday", days="3").days == []
+    with pytest.raises(InvalidInput) as twice:
+        rule(cast, "renewal")
+    assert twice.value.code == "care_rule_exists"
+    data = {
+        "kind": "renewal",
+        "days": "7, 3",
+        "send_at": "09:30",
+        "channel": "email",
+        "message_zh": "续费提醒",
+        "message_en": "Renew",
+    }
+    saved = care_rule_save(
+        actor=cast.manager, venue=cast.gym, rule=renewal, version=renewal.version, data=data
+    )
+    assert (saved.days, saved.channel, saved.version) == ([7, 3], "email", 2)
+    with pytest.raises(StaleVersion):
+        care_rule_save(
+            actor=cast.manager, venue=cast.gym, rule=renewal, version=renewal.version, data=data
+        )
+    for days in ("0", "x", ",".join(["1"] * 11) + ",2,3,4,5,6,7,8,9,10,11"):
+        with pytest.raises(InvalidInput):
+            care_rule_save(
+                actor=cast.manager,
+                venue=cast.gym,
+                rule=saved,
+                version=saved.version,
+                data={**data, "days": days},
+            )
+    with pytest.raises(PermissionDenied):
+        care_rule_save(actor=cast.outsider, venue=cast.gym, data={**data, "kind": "holiday"})

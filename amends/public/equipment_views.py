@@ -77,7 +77,12 @@ def _asset(token: str) -> Asset:
 def _form_page(
     request: HttpRequest, asset: Asset, form: FaultForm, *, status: int = 200
 ) -> HttpResponse:
-    context = {"asset": asset, "venue": asset.venue, "form": form}
+    context = {
+        "asset": asset,
+        "venue": asset.venue,
+        "form": form,
+        "already": selectors.open_faults_of(asset).count(),
+    }
     return render(request, "public/equipment/fault.html", context, status=status)
 
 

@@ -51,6 +51,7 @@ def test_a_member_reports_a_fault_and_gets_the_work_orders_number(
     assert 'name="csrfmiddlewaretoken"' in html and 'name="unsafe"' in html
     assert shown["Cache-Control"] == "no-store"
 
+    assert "data-already" not in html
     sent = send(client, tm, name="王先生")
     assert sent.status_code == 302
     assert sent["Location"] == reverse("public:asset_thanks", args=[tm.public_token])
@@ -63,10 +64,12 @@ def test_a_member_reports_a_fault_and_gets_the_work_orders_number(
         thanks = client.get(sent["Location"])
     assert thanks.status_code == 200
     assert f'id="work-order-number">{order.number}<' in thanks.content.decode()
-    # Another browser (the next member at the machine) sees no number.
+    # Another browser (the next member at the machine) sees no number; the form says the
+    # fault is already being handled.
     with clock.travel(NOW):
         other = Client().get(sent["Location"])
     assert other.status_code == 302 and other["Location"] == form_url(tm)
+    assert 'data-already="1"' in Client().get(form_url(tm)).content.decode()
 
 
 def test_an_unsafe_fault_takes_the_machine_out_of_service(

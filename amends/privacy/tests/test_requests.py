@@ -174,3 +174,19 @@ def test_the_clock_reminds_the_owner_and_escalates_when_late(cast, officer):
     assert f"DSR-{row.pk}" in reminder.subject
     assert clocks.requests_tick(now=local(2026, 12, 10, 11, 0))["request_escalations"] == 1
     assert Outbox.objects.filter(kind=Outbox.Kind.ESCALATION, recipient_user=cast.director).exists()
+
+
+def test_a_withdrawal_of_consent_withdraws_the_sensitive_consents(cast, officer):
+    c = full_complaint(cast)
+    services.sensitive_consent_record(
+        actor=cast.manager, complaint=c, given=True, method="signature", note=""
+    )
+    row = receive(cast, R.Kind.WITHDRAWAL)
+    with clock.travel(AT):
+        row = requests.request_complete(
+            actor=officer, request=row, outcome="已撤回", version=row.version
+        )
+    assert row.counts == {"consents_withdrawn": 1} and row.status == R.Status.DONE
+    from amends.privacy.models import SensitiveConsent
+
+    assert SensitiveConsent.objects.get().withdrawn_at == AT

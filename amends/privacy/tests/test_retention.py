@@ -181,3 +181,23 @@ def test_the_access_log_is_kept_twelve_months(cast, officer):
         services.retention_rule_set(
             actor=officer, data_class=DataClass.ACCESS_LOG, months=6, trigger="recorded"
         )
+
+
+def test_with_the_verifiers_side_the_whole_integrity_check_passes(cast, monkeypatch):
+    """The verifier's side of the scheme (the patch for `integrity` in the privacy report):
+    an event whose content no longer matches its hash is accepted when its redaction is
+    valid. With it, verify_all — chains, seals, heads and checkpoints — finds nothing."""
+    digest = integrity._event_digest
+
+    def accepting(event, prev):
+        return event.hash if redaction.redaction_valid(event) else digest(event, prev)
+
+    full_complaint(cast)
+    assert integrity.checkpoint_write(now=local(2026, 11, 21, 0, 0)) is not None
+    tick(now=DAY_AFTER)
+    monkeypatch.setattr(integrity, "_event_digest", accepting)
+    assert integrity.checkpoint_write(now=local(2029, 11, 21, 13, 0)) is not None
+    checked, breaks = integrity.verify_all()
+    assert checked == 1 and breaks == []
+    monkeypatch.setattr(integrity, "_event_digest", digest)
+    assert integrity.verify_all()[1]  # without it, the redacted events read as altered

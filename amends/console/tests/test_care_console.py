@@ -680,3 +680,37 @@ def test_the_desk_records_a_visit(client: Client, cast: Cast, story: dict[str, A
     assert refused.status_code == 400
     assert Member.objects.get(pk=story["li"].pk).last_visit_on is None
     assert get(as_(Client(), cast.maintenance), page("care_visits")).status_code == 403
+
+
+# --- accessibility ------------------------------------------------------------------------
+
+
+def test_every_control_of_the_care_pages_has_a_label(
+    client: Client, cast: Cast, story: dict[str, Any]
+) -> None:
+    from amends.console.tests.test_accessibility import unlabelled
+
+    c, wang, call = story["campaign"], story["wang"], story["call"]
+    pages = {
+        cast.manager: [
+            page("care_member", wang.pk),
+            page("care_members"),
+            page("care_campaigns"),
+            page("care_campaign_new"),
+            page("care_campaign", c.pk),
+            page("care_rules"),
+            page("care_coaches"),
+        ],
+        cast.specialist: [
+            page("care_calls"),
+            page("care_book"),
+            page("care_call", call.pk) + "?branch=not_satisfied",
+        ],
+        cast.desk: [page("care_visits"), page("care_coaches")],
+    }
+    for person, urls in pages.items():
+        as_(client, person)
+        for url in urls:
+            shown = get(client, url)
+            assert shown.status_code == 200, url
+            assert unlabelled(text(shown)) == [], url

@@ -54,6 +54,7 @@ from amends.members.selectors import ContactCard, contact_card
 from amends.orgs.models import Department, User
 from amends.orgs.roles import UNMASK_ROLES
 from amends.orgs.selectors import scope_of
+from amends.triage.pii import mask as pii_mask
 from amends.workflow.models import Category
 from amends.workflow.taxonomy import Psychology, Severity, Validity
 
@@ -339,7 +340,8 @@ def evidence_add(
     evidence = Evidence(
         complaint=locked,
         token=secrets.token_hex(16),
-        original_name=uploads.safe_filename(name),
+        # Only a label for the people handling it: cleaned, and personal data in it masked.
+        original_name=uploads.safe_filename(pii_mask(name or "")),
         content_type=kind.content_type,
         extension=kind.extension,
         size=size,

@@ -70,6 +70,10 @@ def test_stored_names_are_generated_too(cast: Cast, tmp_path: Path) -> None:
     stored = [p.name for p in tmp_path.rglob("*") if p.is_file()]
     assert stored == [f"{evidence.token}.png"]
     assert "13800138000" not in evidence.file.name
+    # The client's name survives only as a cleaned label, its personal data masked.
+    label = evidence.original_name
+    assert label.startswith("王芳-138") and label.endswith("8000.png")
+    assert "13800138000" not in label
 
 
 def test_the_service_refuses_a_disguised_file_and_keeps_nothing(cast: Cast, tmp_path: Path) -> None:

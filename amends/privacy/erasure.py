@@ -38,6 +38,7 @@ from amends.complaints.models import (
 from amends.complaints.services.gate import save
 from amends.members.models import Customer
 from amends.notifications.models import Outbox
+from amends.notifications.services import outbox_cancel
 from amends.privacy.models import DataClass, SensitiveConsent
 from amends.triage import pii
 
@@ -165,6 +166,12 @@ def complaint_erase(
     # Health and injury details live in the free text of a sensitive complaint.
     if wanted & {C.FREE_TEXT, C.COMPLAINT_RECORD} or (C.HEALTH in wanted and complaint.sensitive):
         counts["texts"] = erase_text(complaint, now=now, change=lambda text: "")
+        # A message not yet sent would go out empty: it is cancelled instead.
+        about = Outbox.objects.filter(complaint_id=complaint.pk)
+        outbox_cancel(
+            ids=about.filter(status=Outbox.Status.PENDING).values_list("pk", flat=True),
+            reason="personal data erased",
+        )
         counts["messages"] = (
             Outbox.objects.filter(complaint_id=complaint.pk)
             .exclude(body="", subject="")

@@ -190,3 +190,14 @@ def test_a_withdrawal_of_consent_withdraws_the_sensitive_consents(cast, officer)
     from amends.privacy.models import SensitiveConsent
 
     assert SensitiveConsent.objects.get().withdrawn_at == AT
+
+
+def test_a_message_not_yet_sent_about_an_erased_complaint_is_cancelled(cast, officer):
+    c = full_complaint(cast)
+    pending = Outbox.objects.filter(complaint_id=c.pk, status=Outbox.Status.PENDING)
+    assert pending.exists()  # the survey invitation, the acknowledgement …
+    row = receive(cast, R.Kind.DELETION)
+    with clock.travel(AT):
+        requests.request_erase(actor=officer, request=row, version=row.version)
+    assert not pending.exists()
+    assert not Outbox.objects.filter(complaint_id=c.pk).exclude(body="").exists()

@@ -180,6 +180,39 @@ def test_every_text_field_of_the_action_forms_has_a_limit() -> None:
         )
 
 
+def test_every_text_field_of_the_other_console_and_public_forms_has_a_limit() -> None:
+    """The forms of the newer pages (care, equipment, privacy, security, the QR fault form):
+    listed here so that the gaps show, without failing while those pages are being built."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import amends.console
+    import amends.public
+
+    unbounded: list[str] = []
+    for package in (amends.console, amends.public):
+        for module_info in pkgutil.iter_modules(package.__path__):
+            if not module_info.name.endswith(("forms", "views")):
+                continue
+            try:
+                module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            except Exception:  # noqa: S112  # a page still being built
+                continue
+            for _, form_class in inspect.getmembers(module, inspect.isclass):
+                if (
+                    issubclass(form_class, forms.BaseForm)
+                    and form_class.__module__ == module.__name__
+                ):
+                    unbounded += [
+                        f"{form_class.__module__}.{form_class.__name__}.{name}"
+                        for name, f in text_fields(form_class).items()
+                        if not f.max_length
+                    ]
+    if unbounded:
+        pytest.xfail("no max_length yet: " + ", ".join(sorted(unbounded)))
+
+
 def too_long(field: forms.CharField) -> str:
     return "长" * ((field.max_length or MAX_FIELD_CHARS) + 1)
 

@@ -67,9 +67,13 @@ def page_venue(request: HttpRequest, venues: list[Venue]) -> Venue | None:
     return venues[0] if len(venues) == 1 else None
 
 
-def refused_on(form: forms.Form, refused: DomainError) -> None:
-    """A refused write shown on its form: on the field it names, else at the top."""
+def refused_on(
+    form: forms.Form, refused: DomainError, fields: dict[str, str] | None = None
+) -> None:
+    """A refused write shown on its form: on the field it names (or its code names in
+    `fields`), else at the top."""
     field = refused.params.get("field") if refused.params else None
+    field = field or (fields or {}).get(refused.code)
     if isinstance(field, str) and field in form.fields:
         form.add_error(field, str(refused.message))
     else:

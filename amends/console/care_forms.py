@@ -134,6 +134,51 @@ class MemberForm(forms.Form):
         return data
 
 
+class NewMemberForm(MemberForm):
+    """A new member: the membership number at the venue, the customer's name and contact (an
+    existing customer of the company is found by phone, else email), and the care details."""
+
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none())
+    number = forms.CharField(label=_("Membership number"), max_length=40)
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    email = forms.EmailField(label=_("Email"), max_length=254, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"), choices=[("zh-hans", "中文"), ("en", "English")], initial="zh-hans"
+    )
+    field_order = ["venue", "number", "name", "phone", "email", "language"]
+
+    # A code of `member_save`'s refusals and the field it is about.
+    FIELDS = {
+        "invalid_phone": "phone",
+        "invalid_email": "email",
+        "member_taken": "number",
+        "number_required": "number",
+        "customer_required": "name",
+        "birthday_invalid": "birthday",
+    }
+
+    def __init__(self, *args: Any, venues: list[Venue], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "new-%s")
+        super().__init__(*args, **kwargs)
+        del self.fields["version"]
+        field = self.fields["venue"]
+        field.queryset = Venue.objects.filter(pk__in=[v.pk for v in venues])  # type: ignore[attr-defined]
+        field.label_from_instance = lambda v: v.name_in()  # type: ignore[attr-defined]
+        self.order_fields(self.field_order)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not (data.get("name") or data.get("phone") or data.get("email")):
+            self.add_error("name", _("Give the member's name, phone or email."))
+        return data
+
+    def data_for_new(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "venue"}
+        data["birthday"] = data["birthday"].isoformat() if data.get("birthday") else ""
+        return data
+
+
 class PointsForm(forms.Form):
     """Earn or redeem points, with the reason; a redeem larger than the balance is refused by
     the service (the balance never goes below zero)."""

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amends.care import selectors, services
 from amends.complaints.selectors import complaints_for_actor
@@ -141,6 +141,40 @@ def members(request: HttpRequest) -> HttpResponse:
         mark(member, today=today, now=now)
     context = {"page": page, "filters": filters, "venue": venue, "venues": venues}
     return render(request, "console/care/members.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_new(request: HttpRequest) -> HttpResponse:
+    """Add a member; they are given the specialist with the smallest book at once."""
+    actor: User = request.user  # type: ignore[assignment]
+    venues = require_any(actor, CARE_WORK_ROLES, _("Members are added by customer service."))
+    if request.method == "GET":
+        chosen = page_venue(request, venues)
+        form = forms.NewMemberForm(
+            venues=venues,
+            initial={"venue": chosen.pk if chosen else None, "status": Member.Status.ACTIVE},
+        )
+        return render(request, "console/care/member_new.html", {"form": form})
+    form = forms.NewMemberForm(request.POST, venues=venues)
+    if not form.is_valid():
+        return render(request, "console/care/member_new.html", {"form": form}, status=400)
+    try:
+        created = services.member_save(
+            actor=actor, venue=form.cleaned_data["venue"], data=form.data_for_new()
+        )
+    except DomainError as refused:
+        refused_on(form, refused, forms.NewMemberForm.FIELDS)
+        status = refused.http_status
+        return render(request, "console/care/member_new.html", {"form": form}, status=status)
+    try:
+        services.specialist_assign(member=created, now=clock.now())
+        messages.success(request, _("The member is added."))
+    except DomainError as refused:  # no specialist at the venue: the member waits for one
+        messages.warning(
+            request, _("The member is added without a specialist: %(why)s") % {"why": refused}
+        )
+    return redirect("console:care_member", pk=created.pk)
 
 
 # --- one member -----------------------------------------------------------------------------

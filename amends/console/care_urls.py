@@ -12,6 +12,7 @@ urlpatterns = [
     path("calls/", members.calls_today, name="care_calls"),
     path("book/", members.member_book, name="care_book"),
     path("members/", members.members, name="care_members"),
+    path("members/new/", members.member_new, name="care_member_new"),
     path("members/<int:pk>/", members.member, name="care_member"),
     path("members/<int:pk>/contact/", members.member_reveal, name="care_member_reveal"),
     path("members/<int:pk>/do/<slug:name>/", members.member_act, name="care_member_act"),

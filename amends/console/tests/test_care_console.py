@@ -192,6 +192,42 @@ def test_the_member_list_is_the_managers_and_the_auditors(
 # --- one member ---------------------------------------------------------------------------
 
 
+def test_a_new_member_is_added_and_given_a_specialist(
+    client: Client, cast: Cast, story: dict[str, Any]
+) -> None:
+    as_(client, cast.manager)
+    assert page("care_member_new") in text(get(client, page("care_members")))
+    assert get(client, page("care_member_new")).status_code == 200
+    data = {
+        "venue": cast.gym.pk,
+        "number": "A003",
+        "name": "赵敏",
+        "phone": "13900005678",
+        "language": "zh-hans",
+        "plan": "季卡",
+        "status": "active",
+        "starts_on": "2026-11-26",
+        "expires_on": "2027-02-25",
+    }
+    taken = post(client, page("care_member_new"), {**data, "number": "A001"})
+    assert taken.status_code == 400 and 'id="new-number_error"' in text(taken)
+    bad_phone = post(client, page("care_member_new"), {**data, "phone": "12345"})
+    assert bad_phone.status_code == 400 and 'id="new-phone_error"' in text(bad_phone)
+    nobody = post(client, page("care_member_new"), {**data, "name": "", "phone": ""})
+    assert nobody.status_code == 400
+    added = post(client, page("care_member_new"), data)
+    assert added.status_code == 302
+    created = Member.objects.get(venue=cast.gym, number="A003")
+    assert created.specialist is not None and created.assigned_at == NOW
+    assert created.customer.name == "赵敏" and created.plan == "季卡"
+    auditor = as_(Client(), cast.auditor)
+    assert page("care_member_new") not in text(get(auditor, page("care_members")))
+    assert get(auditor, page("care_member_new")).status_code == 403
+    other = post(as_(Client(), cast.outsider), page("care_member_new"), {**data, "number": "X"})
+    assert other.status_code == 400  # GYM1 is not among the venues offered
+    assert not Member.objects.filter(number="X").exists()
+
+
 def test_the_member_page_shows_the_member_masked(
     client: Client, cast: Cast, story: dict[str, Any]
 ) -> None:

@@ -119,7 +119,7 @@ def build(*, company: Company, venues: Iterable[Venue], users: Any = None, now: 
     care_outbox = CareMessage.objects.filter(
         rule__venue__company=company, outbox_id__isnull=False
     ).values_list("outbox_id", flat=True)
-    outbox_cancel(ids=care_outbox, reason="demo data")
+    outbox_cancel(ids=[pk for pk in care_outbox if pk is not None], reason="demo data")
     calls = CampaignCall.objects.filter(campaign__venue__company=company)
     for status in CampaignCall.Status.values:
         built.calls[status] = calls.filter(status=status).count()

@@ -190,7 +190,10 @@ class CareTables(ReportBuilderBase):
             ),
         )
 
-    def coach_satisfaction(self) -> Table:
+    def coach_scores(self) -> dict[int, dict[str, Any]]:
+        """Per coach (user id), the month's feedback: n, average (two places), satisfied
+        (score 4–5) and satisfied_rate (%). One grouped query; also for the staff table's
+        satisfaction-per-coach columns."""
         rows = (
             CoachFeedback.objects.using(self.using)
             .filter(self._in_month("at"))
@@ -202,6 +205,19 @@ class CareTables(ReportBuilderBase):
             )
             .order_by()
         )
+        return {
+            r["coach_id"]: {
+                "n": r["n"],
+                "average": score(r["average"]),
+                "satisfied": r["satisfied"],
+                "satisfied_rate": pct(r["satisfied"], r["n"]),
+            }
+            for r in rows
+        }
+
+    def coach_satisfaction(self) -> Table:
+        scores = self.coach_scores()
+        rows = [{"coach_id": pk, **found} for pk, found in scores.items()]
         people = {
             u.pk: u
             for u in User.objects.using(self.using).filter(pk__in=[r["coach_id"] for r in rows])
@@ -215,9 +231,9 @@ class CareTables(ReportBuilderBase):
                 values=(
                     people[r["coach_id"]].name_in(self.language),
                     r["n"],
-                    score(r["average"]),
+                    r["average"],
                     r["satisfied"],
-                    pct(r["satisfied"], r["n"]),
+                    r["satisfied_rate"],
                 )
             )
             for r in found

@@ -25,7 +25,7 @@ from django.db.models import Count, Q
 from amends.complaints.models import Complaint, Survey
 from amends.complaints.transitions import State
 from amends.core.errors import DomainError
-from amends.demo import improvements
+from amends.demo import care, equipment, improvements
 from amends.demo.engine import Scheduler
 from amends.demo.planner import SEED, Planner
 from amends.demo.stories import Story
@@ -123,6 +123,9 @@ def _play(world: World, count: int, progress: Callable[[int, int], None] | None)
         scheduler.start(story)
     scheduler.run()
     improvements.add(world)  # after the complaints: actions raised from what happened
+    venues = [team.venue for team in world.teams.values()]
+    equipment.build(company=world.company, venues=venues, users=None, now=world.until)
+    care.build(company=world.company, venues=venues, now=world.until)
     # The demo's customers and most of its staff are made up: none of its messages may ever be
     # delivered (their phone numbers look real).
     demo_messages = Outbox.objects.filter(

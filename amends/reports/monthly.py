@@ -58,7 +58,9 @@ from amends.reports.structure import (
     Table,
     Value,
 )
+from amends.reports.tables_care import CareTables
 from amends.reports.tables_classification import ClassificationTables
+from amends.reports.tables_equipment import EquipmentTables
 from amends.reports.tables_money import MoneyTables
 from amends.reports.tables_people import PeopleTables
 from amends.reports.tables_review import ReviewTables
@@ -397,6 +399,8 @@ class _Builder(
     PeopleTables,
     ReviewTables,
     TriageTables,
+    EquipmentTables,
+    CareTables,
     ChartData,
 ):
     """The tables and charts of one report (labels in the active language)."""
@@ -420,4 +424,6 @@ class _Builder(
             self.comparison(totals),
             self.improvements(),
             self.triage_agreement(),
+            *(self.equipment_tables() if self.equipment_venues() else ()),
+            *self.care_tables(),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
@@ -30,6 +31,10 @@ from amends.reports.tables_base import ReportBuilderBase
 
 class PeopleTables(ReportBuilderBase):
     """Staff and coaches, causes, subjective and objective causes, recurring problems."""
+
+    if TYPE_CHECKING:  # provided by amends.reports.tables_care.CareTables in the report builder
+
+        def coach_scores(self) -> dict[int, dict[str, Any]]: ...
 
     def staff(self) -> Table:
         complaints = self.complaints.order_by()
@@ -69,7 +74,9 @@ class PeopleTables(ReportBuilderBase):
         by_kind: dict[int, dict[str, int]] = {}
         for r in consequences:
             by_kind.setdefault(r["staff_id"], {})[r["kind"]] = r["n"]
-        staff_ids = sorted(set(counts) | set(by_kind))
+        # Members' feedback on coaches (care): satisfaction per coach beside the complaints.
+        coaches = self.coach_scores()
+        staff_ids = sorted(set(counts) | set(by_kind) | set(coaches))
         for pk in staff_ids:
             counts.setdefault(pk, {"n": 0, "a": 0, "t": 0})
 
@@ -96,6 +103,8 @@ class PeopleTables(ReportBuilderBase):
                     counts[pk]["n"],
                     counts[pk]["a"],
                     score(mean(pk)),
+                    coaches.get(pk, {}).get("n", 0),
+                    coaches.get(pk, {}).get("average"),
                     *(by_kind.get(pk, {}).get(kind, 0) for kind in kinds),
                 ),
                 link=self.to(staff=pk),
@@ -117,12 +126,14 @@ class PeopleTables(ReportBuilderBase):
                 Column("complaints", _("Complaints naming them"), "count"),
                 Column("answered", _("Surveys answered"), "count"),
                 Column("satisfaction", _("Satisfaction (1–5)"), "score"),
+                Column("coach_ratings", _("Member ratings"), "count"),
+                Column("coach_satisfaction", _("Rated satisfaction (1–5)"), "score"),
                 *(Column(kind, str(Consequence.Kind(kind).label), "count") for kind in kinds),
             ),
             rows=tuple(body),
             note=_(
-                "Complaints about them or finding them responsible; consequences recorded on "
-                "the month's complaints."
+                "Complaints about them or finding them responsible; members' ratings of coaches "
+                "given in the month; consequences recorded on the month's complaints."
             ),
         )
 

@@ -107,3 +107,34 @@ def test_the_care_tables_of_november(cast):
     # The company's report holds the gym's rows; the other gym has none.
     assert tables(cast)["campaign_coverage"].rows == found["campaign_coverage"].rows
     assert tables(cast, cast.gym2)["care_sent"].rows == ()
+
+
+def test_the_staff_table_carries_each_coachs_member_ratings(cast):
+    """Satisfaction per coach sits in the report's staff table, beside the complaints naming
+    them: three ratings in November (5, 4, 2 → 3.67); one in December does not count."""
+    from amends.reports.monthly import build_monthly_report
+
+    for at, value in (
+        (local(2026, 11, 3, 10, 0), 5),
+        (local(2026, 11, 15, 18, 0), 4),
+        (local(2026, 11, 30, 23, 59), 2),
+        (local(2026, 12, 1, 0, 1), 1),
+    ):
+        with clock.travel(at):
+            services.coach_feedback_record(
+                actor=cast.specialist, venue=cast.gym, coach=cast.coach, score=value
+            )
+    report = build_monthly_report(
+        actor=None,
+        company=cast.company,
+        venue=cast.gym,
+        month=date(2026, 11, 1),
+        language="en",
+        now=local(2026, 12, 2, 9, 0),
+    )
+    staff = report.table("staff")
+    keys = [c.key for c in staff.columns]
+    [row] = [r for r in staff.rows if r.link.get("staff") == str(cast.coach.pk)]
+    assert row.values[keys.index("coach_ratings")] == 3
+    assert row.values[keys.index("coach_satisfaction")] == D("3.67")
+    assert row.values[keys.index("complaints")] == 0

@@ -35,6 +35,9 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     improvement = (item.context or {}).get("improvement")
     if isinstance(improvement, int):  # "you own an improvement action": open the action
         return redirect("console:improvement", pk=improvement)
+    work_order = (item.context or {}).get("work_order")
+    if isinstance(work_order, str) and not item.reference:  # a work order's step: open it
+        return redirect("console:work_order", number=work_order)
     if not item.reference:
         return redirect("console:notifications")
     return redirect("console:complaint", reference=item.reference)

@@ -45,6 +45,8 @@ class ApiScope(models.TextChoices):
     WRITE = "complaints:write", _("Record complaints, add notes and evidence")
     CUSTOMER = "complaints:customer", _("Act for the customer (accept, refuse, reopen)")
     HANDLE = "complaints:handle", _("Acknowledge, assign, classify, escalate")
+    EQUIPMENT_READ = "equipment:read", _("Read equipment and work orders")
+    EQUIPMENT_WRITE = "equipment:write", _("Report equipment faults (monitoring systems)")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class Outbox(models.Model):
         TEST = "test", _("Test message")
         MONTHLY_REPORT = "monthly_report", _("Monthly report")
         IMPROVEMENT = "improvement", _("Improvement action")
+        CARE = "care", _("Member care")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

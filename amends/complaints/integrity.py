@@ -44,6 +44,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
+from amends.complaints import redaction
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -52,6 +53,10 @@ from amends.complaints.models import (
 )
 from amends.complaints.timeline import GENESIS, event_hash
 from amends.core import clock
+
+# Purges redact personal text from events with a sealed redaction (complaints/redaction.py):
+# such an event keeps its hash, and is accepted when its redaction seal is valid.
+ACCEPTS_REDACTIONS = True
 
 # The fields the seal protects. Changing this tuple changes every seal: add a migration that
 # reseals (as 0004_timeline_integrity does) and point test_integrity at it.
@@ -355,7 +360,9 @@ def _complaint_breaks(complaint: Complaint, events: Iterable[ComplaintEvent]) ->
         elif event.prev_hash != prev:
             add(Break.EVENT_ALTERED, event.seq, "previous hash does not match")
             intact = False
-        elif not hmac.compare_digest(_event_digest(event, prev), event.hash):
+        elif not hmac.compare_digest(
+            _event_digest(event, prev), event.hash
+        ) and not redaction.redaction_valid(event):
             add(Break.EVENT_ALTERED, event.seq, "content does not match its hash")
             intact = False
         elif cp_seq == event.seq and cp_hash != event.hash:

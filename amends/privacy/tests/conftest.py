@@ -29,12 +29,3 @@ def officer(cast: Cast) -> User:
         )
         role_grant(user=user, role=Role.PRIVACY_OFFICER, venue=None)
     return user
-
-
-@pytest.fixture(autouse=True)
-def _redactions(monkeypatch: Any) -> None:
-    """Purges redact the timeline as they will once `integrity` reads redactions (the stories
-    check the chain with `test_retention.chain_holds`, which does)."""
-    from amends.complaints import integrity
-
-    monkeypatch.setattr(integrity, "ACCEPTS_REDACTIONS", True, raising=False)

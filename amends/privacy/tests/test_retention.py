@@ -94,11 +94,7 @@ def test_a_redaction_cannot_be_forged_without_the_key(cast):
     assert not chain_holds(c)
 
 
-def test_the_verifier_accepts_a_redacted_timeline_once_it_reads_redactions(cast):
-    import inspect
-
-    if "redaction" not in inspect.getsource(integrity):
-        pytest.skip("integrity does not read redactions yet (see the privacy report)")
+def test_the_verifier_accepts_a_redacted_timeline(cast):
     c = full_complaint(cast)
     tick(now=DAY_AFTER)
     assert integrity.verify_complaint(c) is None
@@ -183,21 +179,12 @@ def test_the_access_log_is_kept_twelve_months(cast, officer):
         )
 
 
-def test_with_the_verifiers_side_the_whole_integrity_check_passes(cast, monkeypatch):
-    """The verifier's side of the scheme (the patch for `integrity` in the privacy report):
-    an event whose content no longer matches its hash is accepted when its redaction is
-    valid. With it, verify_all — chains, seals, heads and checkpoints — finds nothing."""
-    digest = integrity._event_digest
-
-    def accepting(event, prev):
-        return event.hash if redaction.redaction_valid(event) else digest(event, prev)
-
+def test_after_a_purge_the_whole_integrity_check_passes(cast):
+    """An event whose content no longer matches its hash is accepted when its redaction is
+    valid: after a purge, verify_all — chains, seals, heads and checkpoints — finds nothing."""
     full_complaint(cast)
     assert integrity.checkpoint_write(now=local(2026, 11, 21, 0, 0)) is not None
     tick(now=DAY_AFTER)
-    monkeypatch.setattr(integrity, "_event_digest", accepting)
     assert integrity.checkpoint_write(now=local(2029, 11, 21, 13, 0)) is not None
     checked, breaks = integrity.verify_all()
     assert checked == 1 and breaks == []
-    monkeypatch.setattr(integrity, "_event_digest", digest)
-    assert integrity.verify_all()[1]  # without it, the redacted events read as altered

@@ -1,8 +1,8 @@
 """What member care holds about a person, for a data-subject request (`amends.privacy`'s
 registry: `export(customer) -> {table: rows}`, `erase(customer, now) -> counts`).
 
-Care sits beside privacy in the layers (neither imports the other), so this module does not
-import the registry: `register(registry)` is handed it by whoever may import both.
+`register(registry)` is called with `amends.privacy.registry` from `CareConfig.ready` (privacy
+sits below care in the layers).
 
 Export: for each of the person's memberships, what care keeps beyond the membership itself
 (which the members provider exports): the specialist, first contact, visits, sessions, quiet

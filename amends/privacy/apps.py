@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "amends.privacy"
     label = "privacy"
-    verbose_name = "Privacy"
+    verbose_name = _("Privacy")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

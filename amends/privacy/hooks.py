@@ -5,7 +5,9 @@
 - every `personal_data_viewed` event (a contact revealed, on any face) writes an access-log row
   in the same transaction;
 - every `received` event sets the complaint's sensitive flags from its triage record;
-- the complaints and members providers of data-subject requests are registered.
+- the complaints and members providers of data-subject requests are registered;
+- every member contact shown on the care pages (`members.services.contact_revealed`) writes an
+  access-log row.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from django.db.models.signals import post_save
 
 from amends.complaints.models import Complaint, ComplaintEvent
+from amends.members.services import contact_revealed
 
 VIEWED = "personal_data_viewed"
 RECEIVED = "received"
@@ -28,6 +31,19 @@ def connect() -> None:
     tick.purge_register(purge.purge)
     providers.register_all()
     post_save.connect(on_event, sender=ComplaintEvent, dispatch_uid="privacy.on_event")
+    contact_revealed.connect(on_member_reveal, dispatch_uid="privacy.on_member_reveal")
+
+
+def on_member_reveal(sender: Any, *, actor: Any, member: Any, why: str = "", **kwargs: Any) -> None:
+    """A member's contact shown unmasked on the care pages: written to the access log."""
+    from amends.privacy.services import log_access
+
+    log_access(
+        actor,
+        customer=member.customer_id,
+        what=REVEAL_WHAT,
+        why=why or f"member care ({member.venue.code}:{member.number})",
+    )
 
 
 def on_event(sender: Any, instance: ComplaintEvent, created: bool, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from amends import demo
+from amends.equipment.models import Asset
 
 
 def url(host: str, port: int) -> str:
@@ -89,6 +90,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  tracking a complaint: {address}t/   API documentation: {address}api/v1/docs"
         )
+        in_service = Asset.objects.filter(
+            venue__code__in=venues, status=Asset.Status.IN_SERVICE
+        ).order_by("venue__code", "code")
+        machine = in_service.filter(category=Asset.Category.CARDIO).first() or in_service.first()
+        if machine is not None:
+            self.stdout.write(
+                f"  a machine's fault report (its QR code; {machine.venue.code} {machine.code} "
+                f"{machine.name}): {address}p/asset/{machine.public_token}/"
+            )
         self.stdout.write(f"\nDemo logins ({address} — the admin is at {address}admin/):")
         self.stdout.write(f"  {'username':<12} {'role':<18} {'venue':<6} password")
         for person in demo.logins():

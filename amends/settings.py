@@ -113,7 +113,7 @@ ROOT_URLCONF = "amends.urls"
 WSGI_APPLICATION = "amends.wsgi.application"
 AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "console:login"
-LOGIN_REDIRECT_URL = "console:dashboard"
+LOGIN_REDIRECT_URL = "console:start"
 
 TEMPLATES = [
     {

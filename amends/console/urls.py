@@ -7,6 +7,7 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("start/", views.start, name="start"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -359,3 +359,14 @@ def section_of(url_name: str | None, kwargs: dict[str, Any]) -> str:
     if url_name == "quarterly_review":
         return "improvements"
     return url_name or ""
+
+
+@login_required
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    """Where signing in lands: maintenance on its work orders, everyone else on the dashboard."""
+    from amends.console.templatetags.equipment_tags import equipment_nav
+
+    if equipment_nav(request.user) == "first":
+        return redirect("console:work_orders")
+    return redirect("console:dashboard")

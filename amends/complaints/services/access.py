@@ -145,8 +145,11 @@ def customer_code_verify(
 # --- sensitive data ----------------------------------------------------------------------------
 
 # Who reads the free text of a complaint flagged sensitive (injury and health details, ID
-# numbers, minors: `Complaint.sensitive`) at the venues they hold the role in. Everyone else
-# who may see the complaint reads it masked, with a note saying why.
+# numbers, minors: `Complaint.sensitive`): these roles at the venues they hold them in, and the
+# people the complaint is in the hands of — who received it, owns it, is assigned it or makes
+# its revisit (they cannot handle a fall without reading about it). Everyone else who may see
+# the complaint (the rest of the front desk, an auditor, a colleague browsing the venue's
+# queues) reads it masked, with a note saying why.
 SENSITIVE_ROLES = frozenset(
     {Role.PRIVACY_OFFICER, Role.MANAGER, Role.GENERAL_MANAGER, Role.DIRECTOR}
 )
@@ -158,12 +161,17 @@ SENSITIVE_NOTE = gettext_lazy(
 
 def may_see_sensitive(complaint: Complaint, actor: User | None) -> bool:
     """Whether `actor` reads the free text of `complaint` as written: always when it is not
-    flagged sensitive, else only with a role of SENSITIVE_ROLES at its venue."""
+    flagged sensitive, else with a role of SENSITIVE_ROLES at its venue or when the complaint
+    is in their hands (received, owned, assigned, revisit)."""
     if not complaint.sensitive:
         return True
     if actor is None or not actor.is_active or actor.company_id != complaint.company_id:
         return False
-    return scope_of(actor).has_role(complaint.venue_id, *SENSITIVE_ROLES)
+    if actor.pk in (complaint.received_by_id, complaint.owner_id, complaint.assignee_id):
+        return True
+    if scope_of(actor).has_role(complaint.venue_id, *SENSITIVE_ROLES):
+        return True
+    return complaint.revisits.filter(assignee_id=actor.pk).exists()
 
 
 def sensitive_text(complaint: Complaint, actor: User | None, text: str) -> tuple[str, str]:

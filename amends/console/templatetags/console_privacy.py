@@ -5,6 +5,9 @@
     {{ complaint.description|pii_masked:contact }}     a complaint page: masked while the
                                                        contact card is (until it is revealed)
     {% if line.kind|customer_wrote %}…{% endif %}      a timeline line of the customer's words
+    {{ c|readable_by:request.user|pii_masked }}        a complaint's description as this person
+                                                       may read it (sensitive: withheld)
+    {{ complaint|sensitive_note:request.user }}        why it is withheld ("" when it is not)
 
 Without a contact card (or with anything that is not one) the text is masked: a template that
 forgets to pass it shows less, never more.
@@ -17,6 +20,7 @@ from typing import Any
 from django import template
 
 from amends.complaints.selectors_privacy import CUSTOMER_TEXT_KINDS, masked_text
+from amends.complaints.services.access import sensitive_text
 
 register = template.Library()
 
@@ -31,3 +35,29 @@ def pii_masked(text: Any, contact: Any = None) -> Any:
 def customer_wrote(kind: str) -> bool:
     """Whether a timeline line of this kind holds the customer's own words."""
     return kind in CUSTOMER_TEXT_KINDS
+
+
+@register.filter
+def readable_by(complaint: Any, user: Any) -> str:
+    """The complaint's description as `user` may read it: withheld when it carries sensitive
+    personal data (injury, health, ID numbers, a minor) and the complaint is not in their hands
+    nor their role one that reads it (`complaints.services.access.may_see_sensitive`)."""
+    return sensitive_text(complaint, user, complaint.description)[0]
+
+
+@register.filter
+def sensitive_note(complaint: Any, user: Any) -> str:
+    """Why the description is withheld from `user`, or "" when it is not."""
+    return sensitive_text(complaint, user, complaint.description)[1]
+
+
+@register.filter
+def sees_privacy(user: Any) -> bool:
+    """Whether the Privacy pages are in `user`'s navigation: the privacy officer, the readers
+    of the access log (auditor) and those who place legal holds (directors)."""
+    from amends.privacy import services as privacy
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    roles = privacy.OFFICER_ROLES | privacy.READER_ROLES | privacy.HOLD_ROLES
+    return privacy.has_any(user, roles)

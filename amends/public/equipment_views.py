@@ -56,7 +56,9 @@ class FaultForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Your name (if you like)"), max_length=100, required=False
     )
-    website = forms.CharField(label=gettext_lazy("Leave this field empty"), required=False)
+    website = forms.CharField(
+        label=gettext_lazy("Leave this field empty"), required=False, max_length=200
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

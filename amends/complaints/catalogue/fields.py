@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from amends.complaints.models import Complaint
-from amends.orgs.models import User, Venue
+from amends.orgs.models import Venue
 from amends.orgs.roles import HANDLER_ROLES
 from amends.orgs.selectors import users_with_role
 
@@ -38,9 +38,20 @@ class CategoryChoice(forms.ModelChoiceField):
         return str(obj)
 
 
-def text_field(label: Any, required: bool = True, rows: int = 3) -> forms.CharField:
+# Every free text an action takes has a limit (a longer text is the form re-shown with the
+# message, and the API answers 422): a note or a message 5,000 characters, a report 10,000.
+TEXT_MAX = 5_000
+REPORT_MAX = 10_000
+
+
+def text_field(
+    label: Any, required: bool = True, rows: int = 3, max_length: int = TEXT_MAX
+) -> forms.CharField:
     return forms.CharField(
-        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows})
+        label=label,
+        required=required,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
     )
 
 
@@ -52,7 +63,9 @@ def handlers(complaint: Complaint) -> Any:
 
 
 def staff_of_company(complaint: Complaint) -> Any:
-    """The active staff of the complaint's company, by name."""
-    return User.objects.filter(company_id=complaint.company_id, is_active=True).order_by(
-        "display_name", "username"
-    )
+    """The people a complaint may name (responsible, interviewed, given a consequence): the
+    active staff of its company holding a role at its venue or company-wide, by name
+    (`complaints.services.remedies.consequence_candidates`; the services refuse anyone else)."""
+    from amends.complaints.services.remedies import consequence_candidates
+
+    return consequence_candidates(complaint)

@@ -11,6 +11,7 @@ from amends.complaints import services
 from amends.complaints.catalogue.base import ActionForm, action
 from amends.complaints.catalogue.fields import (
     BLANK,
+    REPORT_MAX,
     CategoryChoice,
     handlers,
     staff_of_company,
@@ -167,6 +168,7 @@ class EvidenceForm(ActionForm):
             "stream": upload.file,
             "size": upload.size,
             "description": self.cleaned_data["description"],
+            "declared_type": getattr(upload, "content_type", "") or "",
         }
 
 
@@ -178,7 +180,7 @@ class InvestigationForm(ActionForm):
         _("Investigation report and findings"),
     )
     service = staticmethod(services.complaint_record_investigation)
-    report = text_field(_("Investigation report"), required=False, rows=5)
+    report = text_field(_("Investigation report"), required=False, rows=5, max_length=REPORT_MAX)
     validity = forms.ChoiceField(choices=Validity.choices, label=_("Validity"))
     responsibility = forms.ChoiceField(
         choices=Complaint.Responsibility.choices, label=_("Responsibility"), required=False

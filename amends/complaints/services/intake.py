@@ -90,7 +90,11 @@ def _validate_intake(*, venue: Venue, intake: Intake, now: datetime) -> None:
         errors["category"] = _("This category is not in use here.")
     if intake.occurred_at is not None and intake.occurred_at > now + timedelta(minutes=5):
         errors["occurred_at"] = _("The time it happened cannot be in the future.")
-    if intake.subject_staff is not None and intake.subject_staff.company_id != venue.company_id:
+    if intake.subject_staff is not None and not (
+        intake.subject_staff.is_active
+        and intake.subject_staff.company_id == venue.company_id
+        and scope_of(intake.subject_staff).roles_at(venue.pk)
+    ):
         errors["subject_staff"] = _("This person does not work here.")
     if intake.subject_department is not None and intake.subject_department.venue_id != venue.pk:
         errors["subject_department"] = _("This department belongs to another venue.")

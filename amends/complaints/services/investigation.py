@@ -41,6 +41,7 @@ from amends.complaints.services.gate import (
     user_of,
     warn,
 )
+from amends.complaints.services.remedies import consequence_eligible
 from amends.complaints.transitions import (
     State,
 )
@@ -186,7 +187,7 @@ def complaint_record_investigation(
         raise InvalidInput(
             _("This department belongs to another venue."), code="foreign_department"
         )
-    if isinstance(responsible_staff, User) and responsible_staff.company_id != locked.company_id:
+    if isinstance(responsible_staff, User) and not consequence_eligible(locked, responsible_staff):
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")
     changes: dict[str, tuple[Any, Any]] = {}
     plain = {
@@ -271,7 +272,7 @@ def interview_record(
         raise InvalidInput(_("Unknown value."), code="invalid_interviewee_role")
     locked = lock(complaint, expected_version=expected_version)
     authorize_action(locked, actor, "investigate")
-    if staff is not None and staff.company_id != locked.company_id:
+    if staff is not None and not consequence_eligible(locked, staff):
         raise InvalidInput(_("This person does not work here."), code="foreign_staff")
     interview = Interview.objects.create(
         complaint=locked,

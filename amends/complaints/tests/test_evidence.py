@@ -55,10 +55,14 @@ def test_it_keeps_a_photo_under_a_random_name_with_its_hash(cast):
     assert logged.data["sha256"] == evidence.sha256 and logged.actor == cast.desk
 
 
-def test_it_decides_the_type_from_the_content_not_the_name(cast):
+def test_it_decides_the_type_from_the_content_and_refuses_a_name_that_contradicts_it(cast):
     c = cast.receive()
-    evidence = attach(cast, c, b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "receipt.jpg")
+    evidence = attach(cast, c, b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "receipt.pdf")
     assert evidence.content_type == "application/pdf" and evidence.file.name.endswith(".pdf")
+    with pytest.raises(InvalidInput) as refused:
+        attach(cast, c, b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "receipt.jpg")
+    assert refused.value.code == "file_type_mismatch"
+    assert Evidence.objects.count() == 1
 
 
 @pytest.mark.parametrize(

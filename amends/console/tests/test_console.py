@@ -259,13 +259,13 @@ def test_it_warns_of_an_open_complaint_from_the_same_phone(client: Client, cast:
     c = cast.receive(phone="13800138000")
     html = (
         as_(client, cast.desk)
-        .get(page("intake_duplicates"), {"phone": "+86 138 0013 8000"})
+        .post(page("intake_duplicates"), {"phone": "+86 138 0013 8000"})
         .content.decode()
     )
     assert c.reference in html
     assert (
         as_(client, cast.desk)
-        .get(page("intake_duplicates"), {"phone": "13700000000"})
+        .post(page("intake_duplicates"), {"phone": "13700000000"})
         .content.strip()
         == b""
     )

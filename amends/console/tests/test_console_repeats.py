@@ -33,13 +33,13 @@ def test_it_offers_a_duplicate_within_72_hours_at_intake(client: Client, cast: C
     with clock.travel(local(2026, 12, 3, 18, 0)):  # 56 h later
         html = (
             as_(client, cast.desk)
-            .get(page("intake_duplicates"), {"phone": "139 1234 5678"})
+            .post(page("intake_duplicates"), {"phone": "139 1234 5678"})
             .content.decode()
         )
     assert 'data-duplicates="1"' in html and original.reference in html
     assert "可能重复：该客户近几天有一条未结案的投诉。" in html
     with clock.travel(local(2026, 12, 4, 10, 1)):  # 72 h and a minute later
-        late = as_(client, cast.desk).get(page("intake_duplicates"), {"phone": "13912345678"})
+        late = as_(client, cast.desk).post(page("intake_duplicates"), {"phone": "13912345678"})
     assert late.content.strip() == b""
 
 

@@ -11,7 +11,9 @@ Uptime of a set of assets over a period:
    broken overnight loses nothing while the venue is closed);
 3. uptime = 100 × (1 − down / open), with open = the opening time of the period × the number of
    assets, computed exactly (as a fraction of microseconds) and rounded half-up to two places
-   only at the end: 8 h down in 30 days × 16 h open is 98.3333… → 98.33.
+   only at the end: 8 h down in 30 days × 16 h open is 98.3333… → 98.33 (never 100.00 when
+   there was any downtime: capped at 99.99). Whether the target is met is decided on the exact
+   value: 97.995 % is shown 98.00 but does not meet 98 %.
 
 An asset counts over the whole period whatever its `created_at` (a register imported today
 describes machines that were running before); retired assets leave the venue's and category's
@@ -127,11 +129,32 @@ def _round_half_up(value: Fraction) -> Decimal:
     return (Decimal(cents) / 100).quantize(_TWO_PLACES)
 
 
-def uptime_percent(down: timedelta, opened: timedelta) -> Decimal | None:
-    """Uptime = 100 × (1 − down / open), two places, half-up; None without opening time."""
+def uptime_exact(down: timedelta, opened: timedelta) -> Fraction | None:
+    """Uptime = 100 × (1 − down / open) exactly; None without opening time."""
     if opened <= _ZERO:
         return None
-    return percent(opened - min(down, opened), opened)
+    return Fraction(100 * _micro(opened - min(down, opened)), _micro(opened))
+
+
+_CAP = Decimal("99.99")
+
+
+def uptime_percent(down: timedelta, opened: timedelta) -> Decimal | None:
+    """Uptime = 100 × (1 − down / open), two places, half-up; None without opening time.
+    Never 100.00 when there was any downtime (capped at 99.99)."""
+    exact = uptime_exact(down, opened)
+    if exact is None:
+        return None
+    shown = _round_half_up(exact)
+    if down > _ZERO and shown >= 100:
+        return _CAP
+    return shown
+
+
+def target_met(down: timedelta, opened: timedelta, target: Decimal) -> bool | None:
+    """Whether the exact uptime reaches `target` (97.995 % is shown 98.00 but misses 98)."""
+    exact = uptime_exact(down, opened)
+    return None if exact is None else exact >= Fraction(target)
 
 
 def hours(value: timedelta) -> Decimal:
@@ -270,7 +293,7 @@ def _row(venue: Venue, category: str, part: Availability, target: Decimal) -> Up
         down_hours=hours(part.down),
         uptime=value,
         target=target,
-        met=None if value is None else value >= target,
+        met=target_met(part.down, part.opened, target),
     )
 
 

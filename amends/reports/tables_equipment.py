@@ -68,7 +68,13 @@ class EquipmentTables(ReportBuilderBase):
         return self._equipment_venues
 
     def equipment_span(self, venue: Venue) -> tuple[datetime, datetime]:
-        return month_span(self.month, venue.timezone)
+        """The venue's local month, cut at `now`: the current month counts up to now only
+        (an open downtime does not run into the future); a month starting after now is empty
+        (no figure)."""
+        start, end = month_span(self.month, venue.timezone)
+        if self.now is not None:
+            end = max(start, min(end, self.now))
+        return start, end
 
     def equipment_tables(self) -> tuple[Table, ...]:
         return (

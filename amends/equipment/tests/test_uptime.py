@@ -84,6 +84,25 @@ def test_venues_and_categories_against_the_target(cast):
     assert rows[-1].open_hours == Decimal("1440.00") and rows[-1].down_hours == Decimal("48.00")
 
 
+def test_97_995_is_shown_98_00_but_does_not_meet_a_98_target(cast):
+    # 2.005 % of 480 h is 9 h 37 min 26.4 s down: exactly 97.995 %, shown 98.00 (half-up)
+    tm = add_asset(cast)
+    down(tm, local(2026, 11, 10, 6, 0), local(2026, 11, 10, 15, 37) + timedelta(seconds=26.4))
+    EquipmentSettings.objects.create(venue=cast.gym, uptime_target=Decimal("98.00"))
+    row = uptime_rows([cast.gym], *NOV)[-1]
+    assert row.uptime == Decimal("98.00")
+    assert row.met is False
+
+
+def test_any_downtime_is_never_shown_as_100(cast):
+    # 1 second down in 480 h is 99.99994 %: shown 99.99, not 100.00
+    assert uptime_percent(timedelta(seconds=1), timedelta(hours=480)) == Decimal("99.99")
+    tm = add_asset(cast)
+    down(tm, local(2026, 11, 10, 9, 0), local(2026, 11, 10, 9, 0) + timedelta(seconds=1))
+    assert uptime(tm, *NOV) == Decimal("99.99")
+    assert uptime_rows([cast.gym], *NOV)[-1].met is True
+
+
 def test_opening_hours_of_a_day(cast):
     windows = open_intervals(venue_clock(cast.gym), local(2026, 11, 10, 12), local(2026, 11, 11, 8))
     assert windows == [

@@ -84,3 +84,41 @@ def test_the_equipment_tables_of_november(cast):
     # the company's report: the gym only (the other venues have no equipment)
     company = tables(cast)
     assert {r.values[0] for r in company["equipment_uptime"].rows} == {"静安健身会所"}
+
+
+def test_the_current_month_counts_up_to_now_only(cast):
+    # TM-01 unsafe 11-14 06:00, still down at 11-15 06:00: 16 h of 14 days × 16 h = 224 h so far
+    tm = add_asset(cast)
+    report(cast, tm, local(2026, 11, 14, 6, 0), unsafe=True)
+    builder = EquipmentTables(
+        company=cast.company,
+        venue=cast.gym,
+        month=date(2026, 11, 1),
+        now=local(2026, 11, 15, 6, 0),
+        targets=DEFAULT_TARGETS,
+        language="en",
+    )
+    found = {t.key: t for t in builder.equipment_tables()}
+    venue = found["equipment_uptime"].rows[-1].values
+    assert venue[3:6] == (D("224.0"), D("16.0"), D("92.86"))
+    mtbf = found["equipment_mtbf"].rows[-1].values
+    assert mtbf[2:] == (1, D("208.0"), D("208.0"))
+    assert found["equipment_fault_ledger"].rows[0].values[10] == D("16.0")
+
+
+def test_a_month_after_now_has_no_figure(cast):
+    tm = add_asset(cast)
+    report(cast, tm, local(2026, 11, 14, 6, 0), unsafe=True)
+    builder = EquipmentTables(
+        company=cast.company,
+        venue=cast.gym,
+        month=date(2026, 12, 1),
+        now=local(2026, 11, 15, 6, 0),
+        targets=DEFAULT_TARGETS,
+        language="en",
+    )
+    found = {t.key: t for t in builder.equipment_tables()}
+    venue = found["equipment_uptime"].rows[-1].values
+    assert venue[5] is None and venue[7] == "—"
+    assert found["equipment_mtbf"].rows[-1].values[4] is None
+    assert found["equipment_fault_ledger"].rows == ()

@@ -131,3 +131,31 @@ def test_the_queue_filter_lists_only_staff_of_the_actors_venues(cast: Cast) -> N
     assert cast.outsider not in listed and cast.stranger not in listed
     everyone = set(QueueFilterForm(actor=cast.director).fields["assignee"].queryset)  # type: ignore[attr-defined]
     assert cast.outsider in everyone and cast.stranger not in everyone
+
+
+def test_findings_and_interviews_name_only_the_venues_staff(cast: Cast) -> None:
+    """The outsider works at the other gym: not responsible for, nor interviewed on, a complaint
+    of this one; the coach here is."""
+    complaint = cast.receive(
+        description="教练上课迟到二十分钟。", category="service_attitude", severity="general"
+    )
+    complaint = services.complaint_accept(complaint=complaint, actor=cast.manager)
+    with pytest.raises(InvalidInput) as refused:
+        services.complaint_record_investigation(
+            complaint=complaint, actor=cast.manager, responsible_staff=cast.outsider
+        )
+    assert refused.value.code == "foreign_staff"
+    with pytest.raises(InvalidInput) as refused:
+        services.interview_record(
+            complaint=complaint,
+            actor=cast.manager,
+            interviewee="张教练",
+            interviewee_role="staff",
+            summary="承认迟到。",
+            staff=cast.outsider,
+        )
+    assert refused.value.code == "foreign_staff"
+    found = services.complaint_record_investigation(
+        complaint=fresh(complaint), actor=cast.manager, responsible_staff=cast.coach
+    )
+    assert found.responsible_staff == cast.coach

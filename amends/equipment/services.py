@@ -295,7 +295,7 @@ def complaint_open_work_order(
     Any category is allowed — a complaint classified otherwise (a noisy air conditioner filed
     under environment) may still be about a machine; `facility_equipment` is the usual one."""
     if not complaints_for_actor(actor=actor).filter(pk=complaint.pk).exists():
-        raise NotFound("complaint not found", code="complaint_not_found")
+        raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
     if asset.venue_id != complaint.venue_id:
         raise InvalidInput(
             _("Choose equipment of the complaint's venue."), code="asset_other_venue"
@@ -463,7 +463,9 @@ def _plan_done(plan_id: int, *, asset: Asset, at: datetime) -> None:
     bump(plan, ["last_done_on", "last_done_hours", "next_due_on"])
 
 
-def _tell_complaint(wo: WorkOrder) -> None:
+def _tell_complaint(wo: WorkOrder, *, cancelled: str | None = None) -> None:
+    """Tell the linked complaint's owner and assignee that its equipment was repaired and
+    signed off, or (with `cancelled`, the reason) that its work order was cancelled."""
     complaint = wo.complaint
     assert complaint is not None
     people = [
@@ -472,18 +474,28 @@ def _tell_complaint(wo: WorkOrder) -> None:
         if person is not None and person.is_active
     ]
     unique = list({person.pk: person for person in people}.values())
+    if cancelled is not None:
+        subject = _("Work order cancelled: %(asset)s (%(number)s) for complaint %(reference)s")
+        body = _(
+            "The work order for the equipment of complaint %(reference)s was cancelled: %(reason)s"
+        )
+        extra = {"reason": cancelled}
+    else:
+        subject = _("Repaired: %(asset)s (%(number)s) for complaint %(reference)s")
+        body = _(
+            "The equipment of complaint %(reference)s was repaired and signed off. "
+            "You may tell the customer."
+        )
+        extra = {}
     # The bell opens the complaint: the rows name it.
     tell(
         unique,
         kind=Outbox.Kind.MESSAGE,
-        key=f"wo:{wo.pk}:verified:complaint",
-        subject=_("Repaired: %(asset)s (%(number)s) for complaint %(reference)s"),
-        body=_(
-            "The equipment of complaint %(reference)s was repaired and signed off. "
-            "You may tell the customer."
-        ),
+        key=f"wo:{wo.pk}:{'cancelled' if cancelled is not None else 'verified'}:complaint",
+        subject=subject,
+        body=body,
         context={**_context(wo), "complaint": complaint.pk},
-        params={**_params(wo), "reference": complaint.reference},
+        params={**_params(wo), "reference": complaint.reference, **extra},
         complaint_id=complaint.pk,
         reference=complaint.reference,
     )
@@ -494,7 +506,9 @@ def work_order_cancel(
     *, actor: User, work_order: WorkOrder, version: int, reason: str
 ) -> WorkOrder:
     """Cancel a work order (a false report, a duplicate), with the reason. Its downtime closes;
-    the asset is back in service unless another downtime of it is open."""
+    the asset is back in service unless another downtime of it is open. A preventive work
+    order moves its plan on as on completion (else the plans job would reopen it every hour);
+    the linked complaint's owner and assignee are told."""
     user, wo = _take(actor, work_order, version, "cancel")
     text = _text(reason, key="reason", label=_("reason"), limit=NOTE_MAX, required=True)
     now = clock.now()
@@ -503,6 +517,10 @@ def work_order_cancel(
     asset = lock_asset(wo.asset, check=False)
     back = downtime_close(asset, at=now, work_order=wo)
     event(wo, "cancelled", at=now, actor=user, note=text, back_in_service=back)
+    if wo.plan_id is not None:
+        _plan_done(wo.plan_id, asset=asset, at=now)
+    if wo.complaint_id is not None:
+        _tell_complaint(wo, cancelled=text)
     return wo
 
 

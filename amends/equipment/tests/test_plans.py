@@ -40,6 +40,28 @@ def test_a_plan_by_days_opens_one_work_order_and_moves_on_when_verified(cast):
     assert run(local(2026, 12, 2, 8, 0)) == {"opened": 0}
 
 
+def test_cancelling_a_plans_work_order_moves_the_plan_on_and_it_is_not_reopened(cast):
+    tm = add_asset(cast)
+    with clock.travel(local(2026, 11, 1, 9, 0)):
+        plan = services.plan_save(
+            actor=cast.maintenance, asset=tm, data={"name": "月度保养", "every_days": 30}
+        )
+    assert run(local(2026, 12, 1, 7, 0)) == {"opened": 1}
+    wo = WorkOrder.objects.get(plan=plan)
+    with clock.travel(local(2026, 12, 1, 7, 30)):
+        services.work_order_cancel(
+            actor=cast.manager,
+            work_order=wo,
+            version=wo.version,
+            reason="上周已保养 done last week",
+        )
+    assert run(local(2026, 12, 1, 8, 0)) == {"opened": 0}
+    assert run(local(2026, 12, 1, 9, 30)) == {"opened": 0}
+    assert WorkOrder.objects.filter(plan=plan).count() == 1
+    plan.refresh_from_db()
+    assert str(plan.next_due_on) == "2026-12-31"
+
+
 def test_a_plan_by_hours_of_use_follows_the_meter(cast):
     tm = add_asset(cast)
     with clock.travel(local(2026, 11, 1, 9, 0)):

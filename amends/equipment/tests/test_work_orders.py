@@ -236,6 +236,22 @@ def test_verifying_a_repair_tells_the_complaints_owner(cast):
     assert all(m.reference == complaint.reference for m in told)
 
 
+def test_cancelling_a_complaints_work_order_tells_the_complaints_owner(cast):
+    tm = add_asset(cast)
+    with clock.travel(local(2026, 11, 23, 9, 0)):
+        complaint = cast.receive(category="facility_equipment")
+    with clock.travel(local(2026, 11, 23, 9, 30)):
+        wo = services.complaint_open_work_order(
+            actor=cast.specialist, complaint=complaint, asset=tm, description="皮带打滑"
+        )
+    step("cancel", cast.manager, wo, local(2026, 11, 23, 10, 0), reason="重复 duplicate")
+    complaint.refresh_from_db()
+    told = Outbox.objects.filter(complaint_id=complaint.pk, context__work_order=wo.number)
+    people = {m.recipient_user_id for m in told}
+    assert complaint.owner_id in people and people <= {complaint.owner_id, complaint.assignee_id}
+    assert all("duplicate" in m.body for m in told)
+
+
 def test_photos_are_images_checked_from_their_bytes(cast):
     tm = add_asset(cast)
     wo = report(cast, tm, local(2026, 11, 23, 10, 0))

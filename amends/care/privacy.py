@@ -10,7 +10,7 @@ hours and opt-outs; the revisit calls (with the notes taken); the care messages;
 ledger; the feedback they gave on coaches.
 
 Erase (inside the request's transaction, before the members provider erases the customer):
-the free text goes — call notes, points notes, feedback comments — and the feedback is no
+the free text goes — call notes, first-contact notes, points notes, feedback comments — and the feedback is no
 longer tied to them (the coach's scores stay, anonymous); calls not made yet are cancelled;
 the quiet hours and opt-outs go; the care messages queued to them are emptied (body and address)
 and any not yet sent cancelled. Counts, outcomes and scores stay for the reports.
@@ -68,6 +68,7 @@ def care_export(customer: Customer) -> dict[str, list[dict[str, Any]]]:
                 "specialist": m.specialist.name_in() if m.specialist else "",
                 "assigned_at": _at(m.assigned_at),
                 "first_contact_at": _at(m.first_contact_at),
+                "first_contact_note": m.first_contact_note,
                 "last_visit_on": _day(m.last_visit_on),
                 "sessions_left": "" if m.sessions_left is None else m.sessions_left,
                 "quiet_from": _day(m.quiet_from),
@@ -140,6 +141,7 @@ def care_erase(customer: Customer, now: datetime) -> dict[str, int]:
             Q(quiet_from__isnull=False) | Q(quiet_to__isnull=False)
         ).update(quiet_from=None, quiet_to=None),
     }
+    counts["contact_notes"] = members.exclude(first_contact_note="").update(first_contact_note="")
     members.update(opt_outs=[])
     outbox = Outbox.objects.filter(
         pk__in=CareMessage.objects.filter(mine, outbox_id__isnull=False).values("outbox_id")

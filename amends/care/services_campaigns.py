@@ -34,6 +34,8 @@ from amends.workflow.taxonomy import Channel
 Trigger = RevisitCampaign.Trigger
 CallStatus = CampaignCall.Status
 Outcome = CampaignCall.Outcome
+# A revisit call is due within three days of what started it.
+MAX_DUE_DAYS = 3
 
 
 def _campaign_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -47,10 +49,10 @@ def _campaign_values(data: dict[str, Any]) -> dict[str, Any]:
             data.get("due_days", 3),
             field="due_days",
             low=1,
-            high=60,
+            high=MAX_DUE_DAYS,
             label=label(RevisitCampaign, "due_days"),
         )
-        or 3,
+        or MAX_DUE_DAYS,
         "inactivity_days": an_int(
             data.get("inactivity_days", 10),
             field="inactivity_days",
@@ -209,7 +211,8 @@ def campaign_trigger(
     if member.venue_id != venue.pk:
         raise InvalidInput(_("This member belongs to another venue."), code="member_elsewhere")
     if len(key) > 80 or not key:
-        raise InvalidInput("trigger key empty or longer than 80 characters", code="key_invalid")
+        # Keys are built by the code (e.g. "joining:2026-11-23"), never typed by a person.
+        raise ValueError("trigger key empty or longer than 80 characters")
     if campaign is not None:
         campaigns = [campaign] if _accepts(campaign, venue=venue, trigger=trigger, at=at) else []
     else:

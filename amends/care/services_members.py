@@ -267,15 +267,22 @@ def specialists_of(venue: Venue) -> list[User]:
 
 @transaction.atomic
 def specialist_assign(
-    *, actor: User | None = None, member: Member, specialist: User | None = None, now: datetime
+    *,
+    actor: User | None = None,
+    member: Member,
+    specialist: User | None = None,
+    now: datetime,
+    version: int | None = None,
 ) -> Member:
     """Give the member a specialist: `specialist`, or (None) the venue's specialist with the
     smallest book of active members (ties: the longest-serving) other than the member's
     current one; by amends itself (`actor` None) a member who has an active specialist keeps
     them (the books job is idempotent). `assigned_at` is `now`; the
     first contact is due within 7 days of it (a new specialist contacts them again). `actor`:
-    a manager, general manager or director of the venue; None: amends itself (the books job)."""
-    locked = lock_member(member)
+    a manager, general manager or director of the venue; None: amends itself (the books job).
+    `version`: the member's version the person saw (checked under the row lock; a stale one
+    raises StaleVersion); every change of specialist bumps the member's version."""
+    locked = lock_member(member, version=version)
     if actor is not None:
         require_care(actor, locked.venue_id, MANAGE_ROLES)
     current = locked.specialist
@@ -305,7 +312,17 @@ def specialist_assign(
         locked.specialist = specialist
         locked.assigned_at = now
         locked.first_contact_at = None
-        locked.save(update_fields=["specialist", "assigned_at", "first_contact_at"])
+        locked.first_contact_note = ""
+        locked.version += 1
+        locked.save(
+            update_fields=[
+                "specialist",
+                "assigned_at",
+                "first_contact_at",
+                "first_contact_note",
+                "version",
+            ]
+        )
         # Calls not made yet go to the new specialist.
         locked.campaign_calls.filter(status="due").update(assignee=specialist)
     return locked
@@ -314,14 +331,16 @@ def specialist_assign(
 @transaction.atomic
 def record_contact(*, actor: User, member: Member, version: int, note: str = "") -> Member:
     """Record that the member was contacted (the first contact after assignment is what the
-    7-day promise measures; later ones keep the first)."""
+    7-day promise measures; later ones keep the first) with its `note` (kept on the member as
+    `first_contact_note`; a new specialist's first contact replaces it)."""
     locked = lock_member(member, version=version)
     require_care(actor, locked.venue_id)
-    text({"note": note}, "note", limit=500)
+    note = text({"note": note}, "note", limit=500, label=label(Member, "first_contact_note"))
     if locked.first_contact_at is None:
         locked.first_contact_at = clock.now()
+        locked.first_contact_note = note
     locked.version += 1
-    locked.save(update_fields=["first_contact_at", "version"])
+    locked.save(update_fields=["first_contact_at", "first_contact_note", "version"])
     return locked
 
 
@@ -349,13 +368,21 @@ def use_session(*, member: Member) -> Member:
 
 @transaction.atomic
 def points_move(
-    *, actor: User | None, member: Member, delta: int, reason: str, note: str = ""
+    *,
+    actor: User | None,
+    member: Member,
+    delta: int,
+    reason: str,
+    note: str = "",
+    version: int | None = None,
 ) -> PointsMovement:
     """Move the member's points by `delta` for `reason`, under the member's row lock (two
     redemptions at once are serialised, and the second sees the first's balance). Earning
     reasons take a positive delta, redemptions a negative one, an adjustment either; the
-    balance never goes below zero (InvalidInput `points_insufficient`)."""
-    locked = lock_member(member)
+    balance never goes below zero (InvalidInput `points_insufficient`). `version`: the member's
+    version the person saw, checked under the lock (a form posted twice is refused as stale);
+    every move bumps the member's version."""
+    locked = lock_member(member, version=version)
     if actor is not None:
         require_care(actor, locked.venue_id)
     if reason not in Reason.values:
@@ -377,7 +404,8 @@ def points_move(
             balance=locked.points,
         )
     locked.points = balance
-    locked.save(update_fields=["points"])
+    locked.version += 1
+    locked.save(update_fields=["points", "version"])
     return PointsMovement.objects.create(
         member=locked,
         at=clock.now(),

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from amends.care.models import CampaignCall, CareRule, PointsMovement, RevisitCampaign
+from amends.care.services_campaigns import MAX_DUE_DAYS
 from amends.members.models import Member
 from amends.orgs.models import User, Venue
 
@@ -190,6 +191,7 @@ class PointsForm(forms.Form):
     points = forms.IntegerField(label=_("Points"), min_value=1, max_value=MAX_POINTS)
     reason = forms.ChoiceField(label=_("Reason"), choices=PointsMovement.Reason.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    version = VersionField()
 
     def delta(self) -> int:
         points = int(self.cleaned_data["points"])
@@ -305,7 +307,14 @@ class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     trigger = forms.ChoiceField(label=_("Trigger"), choices=RevisitCampaign.Trigger.choices)
     due_days = forms.IntegerField(
-        label=_("Due within (days)"), initial=3, min_value=1, max_value=60
+        label=_("Due within (days)"),
+        initial=3,
+        min_value=1,
+        max_value=MAX_DUE_DAYS,
+        error_messages={
+            "min_value": _("A revisit call is due within 1 to 3 days."),
+            "max_value": _("A revisit call is due within 1 to 3 days."),
+        },
     )
     inactivity_days = forms.IntegerField(
         label=_("Inactive for (days)"),

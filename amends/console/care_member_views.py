@@ -33,7 +33,7 @@ from amends.console.care_common import (
     require_any,
 )
 from amends.core import clock
-from amends.core.errors import DomainError, InvalidInput, StaleVersion
+from amends.core.errors import DomainError, InvalidInput
 from amends.members.models import Member
 from amends.members.selectors import ContactCard, contact_card
 from amends.orgs.models import User, Venue
@@ -188,7 +188,9 @@ def _forms(member: Member, actor: User, bound: tuple[str, Any] | None) -> dict[s
     offered: dict[str, Any] = {}
     if holds(actor, venue_id, CARE_WORK_ROLES):
         offered["edit"] = forms.MemberForm.of(member)
-        offered["points"] = forms.PointsForm(auto_id="points-%s")
+        offered["points"] = forms.PointsForm(
+            initial={"version": member.version}, auto_id="points-%s"
+        )
         if member.specialist_id and not member.first_contact_at:
             offered["contact"] = forms.ContactForm(
                 initial={"version": member.version}, auto_id="contact-%s"
@@ -317,14 +319,6 @@ def _bind(name: str, request: HttpRequest, member: Member) -> Any:
     return forms.ReassignForm(data, specialists=specialists_of(member.venue), auto_id="reassign-%s")
 
 
-def _check_version(form: Any, member: Member) -> None:
-    if form.cleaned_data.get("version") != member.version:
-        raise StaleVersion(
-            _("Someone else changed this member meanwhile. Check the page and try again."),
-            code="stale_version",
-        )
-
-
 def _execute(name: str, form: Any, member: Member, actor: User) -> str:
     data = form.cleaned_data
     if name == "edit":
@@ -343,6 +337,7 @@ def _execute(name: str, form: Any, member: Member, actor: User) -> str:
             delta=form.delta(),
             reason=data["reason"],
             note=data["note"],
+            version=data["version"],
         )
         return _("Points moved: %(delta)+d, balance %(balance)d.") % {
             "delta": moved.delta,
@@ -360,8 +355,11 @@ def _execute(name: str, form: Any, member: Member, actor: User) -> str:
             )
         services.record_visit(member=member, on=data["on"])
         return _("Visit recorded.")
-    _check_version(form, member)
     services.specialist_assign(
-        actor=actor, member=member, specialist=form.chosen(), now=clock.now()
+        actor=actor,
+        member=member,
+        specialist=form.chosen(),
+        now=clock.now(),
+        version=data["version"],
     )
     return _("The member's specialist is changed.")

@@ -78,6 +78,9 @@ class Member(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    first_contact_note = models.CharField(
+        _("first contact note"), max_length=500, blank=True, default=""
+    )
     last_visit_on = models.DateField(_("last visit"), null=True, blank=True)
     sessions_left = models.PositiveIntegerField(_("sessions left"), null=True, blank=True)
     quiet_from = models.TimeField(_("do not disturb from"), null=True, blank=True)

@@ -46,8 +46,8 @@ def test_a_new_member_is_called_three_days_after_joining_by_their_specialist(cas
     assert call is not None
     assert (call.campaign, call.assignee) == (c, cast.specialist)
     assert call.due_at == local(2026, 11, 26, 10, 0)
-    # Joined Monday at 21:30: due Thursday 21:30 is in the member's quiet hours (21:00–09:00)
-    # and after closing (22:00): the call is due Friday at 09:00.
+    # Joined Monday at 21:30: Thursday 21:30 is in the member's quiet hours (21:00–09:00);
+    # the latest callable minute before it is Thursday 20:59, inside the 3-day window.
     late = services.campaign_trigger(
         venue=cast.gym,
         trigger=T.JOINING,
@@ -55,7 +55,7 @@ def test_a_new_member_is_called_three_days_after_joining_by_their_specialist(cas
         at=local(2026, 11, 23, 21, 30),
         key="joining:2026-11-23",
     )
-    assert late.due_at == local(2026, 11, 27, 9, 0)
+    assert late.due_at == local(2026, 11, 26, 20, 59)
 
 
 def test_a_trigger_gives_one_call_however_often_it_fires(cast):
@@ -298,3 +298,27 @@ def test_campaigns_and_care_rules_are_the_managers(cast):
         )
     finished = services.campaign_finish(actor=cast.director, campaign=c, version=c.version)
     assert finished.status == "finished"
+
+
+def test_a_campaign_calls_within_one_to_three_days_only(cast):
+    """The issue says a revisit call is due within 3 days: 4 (or 60) days is refused."""
+    c = campaign(cast, due_days=3)
+    for days in (0, 4, 60):
+        with pytest.raises(InvalidInput) as refused:
+            services.campaign_save(
+                actor=cast.manager, venue=cast.gym, data={**_data(c), "due_days": days}
+            )
+        assert refused.value.code == "due_days_out_of_range"
+        assert "1" in str(refused.value) and "3" in str(refused.value)
+
+
+def test_an_empty_trigger_key_is_a_programming_error(cast):
+    campaign(cast)
+    with pytest.raises(ValueError):
+        services.campaign_trigger(
+            venue=cast.gym,
+            trigger=T.JOINING,
+            member=joined(cast),
+            at=local(2026, 11, 23, 10, 0),
+            key="",
+        )

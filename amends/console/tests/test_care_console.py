@@ -221,7 +221,7 @@ def test_the_member_page_is_not_found_by_others(
     moved = post(
         client,
         page("care_member_act", wang.pk, "points"),
-        {"direction": "earn", "points": "10", "reason": "purchase"},
+        {"direction": "earn", "points": "10", "reason": "purchase", "version": _v(wang)},
     )
     assert moved.status_code == 404
     assert Member.objects.get(pk=wang.pk).points == 0
@@ -238,7 +238,7 @@ def test_the_desk_opens_a_member_to_record_a_visit_and_nothing_else(
     moved = post(
         client,
         page("care_member_act", wang.pk, "points"),
-        {"direction": "earn", "points": "10", "reason": "purchase"},
+        {"direction": "earn", "points": "10", "reason": "purchase", "version": _v(wang)},
     )
     assert moved.status_code == 403
     visit = post(client, page("care_member_act", wang.pk, "visit"), {"on": "2026-11-26"})
@@ -255,10 +255,15 @@ def test_the_auditor_reads_a_member_and_changes_nothing(
     moved = post(
         client,
         page("care_member_act", wang.pk, "points"),
-        {"direction": "earn", "points": "10", "reason": "purchase"},
+        {"direction": "earn", "points": "10", "reason": "purchase", "version": _v(wang)},
     )
     assert moved.status_code == 403
     assert Member.objects.get(pk=wang.pk).points == 0
+
+
+def _v(member: Member) -> str:
+    """The member's version as the page would carry it."""
+    return str(Member.objects.get(pk=member.pk).version)
 
 
 def test_points_are_earned_and_a_redeem_beyond_the_balance_is_refused(
@@ -267,18 +272,32 @@ def test_points_are_earned_and_a_redeem_beyond_the_balance_is_refused(
     wang = story["wang"]
     as_(client, cast.specialist)
     url = page("care_member_act", wang.pk, "points")
-    earned = post(client, url, {"direction": "earn", "points": "100", "reason": "purchase"})
+    earned = post(
+        client,
+        url,
+        {"direction": "earn", "points": "100", "reason": "purchase", "version": _v(wang)},
+    )
     assert earned.status_code == 302
     refused = post(
         client,
         url,
-        {"direction": "redeem", "points": "150", "reason": "redeem_goods", "note": "水杯"},
+        {
+            "direction": "redeem",
+            "points": "150",
+            "reason": "redeem_goods",
+            "note": "水杯",
+            "version": _v(wang),
+        },
     )
     assert refused.status_code == 400
     assert "Not enough points: the member has 100." in text(refused)
     assert 'value="150"' in text(refused)  # the form as it was filled
     assert Member.objects.get(pk=wang.pk).points == 100
-    redeemed = post(client, url, {"direction": "redeem", "points": "60", "reason": "redeem_class"})
+    redeemed = post(
+        client,
+        url,
+        {"direction": "redeem", "points": "60", "reason": "redeem_class", "version": _v(wang)},
+    )
     assert redeemed.status_code == 302
     html = text(get(client, page("care_member", wang.pk)))
     assert "data-points>40<" in html and "-60" in html
@@ -291,11 +310,27 @@ def test_bad_input_is_shown_on_the_form(client: Client, cast: Cast, story: dict[
     bad = post(client, url, {"direction": "earn", "points": "-5", "reason": "nonsense"})
     assert bad.status_code == 400 and 'class="error"' in text(bad)
     long = post(
-        client, url, {"direction": "earn", "points": "5", "reason": "purchase", "note": "x" * 201}
+        client,
+        url,
+        {
+            "direction": "earn",
+            "points": "5",
+            "reason": "purchase",
+            "note": "x" * 201,
+            "version": _v(wang),
+        },
     )
     assert long.status_code == 400
     nul = post(
-        client, url, {"direction": "earn", "points": "5", "reason": "purchase", "note": "a\x00"}
+        client,
+        url,
+        {
+            "direction": "earn",
+            "points": "5",
+            "reason": "purchase",
+            "note": "a\x00",
+            "version": _v(wang),
+        },
     )
     assert nul.status_code == 400
     assert Member.objects.get(pk=wang.pk).points == 0

@@ -230,16 +230,28 @@ def asset_report(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:work_order", number=order.number)
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The version the person saw, as posted; None when missing or malformed."""
+    raw = request.POST.get("version", "")
+    if not raw.isdigit() or len(raw) > 12 or int(raw) < 1:
+        return None
+    return int(raw)
+
+
 @login_required
 @require_POST
 def asset_retire(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     found = selectors.asset_get(actor, pk)
     _refuse_unless_acts(actor, found.venue)
+    seen = _posted_version(request)
+    if seen is None:
+        messages.error(request, _("Reload the page: the form has no version."))
+        return _asset_page(request, found, status=400)
     try:
         refuse_stale(request.POST, found.version)
         with transaction.atomic():
-            services.asset_retire(actor=actor, asset=found, version=found.version)
+            services.asset_retire(actor=actor, asset=found, version=seen)
     except DomainError as refused:
         messages.error(request, refusal_message(refused))
         return _asset_page(request, selectors.asset_get(actor, pk), status=refused.http_status)

@@ -1,6 +1,7 @@
 """The first-reaction clock's warnings: at 80 % the technician and the venue's maintenance
-people are warned; at 100 % the venue's managers (its general manager; the director when it has
-neither) hear of it. Each once per work order: `escalation_level` 0 → 1 → 2.
+people are warned (the escalation roles when it has neither, as for the fault report); at 100 %
+the venue's managers (its general manager; the director when it has neither) hear of it. Each
+once per work order: `escalation_level` 0 → 1 → 2.
 
 One indexed query finds the due work (`warn_at` and `response_due_at` are stored); each work
 order is then handled in its own transaction with its row locked and the condition checked again,
@@ -78,6 +79,9 @@ def escalate_one(pk: int, *, now: datetime) -> tuple[int, int]:
         people = list(access.technicians(wo.venue))
         if wo.assignee is not None and wo.assignee.pk not in {p.pk for p in people}:
             people.insert(0, wo.assignee)
+        if not people:
+            # No maintenance people and nobody assigned: those the fault report went to.
+            people = list(users_with_role(venue=wo.venue, roles=access.ESCALATE_ROLES))
         tell(
             people,
             kind=Outbox.Kind.REMINDER,

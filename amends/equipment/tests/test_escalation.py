@@ -43,6 +43,17 @@ def test_maintenance_is_warned_at_80_percent_and_managers_told_at_100_percent_on
         services.work_order_react(actor=cast.maintenance, work_order=wo, version=1)
 
 
+def test_without_maintenance_people_the_warning_goes_to_the_managers(cast):
+    tm = add_asset(cast)
+    cast.maintenance.is_active = False
+    cast.maintenance.save(update_fields=["is_active"])
+    wo = report(cast, tm, local(2026, 11, 23, 10, 0))
+    assert wo.assignee is None
+    assert run(local(2026, 11, 23, 11, 36)) == {"warnings": 1, "escalations": 0}
+    warned = {m.recipient_user_id for m in Outbox.objects.filter(kind="reminder")}
+    assert cast.manager.pk in warned
+
+
 def test_a_late_run_warns_and_escalates_at_once_and_a_reaction_stops_it(cast):
     tm = add_asset(cast)
     late = report(cast, tm, local(2026, 11, 23, 10, 0))

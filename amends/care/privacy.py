@@ -10,8 +10,9 @@ hours and opt-outs; the revisit calls (with the notes taken); the care messages;
 ledger; the feedback they gave on coaches.
 
 Erase (inside the request's transaction, before the members provider erases the customer):
-the free text goes — call notes, first-contact notes, points notes, feedback comments — and the feedback is no
-longer tied to them (the coach's scores stay, anonymous); calls not made yet are cancelled;
+the free text goes — call notes, first-contact notes, points notes, feedback comments — and
+the feedback is no longer tied to them (the coach's scores stay, anonymous); calls not made
+yet are cancelled;
 the quiet hours and opt-outs go; the care messages queued to them are emptied (body and address)
 and any not yet sent cancelled. Counts, outcomes and scores stay for the reports.
 """

@@ -29,9 +29,13 @@ from amends.core.errors import InvalidInput, NotFound
 from amends.members.models import Member
 from amends.members.services import email_index, phone_index
 from amends.orgs.models import Company, User, Venue
+from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of
 
 CallStatus = CampaignCall.Status
+
+
+POOL_ROLES = frozenset({Role.SPECIALIST, Role.MANAGER, Role.GENERAL_MANAGER})
 
 
 def readable_venue_ids(actor: User, roles: frozenset[str] = READ_ROLES) -> list[int]:
@@ -117,12 +121,16 @@ def first_contact_due_on(member: Member) -> datetime | None:
 
 def calls_due(actor: User, *, day: date) -> list[CampaignCall]:
     """The actor's calls due on `day` (local to each venue) or earlier and not made yet, of
-    running campaigns — without those whose member is in their quiet hours right now (when
+    running campaigns (with the unassigned ones of the venues where the actor is a specialist
+    or manager) — without those whose member is in their quiet hours right now (when
     `day` is today), earliest first."""
     now = clock.now()
+    # Calls nobody was given (the member has no specialist yet) are everyone's at the venue who
+    # makes calls there: its specialists and managers see them too, marked "nobody yet".
+    pool = readable_venue_ids(actor, POOL_ROLES)
     calls = (
         CampaignCall.objects.filter(
-            assignee=actor,
+            Q(assignee=actor) | Q(assignee__isnull=True, campaign__venue_id__in=pool),
             status=CallStatus.DUE,
             campaign__status=RevisitCampaign.Status.RUNNING,
             campaign__venue_id__in=readable_venue_ids(actor),

@@ -3,15 +3,16 @@ visits and sessions, points and coach feedback. Reached through `amends.care.ser
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from amends.care.access import (
     FEEDBACK_ROLES,
+    FIRST_CONTACT_DAYS,
     MANAGE_ROLES,
     a_date,
     a_time,
@@ -29,7 +30,6 @@ from amends.members.services import (
     contact_revealed,
     customer_find_or_create,
     email_index,
-    member_link,
     phone_index,
 )
 from amends.orgs.models import User, Venue
@@ -206,10 +206,18 @@ def member_save(
         )
         if customer.anonymised_at is not None:
             raise InvalidInput(_("This customer's data was erased."), code="customer_erased")
-        created = member_link(customer=customer, venue=venue, number=number)
-        for field, value in values.items():
-            setattr(created, field, value)
-        created.save(update_fields=MEMBER_FIELDS)
+        if customer.company_id != venue.company_id:
+            raise InvalidInput(_("This customer belongs to another company."), code="foreign_venue")
+        created = Member(venue=venue, number=number, customer=customer, **values)
+        # Two people adding the same number at once: the second meets the unique constraint.
+        try:
+            with transaction.atomic():
+                created.save(force_insert=True)
+        except IntegrityError as clash:
+            raise InvalidInput(
+                _("This membership number is already in use here."), code="member_taken"
+            ) from clash
+        _joined(created, venue=venue, now=now, today=today)
         return created
     if version is None:
         raise InvalidInput(_("The version is missing."), code="version_required")
@@ -231,7 +239,13 @@ def member_save(
     for field, value in values.items():
         setattr(locked, field, value)
     locked.version += 1
-    locked.save(update_fields=[*MEMBER_FIELDS, "number", "version"])
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*MEMBER_FIELDS, "number", "version"])
+    except IntegrityError as clash:
+        raise InvalidInput(
+            _("This membership number is already in use here."), code="member_taken"
+        ) from clash
     if renewed and locked.expires_on is not None:
         from amends.care.services_campaigns import campaign_trigger
 
@@ -243,6 +257,27 @@ def member_save(
             key=f"renewal:{locked.expires_on.isoformat()}",
         )
     return locked
+
+
+def _joined(member: Member, *, venue: Venue, now: datetime, today: date) -> None:
+    """A member entered who started lately (within FIRST_CONTACT_DAYS, not in the future):
+    the venue's running joining campaigns get a call for them now — the triggers job only
+    sees members who started today or yesterday. Same key as the job ("joining:<starts_on>"),
+    so the two never give the member two calls."""
+    starts = member.starts_on
+    if member.status != Member.Status.ACTIVE or starts is None:
+        return
+    if not (today - timedelta(days=FIRST_CONTACT_DAYS) <= starts <= today):
+        return
+    from amends.care.services_campaigns import campaign_trigger
+
+    campaign_trigger(
+        venue=venue,
+        trigger=RevisitCampaign.Trigger.JOINING,
+        member=member,
+        at=now,
+        key=f"joining:{starts.isoformat()}",
+    )
 
 
 def _tz(venue: Venue) -> Any:

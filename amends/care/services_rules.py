@@ -23,6 +23,7 @@ from amends.members.models import Member
 from amends.notifications.models import Outbox
 from amends.notifications.services import outbox_enqueue
 from amends.orgs.models import User, Venue
+from amends.privacy.models import DataSubjectRequest
 from amends.workflow.calendar import statutory_holidays
 from amends.workflow.models import CalendarOverride
 
@@ -90,12 +91,16 @@ def care_rule_save(
     others = CareRule.objects.filter(venue=venue, kind=kind)
     if rule is not None:
         others = others.exclude(pk=rule.pk)
+    taken = InvalidInput(_("This venue already has a rule of this kind."), code="care_rule_exists")
     if others.exists():
-        raise InvalidInput(
-            _("This venue already has a rule of this kind."), code="care_rule_exists"
-        )
+        raise taken
     if rule is None:
-        return CareRule.objects.create(venue=venue, **values)
+        # Two managers adding the same kind at once: the second meets the unique constraint.
+        try:
+            with transaction.atomic():
+                return CareRule.objects.create(venue=venue, **values)
+        except IntegrityError as clash:
+            raise taken from clash
     if version is None:
         raise InvalidInput(_("The version is missing."), code="version_required")
     locked = CareRule.objects.select_for_update().filter(pk=rule.pk, venue=venue).first()
@@ -109,7 +114,11 @@ def care_rule_save(
     for field, value in values.items():
         setattr(locked, field, value)
     locked.version += 1
-    locked.save()
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError as clash:
+        raise taken from clash
     return locked
 
 
@@ -222,14 +231,34 @@ def _words(rule: CareRule, member: Member, detail: str) -> tuple[str, str, str]:
     return language, subject, body
 
 
-def _send(rule: CareRule, member: Member, detail: str, today: date) -> str | None:
+def consent_withdrawn(company_id: int) -> set[int]:
+    """The customers of the company who withdrew their consent (a data-subject request of kind
+    withdrawal, completed): care sends them nothing, on any channel."""
+    return set(
+        DataSubjectRequest.objects.filter(
+            company_id=company_id,
+            kind=DataSubjectRequest.Kind.WITHDRAWAL,
+            status=DataSubjectRequest.Status.DONE,
+            customer_id__isnull=False,
+        ).values_list("customer_id", flat=True)
+    )
+
+
+def _send(
+    rule: CareRule,
+    member: Member,
+    detail: str,
+    today: date,
+    withdrawn: frozenset[int] | set[int] = frozenset(),
+) -> str | None:
     """Record (and queue) the member's message for `rule` today, in its own transaction;
-    None when one was already recorded (by this run or a concurrent one)."""
+    None when one was already recorded (by this run or a concurrent one). A customer in
+    `withdrawn` (consent withdrawn) is recorded as opted out, whatever the channel."""
     with transaction.atomic():
         if CareMessage.objects.filter(member=member, rule=rule, day=today).exists():
             return None
         channel, address = _route(rule, member)
-        if rule.channel in (member.opt_outs or []):
+        if member.customer_id in withdrawn or rule.channel in (member.opt_outs or []):
             status = CareMessage.Status.OPTED_OUT
         elif not address:
             status = CareMessage.Status.NO_CONTACT
@@ -280,11 +309,12 @@ def care_run(*, venue: Venue, now: datetime) -> dict[str, int]:
     """Send today's care messages of `venue` for every active rule whose `send_at` (local time)
     has passed and that has not run today (`last_run_on`). Idempotent: at most one message per
     member, rule and day (the unique constraint decides between two runs at once); an
-    opted-out channel is recorded as opted_out and not sent; no address: no_contact. Returns
-    counts per status."""
+    opted-out channel — or any channel, for a person who withdrew their consent — is recorded
+    as opted_out and not sent; no address: no_contact. Returns counts per status."""
     local = now.astimezone(ZoneInfo(venue.timezone))
     today = local.date()
     counts = {status: 0 for status in CareMessage.Status.values}
+    withdrawn = consent_withdrawn(venue.company_id)
     for rule in due_rules(venue, local):
         done = set(
             CareMessage.objects.filter(rule=rule, day=today).values_list("member_id", flat=True)
@@ -293,7 +323,7 @@ def care_run(*, venue: Venue, now: datetime) -> dict[str, int]:
             if member.pk in done:
                 continue
             done.add(member.pk)
-            status = _send(rule, member, detail, today)
+            status = _send(rule, member, detail, today, withdrawn)
             if status is not None:
                 counts[status] += 1
         # Only a complete run counts: one stopped half-way is taken up again by the next.

@@ -10,7 +10,10 @@ from typing import Any
 
 from django.test import Client
 
-from amends.conftest import Cast
+from amends.care import services
+from amends.care.models import CampaignCall, RevisitCampaign
+from amends.care.tests.stories import member
+from amends.conftest import Cast, local
 
 # `story` and the autouse fixtures come from care_story; a test naming `story` takes it.
 from amends.console.tests.care_story import (  # noqa: F401
@@ -71,3 +74,37 @@ def test_the_first_contacts_note_is_kept_and_shown(
     assert contact.status_code == 302
     assert Member.objects.get(pk=wang.pk).first_contact_note == "欢迎入会，周六想试私教课"
     assert "欢迎入会，周六想试私教课" in text(get(client, page("care_member", wang.pk)))
+
+
+def test_a_call_to_a_member_nobody_looks_after_is_on_the_venues_lists(
+    client: Client, cast: Cast, story: dict[str, Any]
+) -> None:
+    """Zhang Wei joined on 23 November with no specialist yet: the joining call (due on the 26th)
+    shows in the calls due today of the gym's specialists and manager, marked "nobody yet", and
+    one of them takes it from the call sheet; the other gym's staff do not see it."""
+    zhang = member(cast, "A003", name="张伟")
+    assert zhang.specialist_id is None
+    call = services.campaign_trigger(
+        venue=cast.gym,
+        trigger=RevisitCampaign.Trigger.JOINING,
+        member=zhang,
+        at=local(2026, 11, 23, 10, 0),
+        key="joining:2026-11-23",
+    )
+    assert call is not None and call.assignee_id is None
+    for who in ("specialist", "specialist2", "manager"):
+        as_(client, getattr(cast, who))
+        html = text(get(client, page("care_calls")))
+        row = html.split(f'data-call="{call.pk}"')
+        assert len(row) == 2, who
+        assert "data-unassigned" in row[1].split("</tr>")[0]
+    as_(client, cast.outsider)
+    assert f'data-call="{call.pk}"' not in text(get(client, page("care_calls")))
+    as_(client, cast.specialist2)
+    taken = post(
+        client,
+        page("care_call_record", call.pk),
+        {"reached": "yes", "outcome": "satisfied", "score": "5", "version": str(call.version)},
+    )
+    assert taken.status_code == 302
+    assert CampaignCall.objects.get(pk=call.pk).called_by == cast.specialist2

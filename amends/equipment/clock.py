@@ -65,10 +65,12 @@ def response_minutes(
     clock: VenueClock | None = None,
     mode: str | None = None,
 ) -> int:
-    """Whole minutes of the venue's response clock between `start` and `end` (rounded to the
-    nearest minute; 0 when `end` is not after `start`). `mode` (a work order's stored
+    """Whole minutes of the venue's response clock between `start` and `end`, any part of a
+    minute counting as a whole one (120 min 29 s is 121: not within 120; 0 when `end` is not
+    after `start`). `mode` (a work order's stored
     `clock_mode`) wins over the venue's current settings."""
     vc = clock or venue_clock(venue)
     chosen = mode_of(mode) if mode else mode_of(settings or settings_for(venue))
     elapsed = vc.elapsed(start, end, mode=chosen)
-    return int((elapsed.total_seconds() + 30) // 60)
+    micro = (elapsed.days * 86_400 + elapsed.seconds) * 1_000_000 + elapsed.microseconds
+    return max(0, -(-micro // 60_000_000))

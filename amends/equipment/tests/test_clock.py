@@ -1,6 +1,6 @@
 """The first-reaction clock: 120 minutes of opening hours by default, or 24×7 per venue."""
 
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from amends.conftest import local
 from amends.core import clock
@@ -29,6 +29,18 @@ def test_the_pure_clock_gives_the_same_answer(cast):
     start, end = local(2026, 11, 23, 21, 50), local(2026, 11, 24, 7, 30)
     assert response_minutes(cast.gym, start, end) == 100
     assert response_due(cast.gym, start) == local(2026, 11, 24, 7, 50)
+
+
+def test_part_of_a_minute_counts_whole_so_120_min_29_s_is_late(cast):
+    tm = add_asset(cast)
+    wo = report(cast, tm, local(2026, 11, 23, 10, 0))
+    assert response_minutes(cast.gym, wo.reported_at, wo.response_due_at) == 120
+    late = wo.response_due_at + timedelta(seconds=29)
+    assert response_minutes(cast.gym, wo.reported_at, late) == 121
+    with clock.travel(late):
+        wo = services.work_order_react(actor=cast.maintenance, work_order=wo, version=wo.version)
+    assert wo.response_minutes == 121  # not within the 120 minutes
+    assert response_minutes(cast.gym, late, wo.reported_at) == 0
 
 
 def test_a_venue_on_24x7_counts_every_minute(cast):

@@ -21,6 +21,7 @@ from amends.api.auth import company_of, principal_of
 from amends.api.errors import ApiError, ErrorOut
 from amends.api.idempotency import idempotent, request_hash
 from amends.api.schemas import (
+    WITHHELD,
     ActionResult,
     ComplaintOut,
     ComplaintPage,
@@ -34,6 +35,8 @@ from amends.api.schemas import (
     Text,
     complaint_out,
     evidence_out,
+    line_out,
+    reads_sensitive,
     summary_of,
 )
 from amends.api.selectors import complaint_for_key, complaints_for_key, with_updated_at
@@ -274,9 +277,11 @@ def complaint_timeline(request: HttpRequest, reference: str) -> list[LineOut]:
         ComplaintEvent.objects.filter(complaint=complaint).select_related("actor").order_by("seq")
     )
     audience: Audience = "staff" if ApiScope.HANDLE in principal.scopes else "customer"
-    # The customer is masked in every answer: so is what they wrote.
+    # The customer is masked in every answer: so is what they wrote. A sensitive complaint's
+    # free text is withheld from a caller who may not read it (an API key never may).
+    readable = reads_sensitive(complaint, principal)
     return [
-        LineOut(seq=n.seq, at=n.at, who=n.who, kind=n.kind, title=n.title, details=n.details)
+        line_out(n, readable=readable)
         for n in masked_lines(tell(complaint, events, audience=audience))
     ]
 
@@ -296,15 +301,17 @@ def message_list(request: HttpRequest, reference: str) -> list[MessageOut]:
     events = ComplaintEvent.objects.filter(complaint=complaint, kind__in=CONVERSATION).order_by(
         "seq"
     )
+    readable = reads_sensitive(complaint, principal)
     return [
         MessageOut(
             seq=e.seq,
             at=e.at,
             author=CONVERSATION[e.kind],
             via=str(e.data.get("via", "")),
-            text=masked_text(
-                str(e.data.get("text", "")), masked=CONVERSATION[e.kind] == "customer"
-            ),
+            text=masked_text(str(e.data.get("text", "")), masked=CONVERSATION[e.kind] == "customer")
+            if readable
+            else WITHHELD,
+            withheld=not readable,
         )
         for e in events
     ]
@@ -343,7 +350,8 @@ def evidence_list(request: HttpRequest, reference: str) -> list[EvidenceOut]:
     principal = principal_of(request)
     complaint = complaint_for_key(principal=principal, reference=reference)
     files = Evidence.objects.filter(complaint=complaint).order_by("uploaded_at", "pk")
-    return [evidence_out(e) for e in files]
+    readable = reads_sensitive(complaint, principal)
+    return [evidence_out(e, readable=readable) for e in files]
 
 
 @router.post(

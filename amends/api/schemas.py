@@ -9,13 +9,18 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from amends.complaints.catalogue import available
+from amends.complaints.events import EventKind
 from amends.complaints.models import Complaint, Evidence
+from amends.complaints.narrative import Line
 from amends.complaints.selectors_privacy import masked_text
+from amends.complaints.services.access import may_see_sensitive
 from amends.core.input_guard import LONG_TEXT_CHARS
 from amends.core.principals import Principal
 from amends.members.selectors import contact_card
 
 EARLIEST, LATEST = 1970, 2200
+# What stands for a sensitive complaint's free text the caller may not read.
+WITHHELD = "▇▇▇"
 
 
 def _text(value: str) -> str:
@@ -87,6 +92,13 @@ class ComplaintSummary(BaseModel):
     resolve_due: datetime | None
     updated_at: datetime | None = Field(description="When its timeline last grew.")
     customer: CustomerOut
+    sensitive: list[str] = Field(
+        default_factory=list,
+        description="Kinds of sensitive personal data the complaint is flagged with (injury, "
+        "health, id_number, minor, …); empty when none. The free text of a flagged complaint "
+        "(description, customer_request, timeline details, messages, triage reasons) is "
+        "withheld as “▇▇▇” from an API key: only people with that right read it, in the console.",
+    )
 
 
 class GuessOut(BaseModel):
@@ -119,8 +131,17 @@ class TriageOut(BaseModel):
 class ComplaintOut(ComplaintSummary):
     language: str
     psychology: str
-    description: str = Field(description="Personal data in the text masked.")
-    customer_request: str = Field(description="Personal data in the text masked.")
+    description: str = Field(
+        description="Personal data in the text masked; “▇▇▇” when withheld (see `sensitive`)."
+    )
+    customer_request: str = Field(
+        description="Personal data in the text masked; “▇▇▇” when withheld (see `sensitive`)."
+    )
+    withheld: bool = Field(
+        False,
+        description="True when the free text is withheld because the complaint holds sensitive "
+        "personal data the caller may not read.",
+    )
     occurred_at: datetime | None
     location: str
     responded_at: datetime | None
@@ -154,6 +175,9 @@ class LineOut(BaseModel):
     kind: str
     title: str
     details: list[str]
+    withheld: bool = Field(
+        False, description="True when the details are withheld (sensitive personal data)."
+    )
 
 
 class MessageOut(BaseModel):
@@ -162,6 +186,9 @@ class MessageOut(BaseModel):
     author: str = Field(description="customer or handler")
     via: str
     text: str
+    withheld: bool = Field(
+        False, description="True when the text is withheld (sensitive personal data)."
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -244,14 +271,25 @@ def _summary_fields(complaint: Complaint, principal: Principal) -> dict[str, Any
         "resolve_due": complaint.resolve_due,
         "updated_at": getattr(complaint, "updated_at", None),
         "customer": customer_of(complaint, principal),
+        "sensitive": [str(k) for k in complaint.sensitive or []],
     }
+
+
+def reads_sensitive(complaint: Complaint, principal: Principal) -> bool:
+    """Whether `principal` reads the complaint's free text as written: always when it is not
+    flagged sensitive; else only a person who may (`may_see_sensitive`) — an API key holds no
+    role, so it never does."""
+    if not complaint.sensitive:
+        return True
+    user = principal.user if principal.is_staff else None
+    return may_see_sensitive(complaint, user)
 
 
 def summary_of(complaint: Complaint, principal: Principal) -> ComplaintSummary:
     return ComplaintSummary(**_summary_fields(complaint, principal))
 
 
-def _guess(record: Any) -> GuessOut:
+def _guess(record: Any, *, readable: bool = True) -> GuessOut:
     record = record if isinstance(record, dict) else {}
     confidence = record.get("confidence")
     return GuessOut(
@@ -259,22 +297,27 @@ def _guess(record: Any) -> GuessOut:
         confidence=min(max(float(confidence), 0.0), 1.0)
         if isinstance(confidence, int | float)
         else 0.0,
-        reasons=[masked_text(str(r)) for r in record.get("reasons") or []],
+        reasons=[
+            masked_text(str(r)) if readable else WITHHELD for r in record.get("reasons") or []
+        ],
     )
 
 
-def triage_out(record: dict[str, Any], *, applied: list[str] | None = None) -> TriageOut | None:
+def triage_out(
+    record: dict[str, Any], *, applied: list[str] | None = None, readable: bool = True
+) -> TriageOut | None:
     """A suggestion as recorded (`Suggestion.as_record()`, on a complaint as `triage`) as an
-    answer; None for a complaint without one."""
+    answer; None for a complaint without one. Its reasons are words of the text: withheld when
+    not `readable` (a sensitive complaint)."""
     if not record or not isinstance(record, dict) or "category" not in record:
         return None
-    severity = _guess(record.get("severity"))
+    severity = _guess(record.get("severity"), readable=readable)
     return TriageOut(
         language=str(record.get("language") or ""),
-        category=_guess(record.get("category")),
+        category=_guess(record.get("category"), readable=readable),
         severity=severity,
-        psychology=_guess(record.get("psychology")),
-        validity=_guess(record.get("validity")),
+        psychology=_guess(record.get("psychology"), readable=readable),
+        validity=_guess(record.get("validity"), readable=readable),
         urgent=severity.code == "urgent",
         applied=[str(f) for f in (record.get("applied") if applied is None else applied) or []],
         personal_data=[str(k) for k in record.get("pii") or []],
@@ -284,13 +327,15 @@ def triage_out(record: dict[str, Any], *, applied: list[str] | None = None) -> T
 
 def complaint_out(complaint: Complaint, principal: Principal) -> ComplaintOut:
     last = complaint.events.order_by("-seq").values_list("at", flat=True).first()
+    readable = reads_sensitive(complaint, principal)
     return ComplaintOut(
         **{**_summary_fields(complaint, principal), "updated_at": last},
         language=complaint.language,
         psychology=complaint.psychology,
         # The customer is always masked here, so is the personal data they typed.
-        description=masked_text(complaint.description),
-        customer_request=masked_text(complaint.customer_request),
+        description=_withheld(masked_text(complaint.description), readable),
+        customer_request=_withheld(masked_text(complaint.customer_request), readable),
+        withheld=not readable,
         occurred_at=complaint.occurred_at,
         location=complaint.location,
         responded_at=complaint.responded_at,
@@ -301,17 +346,55 @@ def complaint_out(complaint: Complaint, principal: Principal) -> ComplaintOut:
             ActionOut(name=spec.name, title=str(spec.title))
             for spec in available(complaint, principal)
         ],
-        triage=triage_out(complaint.triage),
+        triage=triage_out(complaint.triage, readable=readable),
     )
 
 
-def evidence_out(evidence: Evidence) -> EvidenceOut:
+def _withheld(text: str, readable: bool) -> str:
+    return text if readable or not text else WITHHELD
+
+
+# Timeline lines whose details are never free text (dates, references, staff names): told to
+# every reader. Any other kind is withheld on a sensitive complaint the caller may not read —
+# a kind added later is withheld until it is listed here.
+STRUCTURED_LINE_KINDS = frozenset(
+    {
+        EventKind.RECEIVED.value,
+        EventKind.HANDOFF_ACCEPTED.value,
+        EventKind.CALENDAR_WARNING.value,
+        EventKind.EVIDENCE.value,
+        EventKind.PERSONAL_DATA_VIEWED.value,
+        EventKind.REVISIT_SCHEDULED.value,
+        EventKind.FOLLOW_UP_OPENED.value,
+        EventKind.DEADLINES_RECOMPUTED.value,
+        EventKind.REMINDER.value,
+        EventKind.ANONYMISED.value,
+        EventKind.REPEAT.value,
+    }
+)
+
+
+def line_out(line: Line, *, readable: bool = True) -> LineOut:
+    """A timeline line as an answer; its details withheld when not `readable` and free text."""
+    withheld = not readable and bool(line.details) and line.kind not in STRUCTURED_LINE_KINDS
+    return LineOut(
+        seq=line.seq,
+        at=line.at,
+        who=line.who,
+        kind=line.kind,
+        title=line.title,
+        details=[WITHHELD] if withheld else line.details,
+        withheld=withheld,
+    )
+
+
+def evidence_out(evidence: Evidence, *, readable: bool = True) -> EvidenceOut:
     return EvidenceOut(
         id=evidence.pk,
         name=evidence.original_name,
         content_type=evidence.content_type,
         size=evidence.size,
         sha256=evidence.sha256,
-        description=evidence.description,
+        description=_withheld(evidence.description, readable),
         uploaded_at=evidence.uploaded_at,
     )

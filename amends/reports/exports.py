@@ -28,6 +28,8 @@ desk and specialists — who may reveal one customer's contact while handling th
 get masked exports; managers, general managers, directors, auditors and the privacy officer
 get them unmasked, and the row says so. The personal data typed into what happened (a phone,
 an ID-card or bank-card number, an email: `triage.pii`) is masked under the same condition.
+The text of a complaint flagged sensitive (injury, health, ID numbers, a minor) is withheld
+("▇▇▇") unless the maker may read it (`complaints.services.access.may_see_sensitive`).
 The decision is made again when the file is written
 (the rows written are the ones the requester may see then) and stored with the row.
 
@@ -57,6 +59,7 @@ from openpyxl.styles import Font
 
 from amends.complaints.models import Complaint
 from amends.complaints.selectors_privacy import masked_text
+from amends.complaints.services.access import may_see_sensitive
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound
 from amends.core.jobs import job
@@ -436,13 +439,28 @@ def _rows(
             card.name,
             card.phone,
             card.email,
-            # Personal data the customer typed is masked with their contact details.
-            masked_text(complaint.description, masked=not unmasked),
+            # Personal data the customer typed is masked with their contact details; the text
+            # of a complaint flagged sensitive is withheld unless its maker may read it.
+            _description(complaint, export.requested_by, unmasked=unmasked),
         ]
         done += 1
         if done % CHUNK == 0:
             _hold(export, progress=done)
     _hold(export, progress=done)
+
+
+WITHHELD = "▇▇▇"
+
+
+def _description(complaint: Complaint, actor: User | None, *, unmasked: bool) -> str:
+    """What happened, as the export's maker may read it: withheld ("▇▇▇") when the complaint
+    holds sensitive personal data they may not read (`may_see_sensitive`: a manager or
+    director reads it at their venues; the scope is computed once per export, the revisits
+    asked only of a flagged complaint)."""
+    text = complaint.description
+    if text and complaint.sensitive and not may_see_sensitive(complaint, actor):
+        return WITHHELD
+    return str(masked_text(text, masked=not unmasked))
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

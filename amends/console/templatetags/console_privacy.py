@@ -8,6 +8,10 @@
     {{ c|readable_by:request.user|pii_masked }}        a complaint's description as this person
                                                        may read it (sensitive: withheld)
     {{ complaint|sensitive_note:request.user }}        why it is withheld ("" when it is not)
+    {% may_read complaint as readable %}               whether the user in the context reads a
+                                                       sensitive complaint's free text
+    {{ complaint.customer_request|withheld_unless:readable }}   "▇▇▇" when not `readable`
+    {% for d in line|details_for:readable %}           a timeline line's details as readable
 
 Without a contact card (or with anything that is not one) the text is masked: a template that
 forgets to pass it shows less, never more.
@@ -19,10 +23,32 @@ from typing import Any
 
 from django import template
 
+from amends.complaints.events import EventKind
 from amends.complaints.selectors_privacy import CUSTOMER_TEXT_KINDS, masked_text
-from amends.complaints.services.access import sensitive_text
+from amends.complaints.services.access import may_see_sensitive, sensitive_text
 
 register = template.Library()
+
+WITHHELD = "▇▇▇"
+# Timeline lines whose details are never free text (dates, references, names of staff): shown
+# to everyone who may see the complaint. Every other kind (notes, calls, interviews, messages,
+# reasons, changed details, remedies, surveys, …) is withheld on a sensitive complaint from
+# those who may not read it — a kind added later is withheld until it is listed here.
+STRUCTURED_LINE_KINDS = frozenset(
+    {
+        EventKind.RECEIVED.value,
+        EventKind.HANDOFF_ACCEPTED.value,
+        EventKind.CALENDAR_WARNING.value,
+        EventKind.EVIDENCE.value,
+        EventKind.PERSONAL_DATA_VIEWED.value,
+        EventKind.REVISIT_SCHEDULED.value,
+        EventKind.FOLLOW_UP_OPENED.value,
+        EventKind.DEADLINES_RECOMPUTED.value,
+        EventKind.REMINDER.value,
+        EventKind.ANONYMISED.value,
+        EventKind.REPEAT.value,
+    }
+)
 
 
 @register.filter
@@ -49,6 +75,45 @@ def readable_by(complaint: Any, user: Any) -> str:
 def sensitive_note(complaint: Any, user: Any) -> str:
     """Why the description is withheld from `user`, or "" when it is not."""
     return sensitive_text(complaint, user, complaint.description)[1]
+
+
+@register.simple_tag(takes_context=True)
+def may_read(context: template.Context, complaint: Any) -> bool:
+    """Whether the signed-in user of the context reads `complaint`'s free text as written
+    (`may_see_sensitive`); remembered on the request, so a page and its partials ask once."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if complaint is None:
+        return False
+    if not getattr(complaint, "sensitive", None):
+        return True
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    memo = getattr(request, "_amends_may_read", None)
+    if memo is None:
+        memo = {}
+        request._amends_may_read = memo  # type: ignore[union-attr]
+    if complaint.pk not in memo:
+        memo[complaint.pk] = may_see_sensitive(complaint, user)
+    return bool(memo[complaint.pk])
+
+
+@register.filter
+def withheld_unless(text: Any, readable: Any) -> Any:
+    """`text` when `readable` (from `may_read`), else "▇▇▇" (an empty text stays empty)."""
+    if readable is True or not text:
+        return text
+    return WITHHELD
+
+
+@register.filter
+def details_for(line: Any, readable: Any) -> list[Any]:
+    """A timeline line's details as the reader may read them: a line of free text on a
+    sensitive complaint they may not read is withheld ("▇▇▇")."""
+    details = list(getattr(line, "details", None) or [])
+    if readable is True or not details or getattr(line, "kind", "") in STRUCTURED_LINE_KINDS:
+        return details
+    return [WITHHELD]
 
 
 @register.filter

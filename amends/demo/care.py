@@ -233,14 +233,17 @@ class _Venue:
             if joined > 10:
                 continue
             at = self.at(joined, time(11, 0))
+            key = f"joining:{member.starts_on}"
             call = services.campaign_trigger(
                 campaign=campaign,
                 venue=self.venue,
                 trigger=campaign.trigger,
                 member=member,
                 at=at,
-                key=f"joining:{member.starts_on}",
+                key=key,
             )
+            # Entering a new member already gave the call (member_save triggers joining).
+            call = call or campaign.calls.filter(member=member, trigger_key=key).first()
             if call is None or call.due_at > self.now or joined <= 3:
                 continue  # still to call (due today or later)
             outcome = next(outcomes, "")

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -133,10 +133,18 @@ def _rows(data: bytes) -> Any:
     return book, sheet.iter_rows(values_only=True)
 
 
-def _count_rows(data: bytes) -> int:
+def _count_rows(data: bytes, *, limit: int | None = None) -> int:
+    """The rows with something in them, counting no further than `limit` (a workbook known to
+    be too large is not read to its end)."""
     book, rows = _rows(data)
+    found = 0
     try:
-        return sum(1 for row in rows if any(cell not in (None, "") for cell in row))
+        for row in rows:
+            if any(cell not in (None, "") for cell in row):
+                found += 1
+                if limit is not None and found >= limit:
+                    break
+        return found
     finally:
         book.close()
 
@@ -166,7 +174,7 @@ def import_start(*, actor: User, venue: Venue, upload: Any) -> AssetImport:
     if not data.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(io.BytesIO(data)):
         raise _bad_file()
     try:
-        total = _count_rows(data)
+        total = _count_rows(data, limit=MAX_ROWS + 2)  # the header and one row too many
     except Exception:  # openpyxl raises many kinds for a damaged workbook
         raise _bad_file() from None
     total = max(total - 1, 0)  # the header row
@@ -314,13 +322,32 @@ def _run(record: AssetImport, data: bytes) -> None:
                     )
                     return
                 continue
-            _one_row(record, number, row, columns, seen)
+            _one_row_safely(record, number, row, columns, seen)
             record.done_rows += 1
             if record.done_rows % PROGRESS_EVERY == 0:
                 _save_progress(record)
         _save_progress(record, status=AssetImport.Status.DONE, finished_at=clock.now())
     finally:
         book.close()
+
+
+def _one_row_safely(
+    record: AssetImport,
+    number: int,
+    row: tuple[Any, ...],
+    columns: dict[int, str],
+    seen: dict[str, int],
+) -> None:
+    """One row in its own savepoint: a database error on it (a NUL in a cell, which PostgreSQL
+    refuses) is that row's error and changes nothing, not a failed import."""
+    created, updated = record.created_rows, record.updated_rows
+    try:
+        with transaction.atomic():
+            _one_row(record, number, row, columns, seen)
+    except DatabaseError:
+        log.warning("asset import %s: row %s refused by the database", record.pk, number)
+        record.created_rows, record.updated_rows = created, updated
+        _row_error(record, number, "", str(_("This row could not be saved.")))
 
 
 def _one_row(

@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from openpyxl import Workbook
 
 from amends.conftest import local
 from amends.core import clock, jobs
 from amends.core.errors import InvalidInput, PermissionDenied
-from amends.equipment import selectors, services
+from amends.equipment import selectors, services, services_imports
 from amends.equipment.models import Asset, AssetImport
 from amends.equipment.services_imports import INLINE_ROWS
 from amends.equipment.tests.helpers import add_asset
@@ -135,6 +136,49 @@ def test_a_large_workbook_is_imported_by_the_job_with_its_progress(cast):
         "imports": 0
     }
     assert services.import_run(record.pk).created_rows == INLINE_ROWS + 5  # idempotent
+
+
+def test_a_too_large_workbook_is_not_counted_to_its_end(cast, monkeypatch):
+    rows = [["code", "name"]] + [[f"L-{i:04d}", f"储物柜 {i}"] for i in range(40)]
+    data = workbook(rows).read()
+    assert services_imports._count_rows(data) == 41
+    assert services_imports._count_rows(data, limit=7) == 7
+    monkeypatch.setattr(services_imports, "MAX_ROWS", 5)
+    counted = []
+    real = services_imports._count_rows
+
+    def count(data, **kw):
+        counted.append(kw.get("limit"))
+        return real(data, **kw)
+
+    monkeypatch.setattr(services_imports, "_count_rows", count)
+    with pytest.raises(InvalidInput) as refused:
+        start(cast, workbook(rows))
+    assert refused.value.code == "too_many_rows" and counted == [7]
+
+
+def test_a_database_error_on_one_row_is_that_rows_error(cast, monkeypatch):
+    # A row the database refuses (as PostgreSQL refuses a NUL in a cell) changes nothing and
+    # is listed; the rows before and after it are imported.
+    real = services_imports._apply
+
+    def apply(record, values, status):
+        if values["code"] == "BAD-1":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_table_here")
+        return real(record, values, status)
+
+    monkeypatch.setattr(services_imports, "_apply", apply)
+    record = start(
+        cast, workbook([["code", "name"], ["OK-1", "一"], ["BAD-1", "二"], ["OK-2", "三"]])
+    )
+    assert record.status == AssetImport.Status.DONE
+    assert record.created_rows == 2 and record.done_rows == 3
+    assert [e["row"] for e in record.errors] == [3]
+    assert set(Asset.objects.filter(venue=cast.gym).values_list("code", flat=True)) == {
+        "OK-1",
+        "OK-2",
+    }
 
 
 def test_only_workbooks_by_people_who_manage_the_equipment(cast):

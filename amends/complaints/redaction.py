@@ -7,7 +7,12 @@ chain still links — and only its `data` changes: each personal string (`PERSON
 before/after of free-text fields in `fields_changed`) becomes "", and `data["_redaction"]`
 records which keys were blanked, when, and a seal:
 
-    seal = HMAC(redaction key, [complaint id, seq, kind, original hash, redacted data])
+    seal = HMAC(redaction key, [prev hash, complaint id, seq, kind, actor id, actor kind,
+                                actor ref, actor name, at, original hash, redacted data])
+
+— every input of the event hash except the original data, so nothing but the personal strings
+can change once an event is redacted. An event is sealed only while its data still matches its
+hash (or carries a valid redaction): a purge never launders earlier tampering (`Tampered`).
 
 The redaction key is derived from AMENDS_TIMELINE_KEY like the other timeline keys, so someone
 who can edit rows but not read the environment can neither redact nor forge a redaction. The
@@ -78,9 +83,30 @@ def _key() -> bytes:
     return hmac.new(root, b"amends.timeline.redaction", hashlib.sha256).digest()
 
 
+class Tampered(Exception):
+    """The event's data no longer matches its hash: it is not sealed (it stays visibly altered)."""
+
+    def __init__(self, event: ComplaintEvent) -> None:
+        super().__init__(f"event {event.seq} of complaint {event.complaint_id} was altered")
+        self.event = event
+
+
 def _seal(event: ComplaintEvent, data: dict[str, Any]) -> str:
+    at = event.at.astimezone(UTC).isoformat(timespec="microseconds") if event.at else None
     payload = json.dumps(
-        [event.complaint_id, event.seq, event.kind, event.hash, data],
+        [
+            event.prev_hash,
+            event.complaint_id,
+            event.seq,
+            event.kind,
+            event.actor_id,
+            event.actor_kind,
+            event.actor_ref,
+            event.actor_name,
+            at,
+            event.hash,
+            data,
+        ],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -128,6 +154,8 @@ def redact_event(
     clean, keys = redacted(data, change)
     if not keys:
         return 0
+    if not (intact(event) or redaction_valid(event)):
+        raise Tampered(event)
     before = data.get(MARK)
     done = list(before.get("keys", [])) if isinstance(before, dict) else []
     mark: dict[str, Any] = {
@@ -142,6 +170,25 @@ def redact_event(
     return len(keys)
 
 
+def intact(event: ComplaintEvent) -> bool:
+    """Whether the event's content (its data as stored) still matches its hash."""
+    from amends.complaints.timeline import event_hash
+
+    digest = event_hash(
+        prev_hash=event.prev_hash,
+        complaint_id=event.complaint_id,
+        seq=event.seq,
+        kind=event.kind,
+        actor_id=event.actor_id,
+        at=event.at,
+        data=event.data if isinstance(event.data, dict) else {},
+        actor_kind=event.actor_kind,
+        actor_ref=event.actor_ref,
+        actor_name=event.actor_name,
+    )
+    return hmac.compare_digest(digest, event.hash)
+
+
 def redaction_valid(event: ComplaintEvent) -> bool:
     """Whether `event` carries a redaction made with the timeline key, over its current data."""
     data = event.data if isinstance(event.data, dict) else {}
@@ -153,11 +200,20 @@ def redaction_valid(event: ComplaintEvent) -> bool:
 
 
 def redact_timeline(
-    complaint_id: int, *, now: datetime, change: Callable[[str], str] = _blank
+    complaint_id: int,
+    *,
+    now: datetime,
+    change: Callable[[str], str] = _blank,
+    altered: list[int] | None = None,
 ) -> int:
     """Redact every event of one complaint (`change`: blank, or e.g. mask); the number of
-    strings changed."""
+    strings changed. An altered event is left as it is (it shows as altered) and its seq is
+    appended to `altered` when given."""
     changed = 0
     for event in ComplaintEvent.objects.filter(complaint_id=complaint_id).order_by("seq"):
-        changed += redact_event(event, now=now, change=change)
+        try:
+            changed += redact_event(event, now=now, change=change)
+        except Tampered:
+            if altered is not None:
+                altered.append(event.seq)
     return changed

@@ -3,6 +3,7 @@ of `amends.privacy`; the services check permissions and versions."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -64,13 +65,35 @@ class ConfirmForm(Versioned):
     pass
 
 
+# Dates outside these years are mistakes, and at the ends of the calendar a day's start or an
+# added deadline overflows: the form refuses them.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+
+
+def _within_years(value: date | datetime | None) -> None:
+    if value is None:
+        return
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(
+            _("Enter a date between %(earliest)s and %(latest)s."),
+            code="out_of_range",
+            params={"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+        )
+
+
 class AccessLogForm(forms.Form):
     contact = forms.CharField(label=_("Phone or email"), max_length=254, required=False)
     staff = forms.ModelChoiceField(
         label=_("Staff member"), queryset=User.objects.none(), required=False
     )
-    since = forms.DateField(label=_("From"), required=False, widget=DATE)
-    until = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    since = forms.DateField(
+        label=_("From"), required=False, widget=DATE, validators=[_within_years]
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=DATE, validators=[_within_years]
+    )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,7 +103,9 @@ class AccessLogForm(forms.Form):
 
 
 class BreachForm(forms.Form):
-    discovered_at = forms.DateTimeField(label=_("Discovered at"), widget=DATETIME)
+    discovered_at = forms.DateTimeField(
+        label=_("Discovered at"), widget=DATETIME, validators=[_within_years]
+    )
     description = forms.CharField(
         label=_("What happened"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -96,7 +121,10 @@ class BreachForm(forms.Form):
 class BreachUpdateForm(Versioned):
     status = forms.ChoiceField(label=_("Status"), choices=Breach.Status.choices)
     notified_at = forms.DateTimeField(
-        label=_("Regulator notified at"), required=False, widget=DATETIME
+        label=_("Regulator notified at"),
+        required=False,
+        widget=DATETIME,
+        validators=[_within_years],
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 
 from amends.complaints import redaction
@@ -64,15 +65,24 @@ def _recordings(complaint: Complaint) -> Q:
     return test
 
 
-def erase_text(complaint: Complaint, *, now: datetime, change: Callable[[str], str]) -> int:
+def erase_text(
+    complaint: Complaint,
+    *,
+    now: datetime,
+    change: Callable[[str], str],
+    altered: list[int] | None = None,
+) -> int:
     """Apply `change` to every free text of the complaint and its records; the strings changed.
-    The complaint row itself is changed in memory (the caller saves it)."""
+    The complaint row itself is changed in memory (the caller saves it). Timeline events whose
+    data no longer matches their hash are not sealed; their seqs go to `altered`."""
     changed = 0
     for name in TEXT_FIELDS:
         value = getattr(complaint, name)
         if value and change(value) != value:
             setattr(complaint, name, change(value))
             changed += 1
+
+    changed += _erase_triage(complaint, change)
 
     def rows(model: type, fields: Iterable[str], **filters: object) -> int:
         done = 0
@@ -96,7 +106,42 @@ def erase_text(complaint: Complaint, *, now: datetime, change: Callable[[str], s
     changed += rows(SensitiveConsent, ("note",))
     changed += rows(Evidence, ("description",))
     if redaction.enabled():
-        changed += redaction.redact_timeline(complaint.pk, now=now, change=change)
+        changed += redaction.redact_timeline(complaint.pk, now=now, change=change, altered=altered)
+    return changed
+
+
+def _erase_triage(complaint: Complaint, change: Callable[[str], str]) -> int:
+    """Apply `change` to the words triage kept from the text (each guess's reasons, each
+    signal's words); codes and confidences stay. A blanked reason is dropped. The complaint is
+    changed in memory."""
+    triage = complaint.triage if isinstance(complaint.triage, dict) else {}
+    changed = 0
+
+    def texts(values: object) -> list[str]:
+        nonlocal changed
+        out: list[str] = []
+        for value in values if isinstance(values, list) else []:
+            new = change(value) if isinstance(value, str) else value
+            changed += int(new != value)
+            if new:
+                out.append(new)
+        return out
+
+    fresh = dict(triage)
+    for name, guess in triage.items():
+        if isinstance(guess, dict) and "reasons" in guess:
+            fresh[name] = {**guess, "reasons": texts(guess["reasons"])}
+    signals = []
+    for signal in triage.get("signals") or []:
+        if isinstance(signal, dict) and isinstance(signal.get("words"), str) and signal["words"]:
+            words = change(signal["words"])
+            changed += int(words != signal["words"])
+            signal = {**signal, "words": words}
+        signals.append(signal)
+    if "signals" in triage:
+        fresh["signals"] = signals
+    if changed:
+        complaint.triage = fresh
     return changed
 
 
@@ -143,11 +188,16 @@ def erase_customer(customer: Customer, *, now: datetime) -> bool:
 
 
 def customer_still_needed(customer_id: int, *, besides: int) -> bool:
-    """Whether another complaint of the customer is not yet anonymised."""
+    """Whether another complaint of the customer is not yet anonymised, or a membership of
+    theirs is still running (active or frozen)."""
+    from amends.members.models import Member
+
+    running = (Member.Status.ACTIVE, Member.Status.FROZEN)
     return (
         Complaint.objects.filter(customer_id=customer_id, anonymised_at__isnull=True)
         .exclude(pk=besides)
         .exists()
+        or Member.objects.filter(customer_id=customer_id, status__in=running).exists()
     )
 
 
@@ -165,7 +215,10 @@ def complaint_erase(
     counts: dict[str, int] = {}
     # Health and injury details live in the free text of a sensitive complaint.
     if wanted & {C.FREE_TEXT, C.COMPLAINT_RECORD} or (C.HEALTH in wanted and complaint.sensitive):
-        counts["texts"] = erase_text(complaint, now=now, change=lambda text: "")
+        altered: list[int] = []
+        counts["texts"] = erase_text(complaint, now=now, change=lambda text: "", altered=altered)
+        if altered:
+            counts["altered_events"] = len(altered)
         # A message not yet sent would go out empty: it is cancelled instead.
         about = Outbox.objects.filter(complaint_id=complaint.pk)
         outbox_cancel(
@@ -196,14 +249,21 @@ def complaint_erase(
     save(complaint)
     if complaint.anonymised_at is not None:
         record(complaint, None, Anonymised(customer_erased=customer_erased))
-    counts["files"] = delete_files(files)
+    # The files go only once the rows saying so are committed: a rollback keeps them.
+    if files:
+        transaction.on_commit(lambda: delete_files(files))
+    counts["files"] = len(files)
     return counts
 
 
 def complaint_mask(complaint: Complaint, *, now: datetime) -> dict[str, int]:
     """Mask the personal data found in the kept free text of the locked `complaint` (phone,
     ID-card and bank-card numbers, emails: `triage.pii.mask`); counts."""
-    changed = erase_text(complaint, now=now, change=pii.mask)
+    altered: list[int] = []
+    changed = erase_text(complaint, now=now, change=pii.mask, altered=altered)
     if changed:
         save(complaint)
-    return {"masked": changed}
+    counts = {"masked": changed}
+    if altered:
+        counts["altered_events"] = len(altered)
+    return counts

@@ -8,7 +8,8 @@
 3. A complaint under legal hold is skipped, and the block logged once per hold.
 4. Otherwise the classes whose period has passed and that were not erased before are erased
    (`erasure.complaint_erase`) and a `PurgeRecord` is written: classes, rules, counts.
-5. Kept free text is masked `MASK_AFTER_DAYS` after closure (once, with its own record).
+5. Kept free text is masked `MASK_AFTER_DAYS` after closure (once per closure, with its own
+   record).
 6. Access-log rows past their period are deleted; finished requests past the audit-log period
    lose their free text.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from amends.complaints.models import Complaint
@@ -85,7 +86,9 @@ def purge(*, now: datetime) -> dict[str, int]:
         for company_id in Company.objects.values_list("pk", flat=True):
             rules = retention.rules_for(company_id)
             shortest = min(rules[c.value].months for c in retention.COMPLAINT_CLASSES)
-            cut = _start_of(retention.add_months(today, -shortest))
+            # A loose bound (the server's day may differ from a venue's by one): each candidate
+            # is checked against its venue's own day in `_purge_one`.
+            cut = _start_of(retention.add_months(today, -shortest)) + timedelta(days=2)
             candidates = Complaint.objects.filter(
                 company_id=company_id,
                 state__in=list(TERMINAL_STATES),
@@ -97,7 +100,10 @@ def purge(*, now: datetime) -> dict[str, int]:
                 if outcome:
                     counts[outcome] += 1
             mask_cut = now - timedelta(days=MASK_AFTER_DAYS)
-            masked = PurgeRecord.objects.filter(outcome=R.MASKED).values("complaint_id")
+            # Masked once per closure: a complaint reopened and closed again is masked again.
+            masked = PurgeRecord.objects.filter(
+                outcome=R.MASKED, complaint_id=OuterRef("pk"), at__gte=OuterRef("closed_at")
+            )
             for pk in (
                 Complaint.objects.filter(
                     company_id=company_id,
@@ -105,7 +111,7 @@ def purge(*, now: datetime) -> dict[str, int]:
                     anonymised_at__isnull=True,
                     closed_at__lt=mask_cut,
                 )
-                .exclude(pk__in=masked)
+                .exclude(Exists(masked))
                 .order_by("pk")
                 .values_list("pk", flat=True)
             ):
@@ -121,7 +127,9 @@ def _purge_one(pk: int, rules: dict[str, retention.Rule], now: datetime) -> str:
         return ""
     done = erased_classes(pk)
     due = [
-        c for c in retention.due_classes(complaint, rules, timezone.localdate(now)) if c not in done
+        c
+        for c in retention.due_classes(complaint, rules, retention.local_today(complaint, now))
+        if c not in done
     ]
     if not due:
         return ""
@@ -169,7 +177,9 @@ def _mask_one(pk: int, now: datetime) -> int:
     complaint = lock(Complaint(pk=pk))
     if complaint.anonymised_at is not None or is_held(complaint)[0]:
         return 0
-    if PurgeRecord.objects.filter(complaint_id=pk, outcome=R.MASKED).exists():
+    if PurgeRecord.objects.filter(
+        complaint_id=pk, outcome=R.MASKED, at__gte=complaint.closed_at
+    ).exists():
         return 0
     counts = erasure.complaint_mask(complaint, now=now)
     PurgeRecord.objects.create(
@@ -190,7 +200,11 @@ def _purge_logs(company_id: int, rules: dict[str, retention.Rule], today: object
     access_cut = _start_of(retention.log_cutoff(rules[C.ACCESS_LOG], today))  # type: ignore[arg-type]
     deleted, _ = AccessLog.objects.filter(company_id=company_id, at__lt=access_cut).delete()
     audit_cut = _start_of(retention.log_cutoff(rules[C.AUDIT_LOG], today))  # type: ignore[arg-type]
+    texts = (
+        *("details", "outcome", "contact_masked"),
+        *("identity_note", "refusal_reason", "extension_notice"),
+    )
     DataSubjectRequest.objects.filter(company_id=company_id, finished_at__lt=audit_cut).exclude(
-        details="", outcome="", contact_masked=""
-    ).update(details="", outcome="", contact_masked="")
+        **{name: "" for name in texts}
+    ).update(**{name: "" for name in texts})
     return deleted

@@ -1,15 +1,17 @@
 """Retention rules: how long each class of data is kept, and when it has expired.
 
 A company's `RetentionRule` rows override `DEFAULTS` class by class. A period is whole calendar
-months after its trigger's local date; the data is kept through that last day and expired the
-day after (closed 20 Nov 2026, 36 months: kept through 20 Nov 2029, erased from 21 Nov 2029).
+months after its trigger's date at the complaint's venue (its time zone, not the server's); the
+data is kept through that last day and expired the day after (closed 20 Nov 2026, 36 months:
+kept through 20 Nov 2029, erased from 21 Nov 2029).
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -69,13 +71,23 @@ def add_months(day: date, months: int) -> date:
     )
 
 
+def zone_of(complaint: Complaint) -> ZoneInfo:
+    """The time zone of the complaint's venue: its days are the venue's days."""
+    return ZoneInfo(complaint.venue.timezone)
+
+
+def local_today(complaint: Complaint, now: datetime) -> date:
+    """The date at the complaint's venue at `now`."""
+    return timezone.localdate(now, zone_of(complaint))
+
+
 def keep_until(complaint: Complaint, rule: Rule) -> date | None:
     """The last day `complaint`'s data of `rule`'s class is kept; None while it runs no clock
     (not yet closed, for a rule counted from closure)."""
     moment = complaint.received_at if rule.trigger == Trigger.RECEIVED else complaint.closed_at
     if moment is None:
         return None
-    return add_months(timezone.localdate(moment), rule.months)
+    return add_months(timezone.localdate(moment, zone_of(complaint)), rule.months)
 
 
 def expired(complaint: Complaint, rule: Rule, today: date) -> bool:

@@ -90,8 +90,14 @@ def requests_for(*, actor: User, open_only: bool = True) -> QuerySet[DataSubject
     return rows.order_by("due_at", "pk")
 
 
+# The largest id a row can have: a larger one in an address is simply not found.
+MAX_PK = 2**63 - 1
+
+
 def request_get(*, actor: User, pk: int) -> DataSubjectRequest:
     require(actor, OFFICER_ROLES)
+    if not 0 < pk <= MAX_PK:
+        raise NotFound(_("Not found."), code="not_found")
     found = (
         DataSubjectRequest.objects.filter(company_id=company_of(actor), pk=pk)
         .select_related("owner", "received_by", "customer")
@@ -126,6 +132,8 @@ def breaches_for(*, actor: User) -> QuerySet[Breach]:
 
 
 def breach_get(*, actor: User, pk: int) -> Breach:
+    if not 0 < pk <= MAX_PK:
+        raise NotFound(_("Not found."), code="not_found")
     found = breaches_for(actor=actor).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("Not found."), code="not_found")

@@ -119,12 +119,15 @@ def test_an_export_holds_everything_about_the_person_and_is_logged(cast, officer
     assert row.status == R.Status.DONE
 
 
-def test_a_deletion_erases_the_person_end_to_end_and_keeps_the_complaint(cast, officer):
+def test_a_deletion_erases_the_person_end_to_end_and_keeps_the_complaint(
+    cast, officer, django_capture_on_commit_callbacks
+):
     c = full_complaint(cast)
     facts = (c.category_id, c.venue_id, c.state, c.received_at, c.closed_at)
     evidence = Evidence.objects.get(complaint=c)
     row = receive(cast, R.Kind.DELETION)
-    with clock.travel(AT):
+    # The files are deleted once the erasure commits.
+    with clock.travel(AT), django_capture_on_commit_callbacks(execute=True):
         row = requests.request_erase(actor=officer, request=row, version=row.version)
     assert row.status == R.Status.DONE
     assert row.counts["complaints.complaints"] == 1 and row.counts["complaints.files"] == 1

@@ -230,6 +230,12 @@ def complaint_erase(
             .exclude(body="", subject="")
             .update(body="", subject="", recipient_address="", context={})
         )
+        # Other apps' copies of the complaint's text (registered by those apps).
+        from amends.privacy.registry import complaint_erasers
+
+        for name, eraser in complaint_erasers():
+            for key, value in eraser(complaint, now).items():
+                counts[f"{name}.{key}"] = value
     files = erase_files(
         complaint,
         recordings=bool(wanted & {C.RECORDINGS, C.COMPLAINT_RECORD}),

@@ -62,3 +62,19 @@ def register(name: str, *, export: Exporter, erase: Eraser, order: int = 100) ->
 
 def providers() -> list[Provider]:
     return sorted(_providers.values(), key=lambda p: (p.order, p.name))
+
+
+# A complaint's erasure reaches the copies other apps keep of it (a work order's description):
+# `func(complaint, now)` blanks them inside the erasure's transaction and returns counts. Called
+# when a purge or a deletion request erases the complaint's free text.
+ComplaintEraser = Callable[[Any, datetime], dict[str, int]]
+_complaint_erasers: dict[str, ComplaintEraser] = {}
+
+
+def register_complaint_eraser(name: str, func: ComplaintEraser) -> None:
+    """Register (or replace) the eraser `name` of other apps' copies of a complaint's text."""
+    _complaint_erasers[name] = func
+
+
+def complaint_erasers() -> list[tuple[str, ComplaintEraser]]:
+    return sorted(_complaint_erasers.items())

@@ -110,6 +110,15 @@ def erase_text(
     return changed
 
 
+def inbound_erase(complaint_id: int) -> int:
+    """Blank the raw emails (headers, body, attachments) that opened or replied to the
+    complaint; the rows stay (their Message-ID keeps a re-delivered email from counting twice)."""
+    from amends.notifications.models import InboundMessage
+
+    rows = InboundMessage.objects.filter(complaint_id=complaint_id).exclude(raw=b"")
+    return rows.update(raw=b"", reason="")
+
+
 def _erase_triage(complaint: Complaint, change: Callable[[str], str]) -> int:
     """Apply `change` to the words triage kept from the text (each guess's reasons, each
     signal's words); codes and confidences stay. A blanked reason is dropped. The complaint is
@@ -230,6 +239,7 @@ def complaint_erase(
             .exclude(body="", subject="")
             .update(body="", subject="", recipient_address="", context={})
         )
+        counts["inbound"] = inbound_erase(complaint.pk)
         # Other apps' copies of the complaint's text (registered by those apps).
         from amends.privacy.registry import complaint_erasers
 

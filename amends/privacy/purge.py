@@ -38,6 +38,8 @@ from amends.privacy.models import (
 
 C = DataClass
 MASK_AFTER_DAYS = 30
+# An email that opened no complaint keeps its raw message this long (for a second look).
+INBOUND_KEEP_DAYS = 90
 R = PurgeRecord.Outcome
 
 
@@ -81,6 +83,7 @@ def erased_classes(complaint_id: int) -> set[str]:
 def purge(*, now: datetime) -> dict[str, int]:
     """Run the purge at `now` (see the module): the counts."""
     counts = {"anonymised": 0, "purged": 0, "blocked": 0, "masked": 0, "access_log_deleted": 0}
+    counts["inbound_blanked"] = 0
     with clock.travel(now):
         today = timezone.localdate(now)
         for company_id in Company.objects.values_list("pk", flat=True):
@@ -117,7 +120,25 @@ def purge(*, now: datetime) -> dict[str, int]:
             ):
                 counts["masked"] += _mask_one(pk, now)
             counts["access_log_deleted"] += _purge_logs(company_id, rules, today)
+        counts["inbound_blanked"] = _purge_inbound(now)
     return counts
+
+
+def _purge_inbound(now: datetime) -> int:
+    """Emails that opened no complaint (ignored, failed) lose their raw message
+    `INBOUND_KEEP_DAYS` after they arrived."""
+    from amends.notifications.models import InboundMessage
+
+    done = (InboundMessage.Status.IGNORED, InboundMessage.Status.FAILED)
+    return (
+        InboundMessage.objects.filter(
+            complaint_id__isnull=True,
+            status__in=done,
+            received_at__lt=now - timedelta(days=INBOUND_KEEP_DAYS),
+        )
+        .exclude(raw=b"")
+        .update(raw=b"")
+    )
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from amends.privacy import requests
 from amends.privacy.models import DataSubjectRequest as R
 from amends.privacy.models import PurgeRecord
 from amends.privacy.purge import purge
-from amends.privacy.tests.story import PHONE, full_complaint
+from amends.privacy.tests.story import NAME, PHONE, full_complaint
 
 
 def files_on_disk() -> list[Path]:
@@ -115,3 +115,29 @@ def test_the_erase_takes_the_words_triage_kept_and_leaves_its_codes(cast):
     assert triage["severity"] == {"code": "urgent", "confidence": 0.9, "reasons": []}
     assert triage["signals"] == [{"kind": "injury", "words": "", "negated": False}]
     assert "受了伤" not in str(triage)
+
+
+def test_the_raw_emails_of_an_erased_complaint_and_old_unmatched_ones_are_blanked(cast):
+    from amends.notifications.models import InboundMessage
+
+    c = full_complaint(cast)
+    raw = f"From: {NAME} <li@example.com>\r\nSubject: 投诉\r\n\r\n电话 {PHONE}".encode()
+    mine = InboundMessage.objects.create(
+        message_id="<a@x>", raw=raw, received_at=local(2026, 11, 20, 9, 0), complaint_id=c.pk
+    )
+    unmatched = InboundMessage.objects.create(
+        message_id="<b@x>",
+        raw=raw,
+        received_at=local(2029, 8, 1, 9, 0),
+        status=InboundMessage.Status.IGNORED,
+    )
+    recent = InboundMessage.objects.create(
+        message_id="<c@x>",
+        raw=raw,
+        received_at=local(2029, 11, 1, 9, 0),
+        status=InboundMessage.Status.IGNORED,
+    )
+    purge(now=local(2029, 11, 21, 12, 0))
+    assert bytes(InboundMessage.objects.get(pk=mine.pk).raw) == b""
+    assert bytes(InboundMessage.objects.get(pk=unmatched.pk).raw) == b""
+    assert bytes(InboundMessage.objects.get(pk=recent.pk).raw) == raw  # within 90 days

@@ -28,6 +28,7 @@ from amends.complaints import redaction
 from amends.complaints.events import Anonymised, record
 from amends.complaints.models import (
     Complaint,
+    ComplaintEvent,
     Consequence,
     CustomerConsent,
     Evidence,
@@ -240,6 +241,21 @@ def complaint_erase(
             .update(body="", subject="", recipient_address="", context={})
         )
         counts["inbound"] = inbound_erase(complaint.pk)
+        # Merged into another complaint (perhaps another customer's): the copy of this one's
+        # text that the merge wrote on the survivor's timeline goes too.
+        if complaint.merged_into_id is not None:
+            copies = ComplaintEvent.objects.filter(
+                complaint_id=complaint.merged_into_id,
+                kind="merged_from",
+                data__duplicate=complaint.reference,
+            )
+            for event in copies:
+                try:
+                    counts["merged_copies"] = counts.get("merged_copies", 0) + (
+                        redaction.redact_event(event, now=now, change=lambda text: "")
+                    )
+                except redaction.Tampered:
+                    counts["altered_events"] = counts.get("altered_events", 0) + 1
         # Other apps' copies of the complaint's text (registered by those apps).
         from amends.privacy.registry import complaint_erasers
 

@@ -91,9 +91,26 @@ def complaints_export(customer: Customer) -> registry.Tables:
         "revisits": [],
         "mentioned_in": [{"reference": c.reference} for c in _mentioning(customer)],
     }
-    events = ComplaintEvent.objects.filter(complaint_id__in=refs, kind__in=MESSAGE_KINDS)
-    for event in events.order_by("complaint_id", "seq"):
+    events = list(
+        ComplaintEvent.objects.filter(complaint_id__in=refs, kind__in=MESSAGE_KINDS).order_by(
+            "complaint_id", "seq"
+        )
+    )
+    # A duplicate merged in may be someone else's complaint: its text is theirs, not exported.
+    duplicates = {
+        str(e.data.get("duplicate"))
+        for e in events
+        if e.kind == "merged_from" and isinstance(e.data, dict)
+    }
+    own_duplicates = set(
+        Complaint.objects.filter(reference__in=duplicates, customer_id=customer.pk).values_list(
+            "reference", flat=True
+        )
+    )
+    for event in events:
         data = event.data if isinstance(event.data, dict) else {}
+        if event.kind == "merged_from" and str(data.get("duplicate")) not in own_duplicates:
+            continue
         tables["messages"].append(
             {
                 "reference": refs[event.complaint_id],

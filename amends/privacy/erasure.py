@@ -288,14 +288,35 @@ def complaint_erase(
     return counts
 
 
-def complaint_mask(complaint: Complaint, *, now: datetime) -> dict[str, int]:
+def complaint_mask(
+    complaint: Complaint, *, now: datetime, only: set[tuple[str, str]] | None = None
+) -> dict[str, int]:
     """Mask the personal data found in the kept free text of the locked `complaint` (phone,
-    ID-card and bank-card numbers, emails: `triage.pii.mask`); counts."""
+    ID-card and bank-card numbers, emails: `triage.pii.mask`); counts. With `only` (pairs of
+    kind and `pii.normalized` value), just those values — one person's, in someone else's
+    complaint — and nothing else."""
     altered: list[int] = []
-    changed = erase_text(complaint, now=now, change=pii.mask, altered=altered)
+    change = pii.mask if only is None else _mask_only(only)
+    changed = erase_text(complaint, now=now, change=change, altered=altered)
     if changed:
         save(complaint)
     counts = {"masked": changed}
     if altered:
         counts["altered_events"] = len(altered)
     return counts
+
+
+def _mask_only(values: set[tuple[str, str]]) -> Callable[[str], str]:
+    def change(text: str) -> str:
+        if not text:
+            return text
+        out, last = [], 0
+        for found in pii.find(text):
+            if (found.kind, pii.normalized(found.kind, found.value)) in values:
+                out.append(text[last : found.start])
+                out.append(found.masked)
+                last = found.end
+        out.append(text[last:])
+        return "".join(out)
+
+    return change

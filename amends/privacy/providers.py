@@ -31,6 +31,7 @@ from amends.members.models import Customer, Member
 from amends.privacy import erasure, registry
 from amends.privacy.models import PurgeRecord
 from amends.privacy.retention import COMPLAINT_CLASSES
+from amends.triage import pii
 
 MESSAGE_KINDS = ("customer_message", "handler_reply", "call", "merged_from")
 
@@ -212,10 +213,25 @@ def complaints_erase(customer: Customer, now: datetime) -> dict[str, int]:
         counts["complaints"] += 1
         counts["files"] += done.get("files", 0)
         counts["texts"] += done.get("texts", 0)
+    own = _own_values(customer)
     for complaint in mentions:
         locked = lock(complaint)
-        counts["mentions_masked"] += erasure.complaint_mask(locked, now=now)["masked"]
+        if is_held(locked)[0]:  # a hold keeps the other complaint as it is; the block is kept
+            counts["mentions_held"] = counts.get("mentions_held", 0) + 1
+            continue
+        counts["mentions_masked"] += erasure.complaint_mask(locked, now=now, only=own)["masked"]
     return counts
+
+
+def _own_values(customer: Customer) -> set[tuple[str, str]]:
+    """The person's phone and email as `triage.pii.normalized` compares them: only these are
+    masked in other people's complaints that mention them."""
+    values: set[tuple[str, str]] = set()
+    if customer.phone:
+        values.add((pii.PHONE, pii.normalized(pii.PHONE, customer.phone)))
+    if customer.email:
+        values.add((pii.EMAIL, pii.normalized(pii.EMAIL, customer.email)))
+    return values
 
 
 def members_export(customer: Customer) -> registry.Tables:

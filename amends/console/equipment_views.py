@@ -162,7 +162,7 @@ def event_label(kind: str) -> str:
                 "photo_added": _("Photo added"),
                 "back_in_service": _("Back in service"),
                 "planned": _("Opened by the maintenance plan"),
-                "warned": _("Warning: 80 % of the response time has run"),
+                "warned": _("Warning: 80 per cent of the response time has run"),
                 "escalated": _("Escalated: the response time has run out"),
                 "complaint_told": _("The complaint's owner was told"),
             }

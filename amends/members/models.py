@@ -52,6 +52,7 @@ class Member(models.Model):
     venue = models.ForeignKey(
         Venue, models.PROTECT, related_name="members", verbose_name=_("venue")
     )
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         FROZEN = "frozen", _("Frozen")

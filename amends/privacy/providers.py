@@ -213,13 +213,15 @@ def complaints_erase(customer: Customer, now: datetime) -> dict[str, int]:
         counts["complaints"] += 1
         counts["files"] += done.get("files", 0)
         counts["texts"] += done.get("texts", 0)
-    own = _own_values(customer)
+    own_values = _own_values(customer)
     for complaint in mentions:
         locked = lock(complaint)
         if is_held(locked)[0]:  # a hold keeps the other complaint as it is; the block is kept
             counts["mentions_held"] = counts.get("mentions_held", 0) + 1
             continue
-        counts["mentions_masked"] += erasure.complaint_mask(locked, now=now, only=own)["masked"]
+        counts["mentions_masked"] += erasure.complaint_mask(locked, now=now, only=own_values)[
+            "masked"
+        ]
     return counts
 
 

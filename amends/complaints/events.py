@@ -146,7 +146,8 @@ class FieldsChanged(Payload):
             changes={
                 name: (change.get("before"), change.get("after"))
                 for name, change in data.items()
-                if isinstance(change, dict)
+                # "_redaction" is the seal a purge adds (complaints.redaction), not a field
+                if isinstance(change, dict) and not name.startswith("_")
             }
         )
 

@@ -182,7 +182,9 @@ def test_it_writes_only_kinds_of_the_catalogue_with_the_keys_stored_before(cast)
     assert set(stored.values_list("kind", flat=True)) == set(EventKind)
     for event in stored:
         payload = EVENTS[EventKind(event.kind)].payload.load(event.data)
-        assert normalise(payload.data()) == event.data, event.kind
+        # A purge's redaction adds its seal beside the keys (complaints.redaction).
+        kept = {k: v for k, v in event.data.items() if k != "_redaction"}
+        assert normalise(payload.data()) == kept, event.kind
 
 
 def test_it_writes_every_event_through_the_catalogue():

@@ -19,6 +19,7 @@ from django.core.management import call_command
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +27,13 @@ from amends.conftest import Cast
 from amends.orgs.models import User
 from amends.orgs.roles import Role
 from amends.orgs.services import role_grant, staff_create
+
+
+def zh(text: str) -> str:
+    """`text` as the console shows it to staff, who read Simplified Chinese by default."""
+    with translation.override("zh-hans"):
+        return translation.gettext(text)
+
 
 PASSWORD = "amends-test"
 LOGIN = "/console/login/"
@@ -196,7 +204,10 @@ def test_a_sign_in_lasts_twelve_hours_and_a_shared_terminal_until_the_browser_cl
     assert shared.cookies["sessionid"]["max-age"] == ""  # a browser-session cookie
     assert shared.cookies["sessionid"]["expires"] == ""
     page = shared.get(reverse("console:security"), headers={"accept-language": "en"})
-    assert "you are signed out when the browser closes" in page.content.decode()
+    assert (
+        zh("Shared desk terminal: you are signed out when the browser closes.")
+        in page.content.decode()
+    )
 
 
 def test_the_login_form_offers_the_shared_terminal_choice(client: Client, db: None) -> None:
@@ -290,7 +301,7 @@ def test_a_manager_adds_an_authenticator_app_and_then_signs_in_with_its_code(
 ) -> None:
     assert sign_in(client, "manager", PASSWORD).status_code == 302
     page = client.get(reverse("console:security"), headers={"accept-language": "en"})
-    assert "Add an authenticator app" in page.content.decode()
+    assert zh("Add an authenticator app") in page.content.decode()
 
     # A wrong code does not confirm the app.
     client.post(reverse("console:security_enrol"), {"start": "1"})
@@ -325,7 +336,9 @@ def test_a_manager_adds_an_authenticator_app_and_then_signs_in_with_its_code(
         headers={"accept-language": "en"},
     )
     assert wrong.status_code == 400
-    assert "That code is not right" in wrong.content.decode()
+    assert (
+        zh("That code is not right: check the app's time and try again.") in wrong.content.decode()
+    )
     assert fresh.get("/console/").status_code == 302
     not_digits = fresh.post(reverse("console:second_factor"), {"code": "12ab56"})
     assert not_digits.status_code == 400
@@ -355,7 +368,7 @@ def test_wrong_codes_slow_the_next_tries_down(client: Client, cast: Cast) -> Non
         headers={"accept-language": "en"},
     )
     assert throttled.status_code == 400
-    assert "Too many wrong codes" in throttled.content.decode()
+    assert zh("Too many wrong codes: wait a minute, then try again.") in throttled.content.decode()
 
 
 def test_only_the_roles_that_decide_may_add_a_second_factor(client: Client, cast: Cast) -> None:
@@ -364,7 +377,7 @@ def test_only_the_roles_that_decide_may_add_a_second_factor(client: Client, cast
         assert client.post(reverse("console:security_enrol"), {"start": "1"}).status_code == 302
     client.force_login(cast.desk)
     page = client.get(reverse("console:security"), headers={"accept-language": "en"})
-    assert "Add an authenticator app" not in page.content.decode()
+    assert zh("Add an authenticator app") not in page.content.decode()
     assert client.post(reverse("console:security_enrol"), {"start": "1"}).status_code == 403
     assert not TOTPDevice.objects.filter(user=cast.desk).exists()
 

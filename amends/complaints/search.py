@@ -1,0 +1,112 @@
+"""Keyword search over every complaint: the tokens a complaint is found by, and the match a query
+becomes. One tokenizer for both sides, so that what is stored and what is asked agree.
+
+A complaint's tokens (`Complaint.search_tokens`, kept by `integrity.seal` on every save) are
+space-separated, lower-case and unique:
+
+1. The reference and the free-text fields (`TEXT_FIELDS`), with personal data — mobile and
+   landline numbers, ID-card and bank-card numbers, emails — replaced by a neutral mark first
+   (`triage.pii.neutralize`), so the column never holds a phone number in clear. Finding a
+   complaint by phone or email goes through the customer's blind index instead.
+2. NFKC-normalised (full-width letters and digits become half-width) and lower-cased.
+3. Chinese (CJK) runs give every character and every pair of neighbouring characters; other
+   text gives its words and numbers (letters and digits together, as in "b2" or "gym1").
+
+A query is tokenized the same way and every token must be present: one Chinese character is
+itself, two are their pair, three or more are all their pairs ("跑步机" → 跑步 AND 步机); an
+English word or number is itself, or a prefix of a stored word when it has three characters or
+more ("tread" finds "treadmill"). PostgreSQL matches a `simple` tsvector of the column (GIN
+index, migration 0011); SQLite matches an FTS5 table over the column (same migration).
+
+jieba's words are not added: the pairs already find every Chinese word of any length, and a
+word token would only narrow a query if the query were cut into words the same way as the
+text around it — which a short query is not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from amends.triage import pii
+
+# The fields a keyword search reads, besides the reference.
+TEXT_FIELDS = (
+    "description",
+    "location",
+    "subject_text",
+    "customer_request",
+    "people_involved",
+    "investigation_report",
+)
+# PostgreSQL's index expression and the SQLite FTS5 table (both made by migration 0011).
+TSVECTOR_SQL = "to_tsvector('simple'::regconfig, {column})"
+FTS_TABLE = "complaints_complaint_search"
+# A longer word is cut here (both sides), well under PostgreSQL's 2 KB per lexeme.
+MAX_TOKEN = 60
+# A query keeps at most this many tokens: enough for a sentence, bounded cost.
+MAX_QUERY_TOKENS = 16
+# Shorter English words and numbers match whole words only: a prefix of one or two letters
+# would match half the vocabulary.
+MIN_PREFIX = 3
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_RUN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+
+
+def _runs(text: str) -> list[str]:
+    """The Chinese runs and the words of `text`, in order, personal data neutralised first."""
+    clean = unicodedata.normalize("NFKC", pii.neutralize(text)).lower()
+    return _RUN.findall(clean)
+
+
+def _unique(tokens: Any) -> list[str]:
+    return list(dict.fromkeys(t[:MAX_TOKEN] for t in tokens if t))
+
+
+def text_tokens(text: str) -> list[str]:
+    """The tokens of one text, unique, in order of first appearance."""
+    out: list[str] = []
+    for run in _runs(text):
+        if _IS_CJK.match(run):
+            out.extend(run)
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return _unique(out)
+
+
+def complaint_tokens(complaint: Any) -> str:
+    """What `Complaint.search_tokens` holds for `complaint` (a model instance, or any object
+    with the reference and `TEXT_FIELDS` as attributes): its tokens, space-separated."""
+    parts = [complaint.reference or ""]
+    parts.extend(getattr(complaint, name, "") or "" for name in TEXT_FIELDS)
+    return " ".join(text_tokens("\n".join(parts)))
+
+
+def query_tokens(text: str) -> list[str]:
+    """The tokens a complaint must all hold to match the query `text` ([] when it has none)."""
+    out: list[str] = []
+    for run in _runs(text):
+        if _IS_CJK.match(run) and len(run) > 1:
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            out.append(run)
+    return _unique(out)[:MAX_QUERY_TOKENS]
+
+
+def _prefix(token: str) -> bool:
+    return len(token) >= MIN_PREFIX and not _IS_CJK.match(token)
+
+
+def tsquery(tokens: list[str]) -> str:
+    """The PostgreSQL tsquery text (for `::tsquery`) requiring every token. Tokens hold only
+    letters and digits, so quoting them is enough."""
+    return " & ".join(f"'{t}'{':*' if _prefix(t) else ''}" for t in tokens)
+
+
+def fts5_match(tokens: list[str]) -> str:
+    """The SQLite FTS5 MATCH expression requiring every token."""
+    return " AND ".join(f'"{t}"{"*" if _prefix(t) else ""}' for t in tokens)

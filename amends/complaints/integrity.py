@@ -168,7 +168,11 @@ def seal_of(complaint: Complaint) -> str:
 
 
 def seal(complaint: Complaint) -> None:
-    """Set `complaint.seal` from the in-memory complaint. Call right before saving the row."""
+    """Set `complaint.seal` from the in-memory complaint. Call right before saving the row.
+
+    Every save passes here, so the stored derived columns are brought up to date here too:
+    `due_at`, the deadline now running (the queues' index)."""
+    complaint.due_at = complaint.running_due()
     complaint.seal = seal_of(complaint)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints.transitions import State
+from amends.complaints.transitions import OPEN_STATES, State
 from amends.core.principals import PrincipalKind
 from amends.members.models import Customer, Member
 from amends.orgs.models import Company, Department, Venue
@@ -209,6 +210,10 @@ class Complaint(models.Model):
     paused_seconds = models.PositiveIntegerField(_("seconds waiting on customer"), default=0)
     remind_at = models.DateTimeField(_("reminder at"), null=True, blank=True, db_index=True)
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # The deadline now running, stored so that "overdue" and "due soon" read an index in order:
+    # `running_due()` while the complaint is open and its clock runs, else null. Kept by
+    # `integrity.seal` on every save (see docs/architecture.md, "Scale").
+    due_at = models.DateTimeField(_("deadline now running"), null=True, blank=True)
     escalated_to = models.ForeignKey(
         USER,
         models.SET_NULL,
@@ -278,6 +283,9 @@ class Complaint(models.Model):
     head_seq = models.PositiveIntegerField(default=0, editable=False)
     head_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     seal = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The search tokens of the reference and the free text (CJK bigrams, words, numbers; see
+    # `complaints/search.py`), indexed by FTS5 on SQLite and GIN on PostgreSQL.
+    search_tokens = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("complaint")
@@ -290,14 +298,34 @@ class Complaint(models.Model):
             models.Index(fields=["company", "received_at"], name="complaint_company_received"),
             models.Index(fields=["venue", "state", "received_at"], name="complaint_venue_state"),
             models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
+            # The queues "overdue" and "due soon" of a venue, in deadline order.
+            models.Index(
+                fields=["venue", "due_at"],
+                name="complaint_venue_due",
+                condition=models.Q(due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.reference
 
+    def running_due(self) -> datetime | None:
+        """The deadline now running: the response one until the first response, then the stage
+        one (working-days mode) or the resolution one; none once resolved, closed or while the
+        clock waits on the customer. Stored as `due_at` (`integrity.seal`)."""
+
+        if self.state not in OPEN_STATES or self.paused_at is not None:
+            return None
+        if self.responded_at is None:
+            return self.respond_due
+        if self.stage_due is not None:
+            return self.stage_due
+        if self.resolved_at is None:
+            return self.resolve_due
+        return None
+
     @property
     def is_open(self) -> bool:
-        from amends.complaints.transitions import OPEN_STATES
 
         return self.state in OPEN_STATES
 

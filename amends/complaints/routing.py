@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from amends.complaints.models import (
     Complaint,
@@ -22,14 +25,62 @@ from amends.orgs.models import Department, RoleGrant, User, Venue
 from amends.orgs.roles import ESCALATION_LADDER, REVISIT_ROLES, Role
 from amends.orgs.selectors import users_with_role
 
+# Where each person's last assignment is kept, cheap to read: the shared cache (a hint for the
+# tie-break only; when it is lost, the last assignment among their open complaints serves).
+LAST_ASSIGNED_KEY = "amends.assignment.last.{}"
 
-def _by_load(users: QuerySet[User]) -> QuerySet[User]:
-    return users.annotate(
-        open_load=Count(
-            "assigned_complaints", filter=Q(assigned_complaints__state__in=list(OPEN_STATES))
-        ),
-        last_assigned=Max("assigned_complaints__assigned_at"),
-    ).order_by("open_load", F("last_assigned").asc(nulls_first=True), "pk")
+
+def assigned_now(user: User, moment: datetime) -> None:
+    """Remember that `user` was just given a complaint (the load balance's tie-break). The hint
+    names the account by id and creation time, so an id used again never inherits it."""
+    cache.set(
+        LAST_ASSIGNED_KEY.format(user.pk),
+        (_account(user), moment.timestamp()),
+        timeout=30 * 24 * 3600,
+    )
+
+
+def _account(user: User) -> str:
+    return f"{user.pk}:{user.date_joined.timestamp() if user.date_joined else ''}"
+
+
+def _least_loaded(users: QuerySet[User]) -> User | None:
+    """The person with the fewest open complaints; ties: the one assigned longest ago, then the
+    oldest account. One query: the open load is counted from open complaints only, through the
+    index (assignee, state) — never the history of every complaint ever assigned."""
+    mine = Complaint.objects.filter(assignee=OuterRef("pk"), state__in=list(OPEN_STATES))
+    people = list(
+        users.annotate(
+            open_load=Coalesce(
+                Subquery(
+                    mine.order_by().values("assignee").annotate(n=Count("pk")).values("n")[:1]
+                ),
+                0,
+            ),
+            last_open=Subquery(mine.order_by("-assigned_at").values("assigned_at")[:1]),
+        ).order_by("open_load", "pk")[:LOAD_CANDIDATES]
+    )
+    if not people:
+        return None
+    least = getattr(people[0], "open_load", 0)
+    lightest = [person for person in people if getattr(person, "open_load", 0) == least]
+    if len(lightest) == 1:
+        return lightest[0]
+    hints = cache.get_many([LAST_ASSIGNED_KEY.format(person.pk) for person in lightest])
+
+    def last(person: User) -> float:
+        latest: datetime | None = getattr(person, "last_open", None)
+        at = latest.timestamp() if latest else float("-inf")
+        hint = hints.get(LAST_ASSIGNED_KEY.format(person.pk))
+        if isinstance(hint, tuple | list) and len(hint) == 2 and hint[0] == _account(person):
+            at = max(at, float(hint[1]))
+        return at
+
+    return min(lightest, key=lambda person: (last(person), person.pk))
+
+
+# How many of the lightest loaded are compared for the tie-break (a team is rarely larger).
+LOAD_CANDIDATES = 50
 
 
 def pick_assignee(
@@ -41,11 +92,11 @@ def pick_assignee(
         team = users_with_role(venue=venue, roles=[role], department=department).exclude(
             pk__in=excluded
         )
-        chosen = _by_load(team).first()
+        chosen = _least_loaded(team)
         if chosen is not None:
             return chosen
     anyone = users_with_role(venue=venue, roles=[role]).exclude(pk__in=excluded)
-    return _by_load(anyone).first()
+    return _least_loaded(anyone)
 
 
 def pick_duty_owner(*, venue: Venue, channel: str, exclude: Iterable[int] = ()) -> User | None:
@@ -140,7 +191,7 @@ def pick_revisitor(complaint: Complaint) -> User | None:
     excluded = not_independent(complaint)
     for role in REVISITOR_ROLES:
         holders = can_sign_in(users_with_role(venue=complaint.venue, roles=[role]))
-        chosen = _by_load(holders.exclude(pk__in=excluded)).first()
+        chosen = _least_loaded(holders.exclude(pk__in=excluded))
         if chosen is not None:
             return chosen
     return None
@@ -163,7 +214,7 @@ def _rung_holder(complaint: Complaint, role: str) -> User | None:
     so a rung held only by the owner counts as missing."""
     holders = users_with_role(venue=complaint.venue, roles=[role])
     excluded = [pk for pk in (complaint.subject_staff_id, complaint.owner_id) if pk]
-    return _by_load(holders.exclude(pk__in=excluded)).first()
+    return _least_loaded(holders.exclude(pk__in=excluded))
 
 
 def escalation_rung(complaint: Complaint, level: int) -> Rung:

@@ -2,10 +2,13 @@
 registry (declared in `complaints/jobs.py`, run on its own schedule by the embedded runner or by
 Celery beat at scale); `tick()` runs all three at once, as tests and the demo do.
 
-Each is idempotent and safe to run twice at once: candidates are found with one indexed query,
-then every complaint is handled in its own transaction that locks its row and re-checks the
-condition before acting, so a second runner finds nothing left to do. Outbox rows carry dedupe
-keys too.
+Reminders and escalations work in chunks: one transaction claims up to `CHUNK` due complaints
+with one indexed query that locks their rows (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
+in primary-key order), acts on each (each in a savepoint, so one failure costs only its own
+work) and commits. A second runner at the same moment skips the rows the first holds and claims
+others; a row handled is no longer due, so nothing is done twice. On SQLite the database lock
+serialises runners anyway. Retention still handles each complaint in its own transaction that
+locks its row and re-checks the condition. Outbox rows carry dedupe keys too.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from amends.complaints import clocks
 from amends.complaints.events import Anonymised, Reminder, record
@@ -26,6 +30,7 @@ from amends.complaints.services.gate import lock, save
 from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
 from amends.core import clock
 from amends.notifications.models import Outbox
+from amends.orgs.roles import ESCALATION_LADDER
 
 log = logging.getLogger(__name__)
 
@@ -53,26 +58,63 @@ def tick(*, now: datetime | None = None) -> TickReport:
     )
 
 
+# How many due complaints one transaction claims: large enough that commits are rare, small
+# enough that a chunk's locks are held for well under a second and a crash redoes little.
+CHUNK = 100
+
+
 def remind_due(*, now: datetime) -> int:
     """Remind owner and assignee of every open complaint whose reminder time has come; the count."""
-    done = 0
-    with clock.travel(now):
-        for pk in Complaint.objects.filter(
-            state__in=list(OPEN_STATES), paused_at__isnull=True, remind_at__lte=now
-        ).values_list("pk", flat=True):
-            done += _remind(pk, now)
-    return done
+    due = Complaint.objects.filter(
+        state__in=list(OPEN_STATES), paused_at__isnull=True, remind_at__lte=now
+    )
+    return _in_chunks(due, _remind, now)
 
 
 def escalate_overdue(*, now: datetime) -> int:
     """Take every open complaint whose next escalation time has come one step up the ladder."""
-    done = 0
+    due = Complaint.objects.filter(
+        state__in=list(OPEN_STATES), paused_at__isnull=True, next_escalation_at__lte=now
+    )
+    return _in_chunks(due, _escalate_overdue, now)
+
+
+def _in_chunks(
+    due: QuerySet[Complaint], act: Callable[[Complaint, datetime], int], now: datetime
+) -> int:
+    """Claim the `due` complaints `CHUNK` at a time and `act` on each; the sum of what it returns.
+
+    1. In one transaction, lock the next chunk of due rows not locked by anyone else, in
+       primary-key order after the last one seen (so a row left due — it failed, or its clock
+       moved only a little — is not claimed again in this run: the run always ends).
+    2. `act` on each locked complaint in a savepoint; a failure is logged and rolled back alone.
+    3. Commit, and claim the next chunk until none is left; then raise the first failure, if
+       any, so the run is recorded as failed (the rest of the work is done and committed).
+    """
+    skip = connection.features.has_select_for_update_skip_locked
+    done, after = 0, 0
+    failures: list[Exception] = []
     with clock.travel(now):
-        for pk in Complaint.objects.filter(
-            state__in=list(OPEN_STATES), paused_at__isnull=True, next_escalation_at__lte=now
-        ).values_list("pk", flat=True):
-            done += _escalate_overdue(pk, now)
-    return done
+        while True:
+            with transaction.atomic():
+                chunk = list(
+                    due.filter(pk__gt=after)
+                    .select_for_update(skip_locked=skip, of=("self",))
+                    .select_related("venue", "customer", "company")
+                    .order_by("pk")[:CHUNK]
+                )
+                for complaint in chunk:
+                    try:
+                        with transaction.atomic():
+                            done += act(complaint, now)
+                    except Exception as failure:
+                        log.exception("tick: %s failed on %s", act.__name__, complaint.reference)
+                        failures.append(failure)
+            if len(chunk) < CHUNK:
+                if failures:
+                    raise failures[0]
+                return done
+            after = chunk[-1].pk
 
 
 # The purge that privacy operations register (`amends.privacy`, from its AppConfig.ready: a
@@ -117,9 +159,9 @@ def _anonymise_basic(*, now: datetime) -> int:
     return done
 
 
-@transaction.atomic
-def _remind(pk: int, now: datetime) -> int:
-    complaint = lock(Complaint(pk=pk))
+def _remind(complaint: Complaint, now: datetime) -> int:
+    """Remind the owner (and the assignee) of a locked complaint whose reminder time has come."""
+    pk = complaint.pk
     if complaint.remind_at is None or complaint.remind_at > now or complaint.paused_at is not None:
         return 0  # another runner did it, or the clock moved
     due = clocks.active_due(complaint)
@@ -146,9 +188,9 @@ def _remind(pk: int, now: datetime) -> int:
     return 1
 
 
-@transaction.atomic
-def _escalate_overdue(pk: int, now: datetime) -> int:
-    complaint = lock(Complaint(pk=pk))
+def _escalate_overdue(complaint: Complaint, now: datetime) -> int:
+    """Take a locked, overdue complaint one step up the ladder. One that cannot go further (the
+    ladder exhausted, or nothing running late) is disarmed, so no tick claims it again."""
     if (
         complaint.next_escalation_at is None
         or complaint.next_escalation_at > now
@@ -156,7 +198,9 @@ def _escalate_overdue(pk: int, now: datetime) -> int:
     ):
         return 0
     due = clocks.active_due(complaint)
-    if due is None:  # the stage that was due is done: nothing is running late
+    if due is None or complaint.escalation_level >= len(ESCALATION_LADDER):
+        # Nothing is running late (the stage that was due is done), or the top of the ladder
+        # was reached: nothing left to escalate until a person or the clocks re-arm it.
         complaint.next_escalation_at = None
         save(complaint)
         return 0

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from amends.orgs.models import Company, Department, User, Venue
 from amends.orgs.selectors import scope_of, users_with_role
+from amends.workflow import cache
 from amends.workflow.calendar import Calendar, OpenDays, VenueClock
 from amends.workflow.models import (
     AuthorityLimit,
@@ -36,9 +37,14 @@ from amends.workflow.rules import (
 
 
 def national_calendar() -> Calendar:
-    """The national calendar: the holiday library plus the admin's override table."""
-    overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
-    return Calendar(overrides=overrides)
+    """The national calendar: the holiday library plus the admin's override table (cached per
+    process, `workflow/cache.py`)."""
+
+    def load() -> Calendar:
+        overrides = dict(CalendarOverride.objects.values_list("day", "is_working_day"))
+        return Calendar(overrides=overrides)
+
+    return cache.cached("calendar", cache.GLOBAL, load)
 
 
 def venue_clock(venue: Venue, *, calendar: Calendar | None = None) -> VenueClock:
@@ -52,9 +58,20 @@ def venue_clock(venue: Venue, *, calendar: Calendar | None = None) -> VenueClock
 
 
 def sla_targets(*, venue: Venue, severity: str) -> SlaTargets:
-    policy = SlaPolicy.objects.filter(venue=venue, severity=severity).first()
-    if policy is None:
-        return default_sla(severity=severity, venue_kind=venue.kind)
+    """The venue's time limits for `severity`: its policy, else the shipped defaults. The
+    company's policies are read once per process and generation (`workflow/cache.py`)."""
+
+    def load() -> dict[tuple[int, str], SlaTargets]:
+        return {
+            (policy.venue_id, policy.severity): _targets_of(policy)
+            for policy in SlaPolicy.objects.filter(venue__company_id=venue.company_id)
+        }
+
+    targets = cache.cached("sla", venue.company_id, load).get((venue.pk, severity))
+    return targets or default_sla(severity=severity, venue_kind=venue.kind)
+
+
+def _targets_of(policy: SlaPolicy) -> SlaTargets:
     return SlaTargets(
         mode=policy.mode,
         respond_hours=policy.respond_hours,
@@ -93,21 +110,35 @@ def authority_for(
 def route_for(
     *, venue: Venue, category_code: str | None, severity: str | None
 ) -> tuple[Department | None, str]:
-    """The department (of this venue) and role that own a complaint of this kind."""
-    rows = [
-        RuleRow(
-            venue_id=rule.venue_id,
-            category_code=rule.category.code if rule.category else None,
-            severity=rule.severity or None,
-            route=Route(rule.department_code, rule.role),
-            position=rule.position,
-        )
-        for rule in RoutingRule.objects.filter(company_id=venue.company_id).select_related(
-            "category"
-        )
-    ]
+    """The department (of this venue) and role that own a complaint of this kind. The
+    company's rules and its venues' departments are read once per process and generation
+    (`workflow/cache.py`); only a route with a fallback asks who holds its role."""
+
+    def rules() -> list[RuleRow]:
+        return [
+            RuleRow(
+                venue_id=rule.venue_id,
+                category_code=rule.category.code if rule.category else None,
+                severity=rule.severity or None,
+                route=Route(rule.department_code, rule.role),
+                position=rule.position,
+            )
+            for rule in RoutingRule.objects.filter(company_id=venue.company_id).select_related(
+                "category"
+            )
+        ]
+
+    def departments() -> dict[tuple[int, str], Department]:
+        return {
+            (department.venue_id, department.code): department
+            for department in Department.objects.filter(venue__company_id=venue.company_id)
+        }
+
+    rows = cache.cached("routes", venue.company_id, rules)
     route = match_route(rows, venue_id=venue.pk, category_code=category_code, severity=severity)
-    department = Department.objects.filter(venue=venue, code=route.department_code).first()
+    department = cache.cached("departments", venue.company_id, departments).get(
+        (venue.pk, route.department_code)
+    )
     fallback = ROUTE_FALLBACKS.get(route.role)
     if fallback is not None and not users_with_role(venue=venue, roles=[route.role]).exists():
         return department, fallback

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from amends.orgs.models import Company, Venue
+from amends.workflow import cache
 from amends.workflow.calendar import ScheduleDay
 from amends.workflow.models import (
     AuthorityLimit,
@@ -44,6 +45,7 @@ def sla_install_defaults(*, venue: Venue) -> None:
                 "escalation_step_hours": targets.escalation_step_hours,
             },
         )
+    cache.bump(venue.company_id)
 
 
 @transaction.atomic
@@ -64,6 +66,7 @@ def workflow_install_defaults(*, company: Company) -> None:
             )
     for venue in company.venues.all():
         sla_install_defaults(venue=venue)
+    cache.bump(company.pk)
 
 
 @transaction.atomic
@@ -84,6 +87,7 @@ def calendar_schedule_apply(*, days: Iterable[ScheduleDay]) -> dict[str, list[Sc
         CalendarOverride.objects.filter(day=day.day).update(
             is_working_day=day.is_working_day, **named
         )
+    cache.bump(None)  # `update()` sends no signal: every process reads the calendar afresh
     return plan
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from amends.complaints import routing
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import (
     Complaint,
@@ -55,6 +56,7 @@ def assign(
     previous = complaint.assignee_id
     complaint.assignee = assignee
     complaint.assigned_at = clock.now()
+    routing.assigned_now(assignee, complaint.assigned_at)
     complaint.escalated_to = (
         None if complaint.escalated_to_id == assignee.pk else complaint.escalated_to
     )

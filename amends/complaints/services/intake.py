@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks, integrity, routing
@@ -106,13 +105,20 @@ def _validate_intake(*, venue: Venue, intake: Intake, now: datetime) -> None:
 
 
 def _next_reference(venue: Venue, now: datetime) -> str:
+    """The next reference of `venue` on `now`'s local day, in one statement: an upsert of the
+    day's counter returning the number it took (PostgreSQL, SQLite ≥ 3.35). The counter's row
+    is locked from this statement to the end of the transaction it runs in — so it runs last
+    (see `complaint_receive`)."""
     day = now.astimezone(ZoneInfo(venue.timezone)).date()
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(
-        venue=venue, day=day
-    )
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return f"{venue.code}-{day:%Y%m%d}-{counter.last:04d}"
+    table = connection.ops.quote_name(ReferenceCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (venue_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (venue_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [venue.pk, day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{venue.code}-{day:%Y%m%d}-{number:04d}"
 
 
 def _authorize_intake(principal: Principal, venue: Venue) -> None:
@@ -137,7 +143,6 @@ def _authorize_intake(principal: Principal, venue: Venue) -> None:
         )
 
 
-@transaction.atomic
 def complaint_receive(
     *,
     actor: Actor,
@@ -152,10 +157,18 @@ def complaint_receive(
 
     1. Check the actor may record complaints at `venue` and the intake is complete.
     2. Find or create the customer (personal data encrypted, found by blind index).
-    3. Give it its reference, route it to a department and role, start its clocks.
-    4. Acknowledge it (the customer is told the reference and the reply time) and, when someone
-       in the routed team is available, assign it to the least loaded of them.
+    3. Route it to a department and role, start its clocks, choose its assignee (reads only).
+    4. Give it its reference, then write it, its timeline and its messages: acknowledged (the
+       customer is told the reference and the reply time) and, when someone in the routed team
+       is available, assigned to the least loaded of them.
     The complaint is committed before the caller shows the reference (invariant 1).
+
+    Locks: the venue's reference counter is the one row every intake at a venue shares. Called
+    outside a transaction (the console, the API, the web form), the reference is taken by its
+    own one-statement transaction once every check has passed, so the counter is locked for
+    that statement only; a failure after it leaves a gap in the day's numbers, never a
+    duplicate. Inside a caller's transaction it is taken in that transaction after every read
+    of the intake, and the counter stays locked until the caller commits.
     """
     principal = as_principal(actor)
     _authorize_intake(principal, venue)
@@ -171,6 +184,39 @@ def complaint_receive(
             _("No one at this venue can own the complaint: give someone the specialist role."),
             code="no_one_on_duty",
         )
+    reference = "" if connection.in_atomic_block else _next_reference(venue, now)
+    with transaction.atomic():
+        return _receive(
+            principal=principal,
+            actor=actor,
+            venue=venue,
+            intake=intake,
+            now=now,
+            receiver=receiver,
+            owner=owner,
+            exclude=exclude,
+            reference=reference,
+            acknowledge=acknowledge,
+            auto_assign=auto_assign,
+        )
+
+
+def _receive(
+    *,
+    principal: Principal,
+    actor: Actor,
+    venue: Venue,
+    intake: Intake,
+    now: datetime,
+    receiver: User | None,
+    owner: User,
+    exclude: list[int],
+    reference: str,
+    acknowledge: bool,
+    auto_assign: bool,
+) -> Complaint:
+    """`complaint_receive` once checked, in its transaction: every read first, then the
+    reference (unless already taken), then the writes."""
     # What follows the intake (acknowledgement, assignment) is done by the receiver when a
     # staff member received it, by amends itself otherwise.
     follow: Actor = principal if receiver is not None else Principal.system(principal.name)
@@ -208,7 +254,6 @@ def complaint_receive(
     complaint = Complaint(
         company=venue.company,
         venue=venue,
-        reference=_next_reference(venue, now),
         state=S.RECEIVED,
         channel=intake.channel,
         received_by=receiver,
@@ -240,6 +285,14 @@ def complaint_receive(
     found = repeats.detect(complaint)
     repeats.apply(complaint, found)
     warnings = clocks.start(complaint, now=now)
+    # Who takes it, read before the counter is touched (the complaint is nobody's load yet).
+    assignee = (
+        routing.pick_assignee(venue=venue, role=role, department=department, exclude=exclude)
+        if auto_assign
+        else None
+    )
+    # The reference is part of what the first event seals: taken here, after every read.
+    complaint.reference = reference or _next_reference(venue, now)
     integrity.seal(complaint)
     complaint.save()
     record(
@@ -270,9 +323,6 @@ def complaint_receive(
             # The customer is told before the hand-off: acknowledgement is only possible from
             # "received", so an automatic assignment always acknowledges first.
             complaint = gate(complaint, to=S.ACKNOWLEDGED, actor=follow)
-        assignee = routing.pick_assignee(
-            venue=venue, role=role, department=department, exclude=exclude
-        )
         if assignee is not None:
             complaint = assign(
                 complaint, actor=follow, assignee=assignee, reason="", automatic=True

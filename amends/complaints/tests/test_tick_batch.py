@@ -1,0 +1,174 @@
+"""The tick in chunks: due complaints claimed a chunk at a time, each reminder and escalation
+done exactly once however many runners work at once, a failure costing only its own complaint,
+and an exhausted ladder disarmed so no tick claims it again."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+
+from amends.complaints import tick as tick_module
+from amends.complaints.integrity import verify_complaint
+from amends.complaints.models import Complaint, ComplaintEvent
+from amends.complaints.tick import escalate_overdue, remind_due, tick
+from amends.conftest import Cast, local
+from amends.core import clock
+from amends.orgs.roles import ESCALATION_LADDER
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="real row locks between connections: PostgreSQL"
+)
+
+
+def urgent_faults(cast: Cast, count: int) -> list[Complaint]:
+    """`count` urgent faults received at 10:00: reminders due at 13:00, escalations at 14:00."""
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        return [
+            cast.receive(
+                category="facility_equipment",
+                severity="urgent",
+                phone=f"1380013{n:04d}",
+                description=f"{n} 号跑步机的急停按钮失灵。",
+            )
+            for n in range(count)
+        ]
+
+
+def kinds(kind: str, complaints: list[Complaint]) -> dict[int, int]:
+    counted = {c.pk: 0 for c in complaints}
+    for pk in ComplaintEvent.objects.filter(complaint__in=complaints, kind=kind).values_list(
+        "complaint_id", flat=True
+    ):
+        counted[pk] += 1
+    return counted
+
+
+def test_it_works_through_more_due_complaints_than_one_chunk(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tick_module, "CHUNK", 3)
+    faults = urgent_faults(cast, 7)
+    assert remind_due(now=local(2026, 11, 20, 13, 0)) == 7
+    assert remind_due(now=local(2026, 11, 20, 13, 1)) == 0
+    assert escalate_overdue(now=local(2026, 11, 20, 14, 0)) == 7
+    assert set(kinds("reminder", faults).values()) == {1}
+    assert set(kinds("escalated", faults).values()) == {1}
+    for c in faults:
+        assert verify_complaint(c) is None
+
+
+def test_a_failure_costs_only_its_own_complaint(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tick_module, "CHUNK", 2)
+    faults = urgent_faults(cast, 5)
+    broken = faults[2]
+    notify = tick_module.notify_staff
+
+    def failing(complaint: Complaint, **kwargs: Any) -> Any:
+        if complaint.pk == broken.pk:
+            raise RuntimeError("the outbox is unreachable")
+        return notify(complaint, **kwargs)
+
+    monkeypatch.setattr(tick_module, "notify_staff", failing)
+    with pytest.raises(RuntimeError):
+        remind_due(now=local(2026, 11, 20, 13, 0))
+    reminded = kinds("reminder", faults)
+    assert reminded == {c.pk: 0 if c.pk == broken.pk else 1 for c in faults}
+    broken.refresh_from_db()
+    assert broken.remind_at is not None  # still due: the next tick tries again
+    monkeypatch.setattr(tick_module, "notify_staff", notify)
+    assert remind_due(now=local(2026, 11, 20, 13, 1)) == 1
+    assert set(kinds("reminder", faults).values()) == {1}
+    assert verify_complaint(broken) is None
+
+
+def test_an_exhausted_ladder_disarms_its_escalation(cast: Cast) -> None:
+    [c] = urgent_faults(cast, 1)
+    assert tick(now=local(2026, 11, 20, 14, 0)).escalations == 1
+    assert tick(now=local(2026, 11, 20, 18, 0)).escalations == 1
+    c.refresh_from_db()
+    # The gym has no general manager: the second step reached the director, the top.
+    assert c.escalation_level == len(ESCALATION_LADDER)
+    assert c.next_escalation_at is None
+    # A complaint left armed at the top (as rows written before this rule are): the next tick
+    # disarms it instead of claiming it again every minute.
+    Complaint.objects.filter(pk=c.pk).update(next_escalation_at=local(2026, 11, 20, 19, 0))
+    assert tick(now=local(2026, 11, 20, 20, 0)).escalations == 0
+    c.refresh_from_db()
+    assert c.next_escalation_at is None
+    assert c.due_at == c.running_due()
+    assert not Complaint.objects.filter(next_escalation_at__isnull=False, pk=c.pk).exists()
+    assert verify_complaint(c) is None
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_several_ticks_at_once_do_each_reminder_and_escalation_once(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tick_module, "CHUNK", 2)
+    faults = urgent_faults(cast, 12)
+    runners = 3
+    start = threading.Barrier(runners)
+    reports: list[Any] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            reports.append(tick(now=local(2026, 11, 20, 14, 0)))
+        except Exception as failure:
+            reports.append(failure)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(runners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not any(isinstance(r, Exception) for r in reports), reports
+    assert sum(r.reminders for r in reports) == 12
+    assert sum(r.escalations for r in reports) == 12
+    assert set(kinds("reminder", faults).values()) == {1}
+    assert set(kinds("escalated", faults).values()) == {1}
+    for c in faults:
+        assert verify_complaint(c) is None
+
+
+# --- the benchmark (not a test of speed: run it to see the figures) ---------------------------
+
+
+@on_postgresql
+@pytest.mark.skipif(not os.environ.get("AMENDS_BENCH_TICK"), reason="AMENDS_BENCH_TICK=2500")
+@pytest.mark.django_db(transaction=True)
+def test_benchmark_the_tick(cast: Cast, capsys: pytest.CaptureFixture[str]) -> None:
+    """AMENDS_BENCH_TICK=2500 … -s: the time of `remind_due` and `escalate_overdue` over that
+    many due complaints (copies of one real complaint), printed."""
+    size = int(os.environ["AMENDS_BENCH_TICK"])
+    [model] = urgent_faults(cast, 1)
+    fields = {
+        f.attname: getattr(model, f.attname)
+        for f in Complaint._meta.concrete_fields
+        if f.attname not in ("id", "reference", "search_tokens")
+    }
+    Complaint.objects.bulk_create(
+        [Complaint(**fields, reference=f"GYM1-20261120-{9000 + n}") for n in range(size - 1)],
+        batch_size=500,
+    )
+    began = time.perf_counter()
+    reminded = remind_due(now=local(2026, 11, 20, 13, 0))
+    middle = time.perf_counter()
+    escalated = escalate_overdue(now=local(2026, 11, 20, 14, 0))
+    end = time.perf_counter()
+    with capsys.disabled():
+        print(
+            f"\ntick over {size} due: reminders {reminded} in {middle - began:.1f} s, "
+            f"escalations {escalated} in {end - middle:.1f} s"
+        )
+    assert (reminded, escalated) == (size, size)

@@ -139,17 +139,25 @@ class HoldForm(forms.Form):
 
 
 class RuleForm(forms.Form):
-    data_class = forms.ChoiceField(label=_("Data class"), choices=DataClass.choices)
+    """One class's rule, with the version of the rule the page showed (0: the class was on its
+    default). The rules page shows one per class."""
+
+    data_class = forms.ChoiceField(
+        label=_("Data class"), choices=DataClass.choices, widget=forms.HiddenInput
+    )
     months = forms.IntegerField(label=_("Kept for (months)"), min_value=1, max_value=1200)
     trigger = forms.ChoiceField(label=_("Counted from"), choices=Trigger.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
 
 
 class SettingsForm(forms.Form):
+    """The request clock, with the version of the settings the page showed (0: never saved)."""
+
     request_days = forms.IntegerField(
         label=_("Days to answer a request"), min_value=1, max_value=90
     )
     gdpr_mode = forms.BooleanField(label=_("GDPR mode (30 days + 60 with notice)"), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31)
 
 
 class SensitiveForm(forms.Form):

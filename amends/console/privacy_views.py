@@ -25,7 +25,7 @@ from amends.core.errors import DomainError, StaleVersion
 from amends.orgs.models import User
 from amends.privacy import requests as dsr
 from amends.privacy import retention, selectors, services
-from amends.privacy.models import DataClass, DataSubjectRequest, Trigger
+from amends.privacy.models import DataClass, DataSubjectRequest, RetentionRule, Trigger
 
 PER_PAGE = 50
 R = DataSubjectRequest
@@ -78,7 +78,13 @@ def request_list(request: HttpRequest) -> HttpResponse:
     everything = request.GET.get("all") == "1"
     rows = selectors.requests_for(actor=actor, open_only=not everything)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    return _page(request, "requests.html", {"page": page, "all": everything, "now": clock.now()})
+    context = {
+        "page": page,
+        "all": everything,
+        "now": clock.now(),
+        "zone": dsr.company_zone(services.company_of(actor)),
+    }
+    return _page(request, "requests.html", context)
 
 
 @login_required
@@ -93,10 +99,9 @@ def request_new(request: HttpRequest) -> HttpResponse:
         except DomainError as refused:
             form.add_error(None, _refusal(refused))
             return _page(request, "request_new.html", {"form": form}, refused.http_status)
+        due = dsr.local(row.due_at, row.company_id, fmt="%Y-%m-%d")
         messages.success(
-            request,
-            _("Request DSR-%(pk)s recorded; due %(due)s.")
-            % {"pk": row.pk, "due": f"{row.due_at:%Y-%m-%d}"},
+            request, _("Request DSR-%(pk)s recorded; due %(due)s.") % {"pk": row.pk, "due": due}
         )
         if services.has_any(actor, services.OFFICER_ROLES):
             return redirect("console:privacy_request", pk=row.pk)
@@ -112,6 +117,7 @@ def _request_page(
     context = {
         "row": row,
         "now": clock.now(),
+        "zone": dsr.company_zone(row.company_id),
         "verify": forms_given.get("verify") or forms.VerifyForm(initial=version),
         "refuse": forms_given.get("refuse")
         or forms.TextForm(initial=version, label=_("Reason for refusal")),
@@ -335,50 +341,66 @@ def breach(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def rules(request: HttpRequest) -> HttpResponse:
+    """One form per class and one for the request clock, each carrying the version the page
+    showed: a change made meanwhile by someone else is refused (409), nothing written."""
     actor = _actor(request)
     services.require(actor, services.OFFICER_ROLES)
-    settings_row = services.privacy_settings(services.company_of(actor))
-    rule_form = forms.RuleForm(request.POST if "data_class" in request.POST else None)
+    company_id = services.company_of(actor)
+    settings_row = services.privacy_settings(company_id)
+    posted = request.POST if request.method == "POST" else None
+    versions = RetentionRule.versions(company_id)
+    current = retention.rules_for(company_id)
+    rule_forms = {
+        rule.data_class: forms.RuleForm(
+            posted if posted and posted.get("data_class") == rule.data_class else None,
+            initial={
+                "data_class": rule.data_class,
+                "months": rule.months,
+                "trigger": rule.trigger,
+                "version": versions.get(rule.data_class, 0),
+            },
+            auto_id=f"rule-{rule.data_class}-%s",
+        )
+        for rule in current.values()
+    }
     settings_form = forms.SettingsForm(
-        request.POST if "request_days" in request.POST else None,
+        posted if posted and "request_days" in posted else None,
         initial={
             "request_days": settings_row.request_days,
             "gdpr_mode": settings_row.gdpr_mode,
             "version": settings_row.version if settings_row.pk else 0,
         },
+        auto_id="settings-%s",
     )
-    status = 200
-    if request.method == "POST":
+    status, error = 200, ""
+    if posted is not None:
         status = 400
-        bound = rule_form if rule_form.is_bound else settings_form
-        if bound.is_valid():
+        bound = next((f for f in rule_forms.values() if f.is_bound), None) or settings_form
+        if bound.is_bound and bound.is_valid():
             data = bound.cleaned_data
             try:
-                if bound is rule_form:
-                    services.retention_rule_set(actor=actor, **data)
+                if bound is settings_form:
+                    services.privacy_settings_set(actor=actor, **data)
                 else:
-                    services.privacy_settings_set(
-                        actor=actor,
-                        request_days=data["request_days"],
-                        gdpr_mode=data["gdpr_mode"],
-                        version=data.get("version") or None,
-                    )
+                    services.retention_rule_set(actor=actor, **data)
                 messages.success(request, _("Saved."))
                 return redirect("console:privacy_rules")
             except DomainError as refused:
                 bound.add_error(None, _refusal(refused))
                 status = refused.http_status
-    current = retention.rules_for(services.company_of(actor))
+        elif not bound.is_bound:
+            error = _("Check the form.")
     shown = [
         {
             "data_class": rule.data_class,
             "label": DataClass(rule.data_class).label,
             "months": rule.months,
             "trigger": Trigger(rule.trigger).label,
+            "form": rule_forms[rule.data_class],
         }
         for rule in current.values()
     ]
-    context = {"rules": shown, "rule_form": rule_form, "settings_form": settings_form}
+    context = {"rules": shown, "settings_form": settings_form, "error": error}
     return _page(request, "rules.html", context, status)
 
 

@@ -53,6 +53,13 @@ class RetentionRule(models.Model):
     def __str__(self) -> str:
         return f"{self.data_class}: {self.months} ({self.trigger})"
 
+    @classmethod
+    def versions(cls, company_id: int) -> dict[str, int]:
+        """The version of each class's rule the company has set (a class on its default: not
+        listed, version 0 for the forms)."""
+        rows = cls.objects.filter(company_id=company_id).values_list("data_class", "version")
+        return dict(rows)
+
 
 class PrivacySettings(models.Model):
     """A company's data-subject request clock: calendar days to answer, GDPR mode (30 days,
@@ -155,7 +162,9 @@ class PurgeRecord(models.Model):
 
 
 class DataSubjectRequest(models.Model):
-    """A person's request about their personal data (个人信息权利请求), on its clock."""
+    """A person's request about their personal data (个人信息权利请求), on its clock: received by
+    a member of staff or filed by the customer on the tracking page (`received_by` empty), its
+    identity checked, owned by a privacy officer, answered by `due_at`."""
 
     class Kind(models.TextChoices):
         ACCESS = "access", pgettext_lazy("request", "Access")
@@ -189,8 +198,16 @@ class DataSubjectRequest(models.Model):
     # How to find the person and answer them: the phone or email they gave (encrypted by the
     # customer row once matched; kept here masked only).
     contact_masked = models.CharField(_("contact"), max_length=100, blank=True)
+    # The person's blind indexes: the request covers every customer of the company with this
+    # phone or this email (one person may have several customer rows). `customer` is the row
+    # first matched — the one told of the outcome.
+    phone_index = models.CharField(max_length=64, blank=True)
+    email_index = models.CharField(max_length=64, blank=True)
     details = models.TextField(_("what is asked"), max_length=4000, blank=True)
-    received_by = models.ForeignKey(USER, models.PROTECT, related_name="+")
+    # Empty: the customer filed it themselves, signed in on the tracking page.
+    received_by = models.ForeignKey(
+        USER, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("received by")
+    )
     received_at = models.DateTimeField(_("received at"))
     identity_method = models.CharField(
         _("identity checked by"), max_length=20, choices=Identity.choices, blank=True

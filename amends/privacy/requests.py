@@ -12,22 +12,27 @@ import csv
 import io
 import json
 import zipfile
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from amends.core import clock
 from amends.core import pii as core_pii
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
+from amends.core.principals import Principal, PrincipalKind
 from amends.members.models import Customer
 from amends.members.services import email_index, phone_index
 from amends.notifications.models import Outbox
 from amends.notifications.services import outbox_enqueue
-from amends.orgs.models import User
+from amends.orgs.models import User, Venue
 from amends.orgs.roles import Role
 from amends.privacy import registry
 from amends.privacy.models import DataSubjectRequest, PurgeRecord, SensitiveConsent
@@ -51,24 +56,99 @@ REMIND_BEFORE = timedelta(days=2)
 # --- finding the person --------------------------------------------------------------------------
 
 
-def customer_by_contact(company_id: int, value: str) -> Customer | None:
-    """The company's customer with this phone or email (blind index), or None."""
+def contact_indexes(value: str) -> tuple[str, str]:
+    """The blind indexes (phone, email) of a phone or an email as typed; ("", "") when it is
+    neither."""
     value = (value or "").strip()
     if not value or "\x00" in value or len(value) > 254:
-        return None
+        return "", ""
     try:
         if "@" in value:
-            index = email_index(core_pii.normalize_email(value))
-            return Customer.objects.filter(company_id=company_id, email_index=index).first()
-        index = phone_index(core_pii.normalize_phone(value))
-        return Customer.objects.filter(company_id=company_id, phone_index=index).first()
+            return "", email_index(core_pii.normalize_email(value))
+        return phone_index(core_pii.normalize_phone(value)), ""
     except InvalidInput:
-        return None
+        return "", ""
+
+
+def customers_by_indexes(
+    company_id: int, *, phone_index: str = "", email_index: str = ""
+) -> list[Customer]:
+    """Every customer of the company with this phone index or this email index, oldest first
+    (one person may have several customer rows)."""
+    match = Q(pk__in=[])
+    if phone_index:
+        match |= Q(phone_index=phone_index)
+    if email_index:
+        match |= Q(email_index=email_index)
+    return list(Customer.objects.filter(match, company_id=company_id).order_by("pk"))
+
+
+def customers_by_contact(company_id: int, value: str) -> list[Customer]:
+    """Every customer of the company with this phone or email (blind index), oldest first."""
+    phone, email = contact_indexes(value)
+    return customers_by_indexes(company_id, phone_index=phone, email_index=email)
+
+
+def customers_of(row: DataSubjectRequest) -> list[Customer]:
+    """Every customer a request covers: those with its phone or email index now, and the row
+    first matched (still there once erased, when its indexes are gone)."""
+    found = customers_by_indexes(
+        row.company_id, phone_index=row.phone_index, email_index=row.email_index
+    )
+    if row.customer_id is not None and row.customer_id not in {c.pk for c in found}:
+        found = sorted([*found, Customer.objects.get(pk=row.customer_id)], key=lambda c: c.pk)
+    return found
 
 
 def _masked(value: str) -> str:
     value = value.strip()
     return pii.mask_value(pii.EMAIL if "@" in value else pii.PHONE, value)[:100] if value else ""
+
+
+# --- dates in the company's time zone ------------------------------------------------------------
+
+
+def company_zone(company_id: int) -> ZoneInfo:
+    """The zone privacy dates are read in: the company's (the time zone of its first venue,
+    the zone its venues share), else the installation's."""
+    zone = (
+        Venue.objects.filter(company_id=company_id)
+        .order_by("pk")
+        .values_list("timezone", flat=True)
+        .first()
+    )
+    return ZoneInfo(zone or settings.TIME_ZONE)
+
+
+def local(moment: datetime, company_id: int, *, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """`moment` as the company reads it (in its time zone)."""
+    return moment.astimezone(company_zone(company_id)).strftime(fmt)
+
+
+# --- telling people ------------------------------------------------------------------------------
+
+Words = Callable[[], tuple[str, str]]
+
+
+def tell_staff(users: Iterable[User], *, kind: str, key: str, words: Words) -> int:
+    """An in-app message to each user, its subject and body rendered in that user's language
+    (`words` is called once per recipient, inside `override(user.language)`). Deduplicated per
+    user by `key`; returns how many were queued."""
+    sent = 0
+    for user in users:
+        with override(user.language):
+            subject, body = words()
+            made = outbox_enqueue(
+                kind=kind,
+                channel=Outbox.Channel.IN_APP,
+                recipient_user=user,
+                subject=str(subject),
+                body=str(body),
+                language=user.language,
+                dedupe_key=f"{key}:{user.pk}",
+            )
+        sent += made is not None
+    return sent
 
 
 def _get(actor: User, request: DataSubjectRequest, version: int | None) -> DataSubjectRequest:
@@ -88,24 +168,31 @@ def _save(row: DataSubjectRequest) -> DataSubjectRequest:
     return row
 
 
-def _tell(row: DataSubjectRequest, *, customer: Customer | None, subject: str, body: str) -> None:
-    """Tell the requester (SMS to the phone, else email), when a contact is known."""
+def _tell(row: DataSubjectRequest, *, customer: Customer | None, words: Words) -> None:
+    """Tell the requester (email, else SMS to the phone), when a contact is known, in their
+    language (`words` is rendered inside `override(person.language)`)."""
     person = customer or row.customer
     if person is None or not (person.email or person.phone):
         return
     by_email = bool(person.email)
-    outbox_enqueue(
-        kind=Outbox.Kind.MESSAGE,
-        channel=Outbox.Channel.EMAIL if by_email else Outbox.Channel.SMS,
-        subject=subject,
-        body=body,
-        language=person.language,
-        address=person.email if by_email else person.phone,
-        dedupe_key=f"dsr:{row.pk}:{row.status}:{row.version}",
-    )
+    with override(person.language):
+        subject, body = words()
+        outbox_enqueue(
+            kind=Outbox.Kind.MESSAGE,
+            channel=Outbox.Channel.EMAIL if by_email else Outbox.Channel.SMS,
+            subject=str(subject),
+            body=str(body),
+            language=person.language,
+            address=person.email if by_email else person.phone,
+            dedupe_key=f"dsr:{row.pk}:{row.status}:{row.version}",
+        )
 
 
-# --- the clock ---------------------------------------------------------------------------------
+def _about_your_data() -> str:
+    return _("Your request about your personal data")
+
+
+# --- receiving -----------------------------------------------------------------------------------
 
 
 def officers(company_id: int) -> list[User]:
@@ -115,6 +202,60 @@ def officers(company_id: int) -> list[User]:
         role=Role.PRIVACY_OFFICER, user__company_id=company_id, user__is_active=True
     ).values("user_id")
     return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def _receive(
+    *,
+    company_id: int,
+    kind: str,
+    phone_index: str,
+    email_index: str,
+    contact_masked: str,
+    details: str,
+    received_by: User | None,
+    identity_method: str = "",
+    identity_note: str = "",
+) -> DataSubjectRequest:
+    """The one way a request is recorded, whoever received it: the person's customers found by
+    blind index, due in the company's days (GDPR mode: 30), owned by the first privacy officer,
+    every privacy officer told (in-app, in their language). Runs in the caller's transaction."""
+    now = clock.now()
+    settings_row = privacy_settings(company_id)
+    days = GDPR_DAYS if settings_row.gdpr_mode else settings_row.request_days
+    owners = officers(company_id)
+    found = customers_by_indexes(company_id, phone_index=phone_index, email_index=email_index)
+    row = R.objects.create(
+        company_id=company_id,
+        kind=kind,
+        customer=found[0] if found else None,
+        phone_index=phone_index,
+        email_index=email_index,
+        contact_masked=contact_masked,
+        details=_text(details, limit=4000, field="details"),
+        received_by=received_by,
+        received_at=now,
+        due_at=now + timedelta(days=days),
+        owner=owners[0] if owners else None,
+    )
+    if identity_method:
+        row.status = R.Status.VERIFIED
+        row.identity_method = identity_method
+        row.identity_note = _text(identity_note, limit=500, field="identity_note")
+        row.identity_checked_by = received_by
+        row.save()
+
+    def words() -> tuple[str, str]:
+        subject = _("New data-subject request DSR-%(pk)s (%(kind)s), due %(due)s") % {
+            "pk": row.pk,
+            "kind": R.Kind(row.kind).label,
+            "due": local(row.due_at, company_id),
+        }
+        if received_by is None:
+            return subject, _("The customer filed it on the tracking page.")
+        return subject, _("Recorded by %(name)s.") % {"name": received_by.name_in()}
+
+    tell_staff(owners, kind=Outbox.Kind.ASSIGNMENT, key=f"dsr-new:{row.pk}", words=words)
+    return row
 
 
 @transaction.atomic
@@ -127,8 +268,8 @@ def request_receive(
     identity_method: str = "",
     identity_note: str = "",
 ) -> DataSubjectRequest:
-    """Record a request a member of staff received (in person, by phone, by letter). The person
-    is found by the phone or email they gave; due in the company's days (GDPR mode: 30)."""
+    """Record a request a member of staff received (in person, by phone, by letter). The
+    request covers every customer of the company with the phone or email the person gave."""
     if not has_any(actor, Role.values):
         raise PermissionDenied(_("You may not do this."), code="staff_only")
     if kind not in R.Kind.values:
@@ -138,29 +279,81 @@ def request_receive(
         raise InvalidInput(_("Give the person's phone or email."), code="contact_required")
     if identity_method and identity_method not in R.Identity.values:
         raise InvalidInput(_("Say how the identity was checked."), code="bad_identity")
-    now = clock.now()
-    company_id = company_of(actor)
-    settings_row = privacy_settings(company_id)
-    days = GDPR_DAYS if settings_row.gdpr_mode else settings_row.request_days
-    owners = officers(company_id)
-    row = R.objects.create(
-        company_id=company_id,
+    phone, email = contact_indexes(contact)
+    return _receive(
+        company_id=company_of(actor),
         kind=kind,
-        customer=customer_by_contact(company_id, contact),
+        phone_index=phone,
+        email_index=email,
         contact_masked=_masked(contact),
-        details=_text(details, limit=4000, field="details"),
+        details=details,
         received_by=actor,
-        received_at=now,
-        due_at=now + timedelta(days=days),
-        owner=owners[0] if owners else None,
+        identity_method=identity_method,
+        identity_note=identity_note,
     )
-    if identity_method:
-        row.status = R.Status.VERIFIED
-        row.identity_method = identity_method
-        row.identity_note = _text(identity_note, limit=500, field="identity_note")
-        row.identity_checked_by = actor
-        row.save()
-    return row
+
+
+OPEN = [R.Status.RECEIVED, R.Status.VERIFIED, R.Status.EXTENDED]
+
+
+@transaction.atomic
+def request_from_customer(
+    *, principal: Principal, kind: str, details: str = ""
+) -> tuple[DataSubjectRequest, bool]:
+    """A request the customer files for themselves, signed in on the tracking page. The code
+    they signed in with proved the phone or email on record, so the identity is checked (by
+    code). It covers every customer of the company with their phone or their email.
+
+    Idempotent against a double submit: while a request of this kind from them is open, that
+    one is returned with False instead of a second (the customer's row is locked, so two posts
+    at once make one request). A new one: (row, True), the privacy officers told."""
+    if (
+        principal.kind != PrincipalKind.CUSTOMER
+        or principal.ref is None
+        or principal.company_id is None
+    ):
+        raise PermissionDenied(_("You may not do this."), code="customer_only")
+    if principal.complaint_id is not None:  # a complaint's link proves that complaint only
+        raise PermissionDenied(_("Sign in with a code first."), code="sign_in_required")
+    if kind not in R.Kind.values:
+        raise InvalidInput(_("Choose what is asked."), code="bad_kind", field="kind")
+    details = _text(details, limit=4000, field="details")
+    customer = (
+        Customer.objects.select_for_update()
+        .filter(pk=principal.ref, company_id=principal.company_id, anonymised_at__isnull=True)
+        .first()
+    )
+    if customer is None:
+        raise NotFound(_("Not found."), code="not_found")
+    already = (
+        R.objects.filter(company_id=customer.company_id, customer=customer, kind=kind)
+        .filter(status__in=OPEN)
+        .order_by("pk")
+        .first()
+    )
+    if already is not None:
+        return already, False
+    row = _receive(
+        company_id=customer.company_id,
+        kind=kind,
+        phone_index=customer.phone_index,
+        email_index=customer.email_index,
+        contact_masked=_masked(customer.phone or customer.email),
+        details=details,
+        received_by=None,
+        identity_method=R.Identity.CODE,
+    )
+    return row, True
+
+
+def requests_of_customer(*, principal: Principal) -> list[DataSubjectRequest]:
+    """The signed-in customer's own requests, newest first (the tracking page lists them)."""
+    if principal.kind != PrincipalKind.CUSTOMER or principal.ref is None:
+        return []
+    if principal.company_id is None:
+        return []
+    rows = R.objects.filter(company_id=principal.company_id, customer_id=principal.ref)
+    return list(rows.order_by("-received_at", "-pk")[:50])
 
 
 @transaction.atomic
@@ -204,12 +397,15 @@ def request_extend(
     row.status = R.Status.EXTENDED
     row.reminded_at = row.escalated_at = None
     _save(row)
+    due = local(row.due_at, row.company_id, fmt="%Y-%m-%d")
     _tell(
         row,
         customer=None,
-        subject=_("Your request about your personal data"),
-        body=_("We need more time to answer, until %(due)s: %(notice)s")
-        % {"due": f"{row.due_at:%Y-%m-%d}", "notice": row.extension_notice},
+        words=lambda: (
+            _about_your_data(),
+            _("We need more time to answer, until %(due)s: %(notice)s")
+            % {"due": due, "notice": row.extension_notice},
+        ),
     )
     return row
 
@@ -228,8 +424,10 @@ def _refuse(row: DataSubjectRequest, reason: str) -> DataSubjectRequest:
     _tell(
         row,
         customer=None,
-        subject=_("Your request about your personal data"),
-        body=_("We cannot do what you asked: %(reason)s") % {"reason": reason},
+        words=lambda: (
+            _about_your_data(),
+            _("We cannot do what you asked: %(reason)s") % {"reason": reason},
+        ),
     )
     return row
 
@@ -239,14 +437,14 @@ def request_complete(
     *, actor: User, request: DataSubjectRequest, outcome: str, version: int | None
 ) -> DataSubjectRequest:
     """Finish an access, correction or withdrawal request with what was done. A withdrawal of
-    consent withdraws every sensitive-data consent of the person."""
+    consent withdraws every sensitive-data consent of every customer the request covers."""
     row = _get(actor, request, version)
-    _need_identity(row)
+    customers = _need_identity(row)
     row.outcome = _text(outcome, limit=4000, field="outcome", required=True)
-    if row.kind == R.Kind.WITHDRAWAL and row.customer_id:
+    if row.kind == R.Kind.WITHDRAWAL and customers:
         row.counts = {
             "consents_withdrawn": SensitiveConsent.objects.filter(
-                complaint__customer_id=row.customer_id, withdrawn_at__isnull=True
+                complaint__customer_id__in=[c.pk for c in customers], withdrawn_at__isnull=True
             ).update(withdrawn_at=clock.now())
         }
     row.status, row.finished_at = R.Status.DONE, clock.now()
@@ -254,17 +452,23 @@ def request_complete(
     _tell(
         row,
         customer=None,
-        subject=_("Your request about your personal data"),
-        body=_("Your request is done: %(outcome)s") % {"outcome": row.outcome},
+        words=lambda: (
+            _about_your_data(),
+            _("Your request is done: %(outcome)s") % {"outcome": row.outcome},
+        ),
     )
     return row
 
 
-def _need_identity(row: DataSubjectRequest) -> None:
+def _need_identity(row: DataSubjectRequest) -> list[Customer]:
+    """The customers the request covers, once the identity is checked; an access, export or
+    deletion needs at least one."""
     if not row.identity_method:
         raise InvalidInput(_("Check the person's identity first."), code="identity_unchecked")
-    if row.customer_id is None and row.kind in (R.Kind.EXPORT, R.Kind.DELETION, R.Kind.ACCESS):
+    customers = customers_of(row)
+    if not customers and row.kind in (R.Kind.EXPORT, R.Kind.DELETION, R.Kind.ACCESS):
         raise InvalidInput(_("No customer has this phone or email."), code="no_customer")
+    return customers
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -282,17 +486,24 @@ def _csv(rows: list[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()  # a BOM, so spreadsheet apps read UTF-8
 
 
-def export_zip(customer: Customer) -> bytes:
-    """Everything the providers hold about the person: data.json, one CSV per table, files."""
+def export_zip(customers: Sequence[Customer]) -> bytes:
+    """Everything the providers hold about the person — every customer row of theirs, the
+    tables of each provider put together: data.json, one CSV per table, the files."""
     buffer = io.BytesIO()
     everything: dict[str, Any] = {}
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        written: set[str] = set()
         for provider in registry.providers():
-            tables = provider.export(customer)
-            for item in tables.pop(registry.FILES, []):
-                if default_storage.exists(item["storage"]):
-                    with default_storage.open(item["storage"], "rb") as handle:
-                        archive.writestr(item["name"], handle.read())
+            tables: dict[str, list[dict[str, Any]]] = {}
+            for customer in customers:
+                found = provider.export(customer)
+                for item in found.pop(registry.FILES, []):
+                    if item["name"] not in written and default_storage.exists(item["storage"]):
+                        with default_storage.open(item["storage"], "rb") as handle:
+                            archive.writestr(item["name"], handle.read())
+                        written.add(item["name"])
+                for table, rows in found.items():
+                    tables.setdefault(table, []).extend(rows)
             everything[provider.name] = tables
             for table, rows in tables.items():
                 archive.writestr(f"{provider.name}-{table}.csv", _csv(rows))
@@ -306,34 +517,35 @@ def export_zip(customer: Customer) -> bytes:
 def request_export(
     *, actor: User, request: DataSubjectRequest, version: int | None = None
 ) -> tuple[str, bytes]:
-    """The zip of everything about the person (file name, bytes), for an access or export
-    request whose identity is checked. The export is logged (access log, and on the request);
-    the request is done. Nothing is kept on disk: the console hands the bytes over."""
+    """The zip of everything about the person — every customer the request covers — (file
+    name, bytes), for an access or export request whose identity is checked. The export is
+    logged (access log, one row per customer, and on the request); the request is done.
+    Nothing is kept on disk: the console hands the bytes over."""
     row = _get(actor, request, version)
     if row.kind not in (R.Kind.EXPORT, R.Kind.ACCESS):
         raise InvalidInput(_("Only an access or export request is exported."), code="bad_kind")
-    _need_identity(row)
-    customer = row.customer
-    assert customer is not None
-    data = export_zip(customer)
-    log_access(
-        actor,
-        customer=customer,
-        what="data-subject export (zip: JSON and CSV)",
-        why=f"request DSR-{row.pk}",
-        company_id=row.company_id,
-    )
-    row.counts = {"bytes": len(data)}
+    customers = _need_identity(row)
+    data = export_zip(customers)
+    for customer in customers:
+        log_access(
+            actor,
+            customer=customer,
+            what="data-subject export (zip: JSON and CSV)",
+            why=f"request DSR-{row.pk}",
+            company_id=row.company_id,
+        )
+    row.counts = {"bytes": len(data), "customers": len(customers)}
     row.outcome = row.outcome or "exported"
     row.status, row.finished_at = R.Status.DONE, clock.now()
     _save(row)
-    with override(customer.language):
-        _tell(
-            row,
-            customer=customer,
-            subject=_("Your request about your personal data"),
-            body=_("The copy of your personal data is ready; we hand it over as agreed."),
-        )
+    _tell(
+        row,
+        customer=row.customer or customers[0],
+        words=lambda: (
+            _about_your_data(),
+            _("The copy of your personal data is ready; we hand it over as agreed."),
+        ),
+    )
     return f"personal-data-DSR-{row.pk}.zip", data
 
 
@@ -343,43 +555,46 @@ def request_export(
 def request_erase(
     *, actor: User, request: DataSubjectRequest, version: int | None = None
 ) -> DataSubjectRequest:
-    """Erase everything about the person through every provider, in one transaction. Refused —
-    the request then refused with the provider's reason, and the requester told — while a legal
-    hold or an open complaint needs the data."""
+    """Erase everything about the person — every customer the request covers — through every
+    provider, in one transaction (the customers locked in id order), one evidence row per
+    customer. Refused — the request then refused with the provider's reason, and the requester
+    told — while a legal hold or an open complaint needs the data of any of them."""
+    from amends.privacy.purge import active_customer_hold
+
     now = clock.now()
     try:
         with transaction.atomic():
             row = _get(actor, request, version)
             if row.kind != R.Kind.DELETION:
                 raise InvalidInput(_("Only a deletion request erases."), code="bad_kind")
-            _need_identity(row)
-            assert row.customer_id is not None  # _need_identity checked
-            customer = Customer.objects.select_for_update().get(pk=row.customer_id)
+            ids = [c.pk for c in _need_identity(row)]
+            customers = list(Customer.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
             # The contact is read before it is erased: the requester is told afterwards.
+            first = next((c for c in customers if c.pk == row.customer_id), customers[0])
             contact = Customer(
-                pk=customer.pk,
-                phone=customer.phone,
-                email=customer.email,
-                language=customer.language,
+                pk=first.pk, phone=first.phone, email=first.email, language=first.language
             )
-            from amends.privacy.purge import active_customer_hold
-
-            if active_customer_hold(customer.pk) is not None:
+            if any(active_customer_hold(c.pk) is not None for c in customers):
                 raise registry.Refused(_("The person's data is under legal hold."))
             counts: dict[str, int] = {}
-            for provider in registry.providers():
-                for key, value in (provider.erase(customer, now) or {}).items():
-                    counts[f"{provider.name}.{key}"] = value
-            PurgeRecord.objects.create(
-                company_id=row.company_id,
-                at=now,
-                outcome=PurgeRecord.Outcome.DELETED,
-                customer_id=customer.pk,
-                classes=["contact_data", "free_text", "attachments", "recordings", "health"],
-                rule={"request": f"DSR-{row.pk}"},
-                counts=counts,
-                request=row,
-            )
+            for customer in customers:
+                own: dict[str, int] = {}
+                for provider in registry.providers():
+                    for key, value in (provider.erase(customer, now) or {}).items():
+                        own[f"{provider.name}.{key}"] = value
+                        counts[f"{provider.name}.{key}"] = (
+                            counts.get(f"{provider.name}.{key}", 0) + value
+                        )
+                PurgeRecord.objects.create(
+                    company_id=row.company_id,
+                    at=now,
+                    outcome=PurgeRecord.Outcome.DELETED,
+                    customer_id=customer.pk,
+                    classes=["contact_data", "free_text", "attachments", "recordings", "health"],
+                    rule={"request": f"DSR-{row.pk}"},
+                    counts=own,
+                    request=row,
+                )
             row.counts, row.outcome = counts, "erased"
             row.contact_masked = ""
             row.status, row.finished_at = R.Status.DONE, now
@@ -387,8 +602,7 @@ def request_erase(
             _tell(
                 row,
                 customer=contact,
-                subject=_("Your request about your personal data"),
-                body=_("Your personal data has been erased."),
+                words=lambda: (_about_your_data(), _("Your personal data has been erased.")),
             )
             return row
     except registry.Refused as refused:

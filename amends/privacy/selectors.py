@@ -155,14 +155,14 @@ def complaint_for_hold(*, actor: User, reference: str) -> Complaint:
 
 
 def customer_for_hold(*, actor: User, contact: str) -> Customer:
-    from amends.privacy.requests import customer_by_contact
+    from amends.privacy.requests import customers_by_contact
     from amends.privacy.services import HOLD_ROLES
 
     require(actor, HOLD_ROLES)
-    found = customer_by_contact(company_of(actor), contact)
-    if found is None:
+    found = customers_by_contact(company_of(actor), contact)
+    if not found:
         raise NotFound(_("No customer has this phone or email."), code="customer_not_found")
-    return found
+    return found[0]
 
 
 def sensitive_consents(complaint: Complaint) -> QuerySet[SensitiveConsent]:

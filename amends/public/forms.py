@@ -17,6 +17,7 @@ from amends.core import clock, pii, uploads
 from amends.core.errors import InvalidInput
 from amends.core.input_guard import EMAIL_CHARS
 from amends.orgs.models import Venue
+from amends.privacy.models import DataSubjectRequest
 from amends.public.pages import language
 
 MAX_ATTACHMENTS = 5
@@ -237,6 +238,24 @@ class CodeForm(forms.Form):
         self.fields["code"].widget.attrs.update(
             {"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "6"}
         )
+
+
+class PrivacyRequestForm(forms.Form):
+    """A request about the signed-in customer's own personal data: what they ask, and any
+    details (what to correct, which consent to withdraw)."""
+
+    kind = forms.ChoiceField(
+        label=_("What would you like us to do with your personal data?"),
+        choices=DataSubjectRequest.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what you ask for.")},
+    )
+    details = forms.CharField(
+        label=_("Details (for a correction: what is wrong and what is right)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class SurveyForm(forms.Form):

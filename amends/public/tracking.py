@@ -26,7 +26,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amends.complaints import catalogue, services
 from amends.complaints.events import CONVERSATION
@@ -36,8 +36,9 @@ from amends.complaints.surveys import survey_is_open
 from amends.core import clock, pii, ratelimit
 from amends.core.errors import DomainError, InvalidInput, NotFound, StaleVersion
 from amends.core.principals import Principal
+from amends.privacy import requests as privacy_requests
 from amends.public import selectors
-from amends.public.forms import CodeForm, SignInForm, check_attachment
+from amends.public.forms import CodeForm, PrivacyRequestForm, SignInForm, check_attachment
 from amends.public.pages import client_address, public_page
 from amends.public.status import standing
 
@@ -45,6 +46,7 @@ HOUR = 3600
 CODES_PER_ADDRESS = 10  # sign-in codes asked for an hour from one address
 TRIES_PER_ADDRESS = 30  # codes typed an hour from one address (each code allows 5 tries)
 ACTS_PER_COMPLAINT = 30  # messages, files and answers an hour on one complaint
+PRIVACY_REQUESTS_PER_ADDRESS = 10  # personal-data requests posted an hour from one address
 SESSION_SIGN_IN = "public_sign_in"
 SESSION_CUSTOMER = "public_customer"
 
@@ -310,6 +312,57 @@ def mine(request: HttpRequest) -> HttpResponse:
     complaints = list(selectors.complaints_of_customer(principal=principal)[:50])
     rows = [(c, standing(c)) for c in complaints]
     return render(request, "public/mine.html", {"rows": rows})
+
+
+@public_page
+@require_http_methods(["GET", "POST"])
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The signed-in customer's requests about their personal data: what they asked and where
+    each stands, and a form to ask (access, a copy, a correction, deletion, withdrawal of
+    consent). A second post of a request still open shows that one instead of a new one."""
+    principal = _signed_in(request)
+    if principal is None:
+        return _to_sign_in()
+    posted = request.method == "POST"
+    form = PrivacyRequestForm(request.POST if posted else None, auto_id="privacy-%s")
+    status = 400 if posted else 200
+    if posted and not ratelimit.allow(
+        "public-privacy:address",
+        client_address(request),
+        limit=PRIVACY_REQUESTS_PER_ADDRESS,
+        per=HOUR,
+    ):
+        form.add_error(None, _("Too many requests were sent from here. Please try again later."))
+        status = 429
+    elif posted and form.is_valid():
+        try:
+            row, new = privacy_requests.request_from_customer(
+                principal=principal, **form.cleaned_data
+            )
+        except DomainError as refused:
+            field = refused.params.get("field")
+            form.add_error(field if field in form.fields else None, str(refused.message))
+            status = refused.http_status
+        else:
+            due = privacy_requests.local(row.due_at, row.company_id, fmt="%Y-%m-%d")
+            words = {"ref": f"DSR-{row.pk}", "due": due}
+            if new:
+                messages.success(
+                    request, _("We have your request %(ref)s; we answer by %(due)s.") % words
+                )
+            else:
+                messages.info(
+                    request,
+                    _("You asked for this already: request %(ref)s is open; we answer by %(due)s.")
+                    % words,
+                )
+            return redirect("public:privacy")
+    context = {
+        "form": form,
+        "rows": privacy_requests.requests_of_customer(principal=principal),
+        "zone": privacy_requests.company_zone(principal.company_id or 0),
+    }
+    return render(request, "public/privacy.html", context, status=status)
 
 
 @public_page

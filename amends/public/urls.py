@@ -21,6 +21,7 @@ urlpatterns = [
     path("t/code/", tracking.sign_in_code, name="sign_in_code"),
     path("t/mine/", tracking.mine, name="mine"),
     path("t/out/", tracking.sign_out, name="sign_out"),
+    path("t/privacy/", tracking.privacy, name="privacy"),
     path("t/<str:reference>/", tracking.complaint_page, name="complaint"),
     path("t/<str:reference>/do/<slug:name>/", tracking.complaint_act, name="act"),
     path("s/<str:token>/", survey.survey, name="survey"),

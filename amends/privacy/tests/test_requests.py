@@ -149,7 +149,7 @@ def test_a_deletion_erases_the_person_end_to_end_and_keeps_the_complaint(
     )
     assert told.recipient_address == f"+86{PHONE}"
     # Found no more: another request by the same phone finds no one.
-    assert requests.customer_by_contact(cast.company.pk, PHONE) is None
+    assert requests.customers_by_contact(cast.company.pk, PHONE) == []
 
 
 def test_a_deletion_is_refused_while_a_complaint_is_open_or_on_hold(cast, officer):

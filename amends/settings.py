@@ -110,6 +110,15 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Bench mode (`amends bench intake|queue|…` sets it in the server it starts, never otherwise):
+# each response carries its SQL statement count and CPU time, and /bench/ceiling/ is mounted
+# (amends/urls.py). Refused in production.
+AMENDS_BENCH = env_bool("AMENDS_BENCH", False)
+if AMENDS_BENCH:
+    if AMENDS_ENV == "production":
+        raise ImproperlyConfigured("AMENDS_BENCH=1 is for benchmarks, never AMENDS_ENV=production")
+    MIDDLEWARE.insert(0, "amends.cli.bench.middleware.BenchMiddleware")
+
 ROOT_URLCONF = "amends.urls"
 WSGI_APPLICATION = "amends.wsgi.application"
 AUTH_USER_MODEL = "orgs.User"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -12,3 +13,8 @@ urlpatterns = [
     path("", include("amends.public.urls")),
     path("", RedirectView.as_view(pattern_name="console:dashboard", permanent=False)),
 ]
+
+if settings.AMENDS_BENCH:  # the ceiling of `amends bench intake` (bench mode only)
+    from amends.cli.bench import ceiling
+
+    urlpatterns.insert(0, path("bench/ceiling/", ceiling.insert, name="bench_ceiling"))

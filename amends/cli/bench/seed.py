@@ -16,6 +16,9 @@ What it makes, in the database `DATABASE_URL` names:
   surveys, remedies and consequences, and the reference counters, so that intake after seeding
   goes on numbering where the seed stopped.
 
+Each complaint's stored columns are filled as `integrity.seal` keeps them on every save: `due_at`
+(`Complaint.running_due()`, the queues' index) and `search_tokens` (`search.complaint_tokens`).
+
 On PostgreSQL rows are written with COPY (psycopg's `cursor.copy`), on SQLite with `bulk_create`,
 in batches of `BATCH` complaints, one transaction per batch (a batch is whole or absent).
 
@@ -49,6 +52,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.db.models import Max
 
+from amends.complaints import search
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -637,6 +641,14 @@ def _texts(words: Texts, rng: random.Random, per_template: int = 40) -> dict[str
     return pools
 
 
+class _Row(dict):
+    """A generated row read as a complaint (`row.state`, `row.reference`; a column not set
+    reads None), for the model's and the search's functions that take one."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self.get(name)
+
+
 @dataclass
 class _Batch:
     complaints: list[dict[str, Any]] = field(default_factory=list)
@@ -680,6 +692,7 @@ class _Generator:
         routes = {code: route for code, route in DEFAULT_ROUTES}
         self.route = {pk: routes.get(code) or routes[None] for code, pk in setup.categories.items()}
         self.last_by_customer: dict[tuple[int, int, int], tuple[int, datetime, int]] = {}
+        self._token_cache: dict[tuple[str, ...], str] = {}
         directors = setup.company_staff.get(Role.DIRECTOR) or []
         self.director: int | None = directors[0] if directors else None
 
@@ -927,8 +940,24 @@ class _Generator:
                         "recorded_at": c["resolved_at"],
                     }
                 )
+        # The stored columns the queues and the search read, as the model keeps them on save.
+        c["due_at"] = Complaint.running_due(_Row(c))  # type: ignore[arg-type]
+        c["search_tokens"] = self._tokens(c)
         batch.complaints.append(c)
         return state
+
+    def _tokens(self, c: dict[str, Any]) -> str:
+        """`search.complaint_tokens` of the row. The texts come from a pool, so their tokens are
+        computed once per distinct text and the reference's put in front: the same string, as
+        tokenizing is per run of characters and never crosses the line between fields (the
+        tests compare the two)."""
+        key = tuple(c.get(name) or "" for name in search.TEXT_FIELDS)
+        text = self._token_cache.get(key)
+        if text is None:
+            text = search.complaint_tokens(_Row(dict(zip(search.TEXT_FIELDS, key, strict=True))))
+            self._token_cache[key] = text
+        tokens = search.text_tokens(c["reference"])
+        return " ".join(dict.fromkeys([*tokens, *text.split()])) if text else " ".join(tokens)
 
     def _remedy(
         self,

@@ -27,6 +27,7 @@ from amends.complaints.models import (
     RemedyProposal,
     Survey,
 )
+from amends.complaints.search import complaint_tokens
 from amends.complaints.transitions import OPEN_STATES, State
 from amends.conftest import local
 from amends.core import clock, crypto
@@ -112,6 +113,19 @@ def test_its_clocks_run_forward_and_mostly_on_time(chain) -> None:
         else:
             assert c["state"] in (State.DECLINED, State.MERGED) or c["closed_at"] is None
     assert 0.02 <= late / responded <= 0.12  # about 6 % answered late
+
+
+def test_the_stored_deadline_and_search_tokens_are_what_the_model_and_the_search_make(
+    chain,
+) -> None:
+    running = 0
+    for complaint in Complaint.objects.all():
+        assert complaint.due_at == complaint.running_due()
+        assert complaint.search_tokens == complaint_tokens(complaint)
+        running += complaint.due_at is not None
+    # The open complaints whose clock runs (every open one but those resolved and waiting).
+    open_ = Complaint.objects.filter(state__in=OPEN_STATES)
+    assert running == open_.filter(resolved_at__isnull=True).count() > 0
 
 
 def test_references_are_unique_and_numbered_per_venue_and_local_day(chain) -> None:

@@ -1,5 +1,6 @@
-"""`amends bench seed|report`: benchmark data and the reports' timings on it
-(docs/benchmarks.md). Refuses to seed with AMENDS_ENV=production."""
+"""`amends bench seed|report|intake|queue|search|dashboard|approvals`: benchmark data, the
+reports' timings on it, and the console measured over HTTP on a server the command starts
+(docs/benchmarks.md). Refuses to seed or serve with AMENDS_ENV=production."""
 
 from __future__ import annotations
 
@@ -10,15 +11,28 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from amends.cli.bench import report_bench
+from amends.cli.bench import http_bench, report_bench
 from amends.cli.bench.seed import SeedError, seed
+
+HTTP_BENCHES = {
+    "intake": "Record complaints through the console's intake form; and the ceiling.",
+    "queue": "The first page of the staff queues (mine, overdue, all).",
+    "search": "The header search: Chinese 1/2/3+ characters, mixed and English.",
+    "dashboard": "The console's start page with its figures.",
+    "approvals": "The approvals inbox.",
+}
 
 
 class Command(BaseCommand):
-    help = "Benchmarks: `seed` writes a realistic data set fast; `report` times the reports on it."
+    help = (
+        "Benchmarks: `seed` writes a realistic data set fast; `report` times the reports on it; "
+        "`intake|queue|search|dashboard|approvals` load the console over HTTP."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="bench", required=True, metavar="seed|report")
+        sub = parser.add_subparsers(
+            dest="bench", required=True, metavar="seed|report|" + "|".join(http_bench.BENCHES)
+        )
         s = sub.add_parser("seed", help="Write the company BENCH and N complaints, fast.")
         s.add_argument("--complaints", type=int, required=True, help="How many complaints.")
         s.add_argument(
@@ -36,11 +50,41 @@ class Command(BaseCommand):
             "--skip-exports", action="store_true", help="Do not time the xlsx and PDF renderings."
         )
 
+        for name, what in HTTP_BENCHES.items():
+            h = sub.add_parser(name, help=what)
+            h.add_argument("--json", action="store_true", help="Print one JSON object.")
+            h.add_argument("--concurrency", type=int, default=8, help="Clients at once (8).")
+            h.add_argument("--requests", type=int, default=300, help="Requests in all (300).")
+            h.add_argument(
+                "--workers", type=int, default=1, help="Server processes (1), one socket."
+            )
+            h.add_argument("--threads", type=int, default=8, help="Threads per process (8).")
+            h.add_argument("--seed", type=int, default=1, help="Random seed of the load (1).")
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["bench"] == "seed":
             self._seed(options)
-        else:
+        elif options["bench"] == "report":
             self._report(options)
+        else:
+            self._http(options)
+
+    def _http(self, options: dict[str, Any]) -> None:
+        try:
+            figures = http_bench.run(
+                options["bench"],
+                concurrency=options["concurrency"],
+                requests=options["requests"],
+                workers=options["workers"],
+                threads=options["threads"],
+                seed=options["seed"],
+            )
+        except http_bench.BenchError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+        else:
+            self.stdout.write(http_bench.table(figures))
 
     def _seed(self, options: dict[str, Any]) -> None:
         verbosity = options["verbosity"]

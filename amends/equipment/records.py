@@ -29,7 +29,12 @@ def check_version(found: int, expected: int | None, what: str) -> None:
 
 def lock_asset(asset: Asset, version: int | None = None, *, check: bool = True) -> Asset:
     """The asset's row, locked; at `version` when `check`."""
-    locked = Asset.objects.select_for_update().select_related("venue").filter(pk=asset.pk).first()
+    locked = (
+        Asset.objects.select_for_update(of=("self",))
+        .select_related("venue")
+        .filter(pk=asset.pk)
+        .first()
+    )
     if locked is None:
         raise NotFound(_("This asset does not exist."), code="asset_not_found")
     if check:

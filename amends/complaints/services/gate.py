@@ -50,7 +50,9 @@ S = State
 
 def lock(complaint: Complaint, *, expected_version: int | None = None) -> Complaint:
     locked = (
-        Complaint.objects.select_for_update()
+        # Only the complaint's row: locking the joined company, venue and customer rows too
+        # made every action of a company wait for every other one, and deadlock with them.
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("venue", "customer", "company")
         .filter(pk=complaint.pk)
         .first()

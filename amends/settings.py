@@ -291,6 +291,11 @@ AMENDS_SMS_DIR = VAR_DIR / "sms"
 # Delivery: tries per message before it is marked failed (with backoff between them).
 AMENDS_DELIVERY_MAX_ATTEMPTS = env_int("AMENDS_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 AMENDS_DELIVERY_SECONDS = env_int("AMENDS_DELIVERY_SECONDS", 10, minimum=1)
+# The first retry after a failed try (then doubled each time, at most an hour), and how long a
+# worker's claim on a row lasts before another worker may take it (a worker killed half-way):
+# longer than any transport's timeout.
+AMENDS_DELIVERY_FIRST_RETRY_SECONDS = env_int("AMENDS_DELIVERY_FIRST_RETRY_SECONDS", 60, minimum=1)
+AMENDS_DELIVERY_LEASE_SECONDS = env_int("AMENDS_DELIVERY_LEASE_SECONDS", 120, minimum=30)
 # The address of the reverse proxy in front of `amends serve` ("*" for any): its
 # X-Forwarded-For is then the client's address (rate limits count per client, not per proxy).
 AMENDS_TRUSTED_PROXY = env_str("AMENDS_TRUSTED_PROXY")

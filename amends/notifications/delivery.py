@@ -46,8 +46,8 @@ from amends.notifications.transports import DeliveryError, GiveUp, NotTried, Sen
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-FIRST_RETRY = timedelta(minutes=1)
+LEASE = timedelta(seconds=settings.AMENDS_DELIVERY_LEASE_SECONDS)  # 2 minutes by default
+FIRST_RETRY = timedelta(seconds=settings.AMENDS_DELIVERY_FIRST_RETRY_SECONDS)  # 1 minute
 LONGEST_RETRY = timedelta(hours=1)
 JITTER = 0.1
 

@@ -46,9 +46,13 @@ def can_see(complaint: Complaint, actor: Actor) -> bool:
     return True
 
 
-def actor_tokens(complaint: Complaint, actor: Actor) -> frozenset[str]:
+def actor_tokens(
+    complaint: Complaint, actor: Actor, *, revisiting: bool | None = None
+) -> frozenset[str]:
     """The tokens `actor` holds on `complaint` (see the module docstring). Empty for an inactive
-    user, another company's principal, or a customer's other complaints."""
+    user, another company's principal, or a customer's other complaints. `revisiting`: whether
+    the actor has an open revisit of it, when the caller read that for many complaints at once
+    (else one query here)."""
     p = as_principal(actor)
     if not can_see(complaint, p):
         return frozenset()
@@ -68,7 +72,11 @@ def actor_tokens(complaint: Complaint, actor: Actor) -> frozenset[str]:
         tokens.add("owner")
     if complaint.assignee_id == user.pk:
         tokens.add("assignee")
-    if Revisit.objects.filter(complaint=complaint, assignee=user, done_at__isnull=True).exists():
+    if revisiting is None:
+        revisiting = Revisit.objects.filter(
+            complaint=complaint, assignee=user, done_at__isnull=True
+        ).exists()
+    if revisiting:
         tokens.add("revisitor")
     return frozenset(tokens)
 

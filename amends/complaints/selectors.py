@@ -4,13 +4,16 @@ decides what a person may see (DESIGN invariant 6)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Case, Count, DateTimeField, F, Q, QuerySet, When
 from django.utils import timezone
 
+from amends.complaints import queue_cache
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -230,7 +233,6 @@ def _approvals(actor: User, scope: Scope) -> Q:
 
 def _queue_filter(actor: User, name: str, now: datetime) -> Q:
     scope = scope_of(actor)
-    running = Q(state__in=list(OPEN_STATES), paused_at__isnull=True)
     if name == "all":  # every complaint in the actor's scope, open and closed
         return Q()
     if name == "mine":
@@ -241,10 +243,12 @@ def _queue_filter(actor: User, name: str, now: datetime) -> Q:
         return Q(state__in=list(OPEN_STATES), department_id__in=scope.department_ids)
     if name == "unassigned":
         return Q(state__in=list(OPEN_STATES), assignee__isnull=True)
+    # "Due soon" and "overdue" read the stored running deadline, null unless the complaint is
+    # open and its clock runs: the partial index `complaint_venue_due` serves them in order.
     if name == "due_soon":
-        return running & Q(due__gt=now, due__lte=now + DUE_SOON)
+        return Q(due_at__gt=now, due_at__lte=now + DUE_SOON)
     if name == "overdue":
-        return running & Q(due__lte=now)
+        return Q(due_at__lte=now)
     if name == "approvals":
         return _approvals(actor, scope)
     if name == "waiting_customer":
@@ -276,9 +280,14 @@ def _low_scores(scope: Scope, now: datetime) -> Q:
     return Q(state=State.CLOSED, survey__answered_at__isnull=False) & low & within
 
 
+# The order of "due soon" and "overdue" (and of any list sorted by deadline): the stored running
+# deadline, the index's order; complaints with no clock running come last.
+BY_DEADLINE = F("due_at").asc(nulls_last=True)
+
+
 def queue_for_actor(*, actor: User, name: str, venue_id: int | None = None) -> QuerySet[Complaint]:
-    """One work queue of `actor`, scoped by `complaints_for_actor`, with `due` annotated and the
-    related rows a list shows fetched in the same query."""
+    """One work queue of `actor`, scoped by `complaints_for_actor`, with `due` annotated (what a
+    list row shows) and the related rows a list shows fetched in the same query."""
     complaints = with_due(complaints_for_actor(actor=actor))
     if venue_id is not None:
         complaints = complaints.filter(venue_id=venue_id)
@@ -287,11 +296,45 @@ def queue_for_actor(*, actor: User, name: str, venue_id: int | None = None) -> Q
     )
 
 
+# "All complaints" is counted up to here: beyond it the console shows "1,000+".
+COUNT_CAP = 1000
+# The queues that hold open complaints only, counted in one pass over them.
+OPEN_QUEUES = ("mine", "team", "unassigned", "due_soon", "overdue", "approvals", "waiting_customer")
+
+
 def queue_counts(*, actor: User, venue_id: int | None = None) -> dict[str, int]:
-    """How many complaints each queue holds (one query per queue)."""
-    return {
-        name: queue_for_actor(actor=actor, name=name, venue_id=venue_id).count() for name in QUEUES
-    }
+    """How many complaints each queue holds for `actor` (at `venue_id`, or every venue): counted
+    at most once per `queue_cache.SECONDS` per person and venue, and afresh after any write that
+    may change a queue (`queue_cache`). "all" is capped at `COUNT_CAP + 1` (shown "1,000+")."""
+    scope = scope_of(actor)
+    if scope.company_id is None or not actor.is_active:
+        return dict.fromkeys(QUEUES, 0)
+    return queue_cache.counts(
+        company_id=scope.company_id,
+        user_id=actor.pk,
+        venue_id=venue_id,
+        count=lambda: _count_queues(actor, venue_id, clock.now()),
+    )
+
+
+def _count_queues(actor: User, venue_id: int | None, now: datetime) -> dict[str, int]:
+    """The counts, in three queries whatever the number of complaints:
+
+    1. one pass over the open complaints in scope, a conditional count per open queue;
+    2. "all" (open and closed) up to `COUNT_CAP + 1` rows, never every match;
+    3. "revisits" and "low_scores", which reach into closed complaints, each from its own small
+       set (none at all for low scores when the actor supervises nothing)."""
+    seen = complaints_for_actor(actor=actor).order_by()
+    if venue_id is not None:
+        seen = seen.filter(venue_id=venue_id)
+    found = seen.filter(state__in=list(OPEN_STATES)).aggregate(
+        **{name: Count("pk", filter=_queue_filter(actor, name, now)) for name in OPEN_QUEUES}
+    )
+    counts = {name: int(found[name] or 0) for name in OPEN_QUEUES}
+    counts["all"] = seen[: COUNT_CAP + 1].count()
+    for name in ("revisits", "low_scores"):
+        counts[name] = seen.filter(_queue_filter(actor, name, now)).count()
+    return {name: counts[name] for name in QUEUES}
 
 
 REFERENCE = re.compile(r"^[A-Za-z0-9-]+-\d{8}-\d{4,}$")
@@ -398,6 +441,42 @@ def _zone(venue: Venue | None) -> ZoneInfo | tzinfo:
     return ZoneInfo(venue.timezone) if venue is not None else timezone.get_default_timezone()
 
 
+def _tile_filter(name: str, *, actor: User, span: Windows, moment: datetime, targets: Targets) -> Q:
+    """Which complaints (of those the actor sees) make dashboard tile `name`: the one definition
+    both the tile's figure (`figures_for_actor`) and its list (`tile_complaints`) read."""
+    if name == "new_today":
+        return Q(received_at__gte=span.day[0], received_at__lt=span.day[1])
+    if name == "open":
+        return Q(state__in=list(OPEN_STATES))
+    if name in ("due_soon", "overdue"):
+        return _queue_filter(actor, name, moment)
+    if name == "surveyed_month":
+        answered = Survey.objects.filter(
+            answered_at__gte=span.month[0], answered_at__lt=span.month[1]
+        )
+        return Q(pk__in=answered.values("complaint_id"))
+    month = Q(received_at__gte=span.month[0], received_at__lt=span.month[1]) & ~Q(
+        state=State.MERGED
+    )
+    if name == "received_month":
+        return month
+    if name == "response_missed_month":
+        return month & missed_response(moment)
+    if name == "resolution_missed_month":
+        return month & missed_resolution(moment)
+    if name == "resolvable_month":  # resolved, or should have been by now
+        return month & (Q(resolved_at__isnull=False) | Q(resolve_due__lte=moment))
+    if name == "responded_month":
+        return month & Q(responded_at__isnull=False)
+    if name == "late_month":
+        limit = timedelta(hours=float(targets.respond_within_hours))
+        return month & (
+            Q(responded_at__gt=F("received_at") + limit)
+            | Q(responded_at__isnull=True, received_at__lt=moment - limit)
+        )
+    raise ValueError(f"unknown tile {name!r}")
+
+
 def tile_complaints(
     *, actor: User, name: str, venue: Venue | None, now: datetime | None = None
 ) -> QuerySet[Complaint]:
@@ -406,40 +485,12 @@ def tile_complaints(
     lists. Today and this month are windows in the venue's time zone (the default zone for
     every venue at once)."""
     moment = now or clock.now()
-    venue_id = venue.pk if venue is not None else None
-    if name in ("due_soon", "overdue"):
-        return queue_for_actor(actor=actor, name=name, venue_id=venue_id)
-    seen = queue_for_actor(actor=actor, name="all", venue_id=venue_id)
+    if name not in TILES:
+        raise ValueError(f"unknown tile {name!r}")
+    seen = queue_for_actor(actor=actor, name="all", venue_id=venue.pk if venue else None)
     span = windows(tz=_zone(venue), now=moment)
-    month = seen.filter(received_at__gte=span.month[0], received_at__lt=span.month[1]).exclude(
-        state=State.MERGED
-    )
-    if name == "new_today":
-        return seen.filter(received_at__gte=span.day[0], received_at__lt=span.day[1])
-    if name == "open":
-        return seen.filter(state__in=list(OPEN_STATES))
-    if name == "received_month":
-        return month
-    if name == "response_missed_month":
-        return month.filter(missed_response(moment))
-    if name == "resolution_missed_month":
-        return month.filter(missed_resolution(moment))
-    if name == "resolvable_month":  # resolved, or should have been by now
-        return month.filter(Q(resolved_at__isnull=False) | Q(resolve_due__lte=moment))
-    if name == "responded_month":
-        return month.filter(responded_at__isnull=False)
-    if name == "late_month":
-        limit = timedelta(hours=float(_targets(actor).respond_within_hours))
-        return month.filter(
-            Q(responded_at__gt=F("received_at") + limit)
-            | Q(responded_at__isnull=True, received_at__lt=moment - limit)
-        )
-    if name == "surveyed_month":
-        answered = Survey.objects.filter(
-            answered_at__gte=span.month[0], answered_at__lt=span.month[1]
-        )
-        return seen.filter(pk__in=answered.values("complaint_id"))
-    raise ValueError(f"unknown tile {name!r}")
+    targets = _targets(actor) if name == "late_month" else DEFAULT_TARGETS
+    return seen.filter(_tile_filter(name, actor=actor, span=span, moment=moment, targets=targets))
 
 
 def _targets(actor: User) -> Targets:
@@ -520,40 +571,52 @@ def figures_for_actor(
     *, actor: User, venue: Venue | None, now: datetime | None = None
 ) -> VenueFigures:
     """The dashboard of `venue` (or of every venue the actor sees): today and the current month
-    in the venue's time zone. Every figure is an aggregate in the database."""
+    in the venue's time zone. Every figure is an aggregate in the database, in three queries
+    whatever the number of complaints (each count is the size of a tile's set, `_tile_filter`):
+
+    1. today's work: one pass over the open complaints and those received today;
+    2. this month's complaints: one pass over those received this month;
+    3. this month's surveys: one pass over the surveys answered this month."""
     moment = now or clock.now()
-
-    def tile(name: str) -> QuerySet[Complaint]:
-        return tile_complaints(actor=actor, name=name, venue=venue, now=moment)
-
-    responded = tile("responded_month")
-    wait = responded.aggregate(avg=Avg(F("responded_at") - F("received_at")))["avg"]
-    surveyed = tile("surveyed_month")
+    seen = complaints_for_actor(actor=actor).order_by()
+    if venue is not None:
+        seen = seen.filter(venue_id=venue.pk)
     span = windows(tz=_zone(venue), now=moment)
-    answered = Survey.objects.filter(
-        complaint__in=surveyed, answered_at__gte=span.month[0], answered_at__lt=span.month[1]
+    targets = _targets(actor)
+
+    def tile(name: str) -> Q:
+        return _tile_filter(name, actor=actor, span=span, moment=moment, targets=targets)
+
+    today = seen.filter(tile("open") | tile("new_today")).aggregate(
+        **{name: Count("pk", filter=tile(name)) for name in ("new_today", "open")},
+        **{name: Count("pk", filter=tile(name)) for name in ("due_soon", "overdue")},
     )
-    score = answered.aggregate(avg=Avg("satisfaction"))["avg"]
-    verdicts = deadline_verdicts(tile("received_month"), now=moment)
+    month = seen.filter(tile("received_month")).aggregate(
+        **{
+            name: Count("pk", filter=tile(name))
+            for name in ("resolvable_month", "responded_month", "late_month")
+        },
+        resolved_month=Count("pk", filter=tile("resolvable_month") & Q(resolved_at__isnull=False)),
+        wait=Avg(F("responded_at") - F("received_at"), filter=Q(responded_at__isnull=False)),
+        **_verdict_counts(moment),
+    )
+    surveys = Survey.objects.filter(
+        complaint__in=seen.values("pk"),
+        answered_at__gte=span.month[0],
+        answered_at__lt=span.month[1],
+    ).aggregate(
+        surveyed_month=Count("pk"),
+        positive_month=Count("pk", filter=Q(satisfaction__gte=4)),
+        score=Avg("satisfaction"),
+    )
+    wait, score = month.pop("wait"), surveys.pop("score")
     return VenueFigures(
-        targets=_targets(actor),
-        new_today=tile("new_today").count(),
-        open=tile("open").count(),
-        due_soon=tile("due_soon").count(),
-        overdue=tile("overdue").count(),
-        resolvable_month=tile("resolvable_month").count(),
-        responded_month=responded.count(),
-        late_month=tile("late_month").count(),
-        resolved_month=tile("resolvable_month").filter(resolved_at__isnull=False).count(),
-        surveyed_month=surveyed.count(),
-        positive_month=surveyed.filter(
-            pk__in=answered.filter(satisfaction__gte=4).values("complaint_id")
-        ).count(),
+        targets=targets,
+        **{name: int(value or 0) for name, value in (today | month | surveys).items()},
         avg_first_response_hours=(
             round(_hours(wait), 1) if wait is not None else None  # a timedelta on every backend
         ),
         satisfaction=round(float(score), 2) if score is not None else None,
-        **verdicts,
     )
 
 
@@ -573,6 +636,20 @@ def missed_resolution(now: datetime) -> Q:
     )
 
 
+def _verdict_counts(now: datetime) -> dict[str, Count]:
+    """The conditional counts of `deadline_verdicts`, to be aggregated with others."""
+    respond_late = missed_response(now)
+    respond_judged = Q(responded_at__isnull=False, respond_due__isnull=False) | respond_late
+    resolve_late = missed_resolution(now)
+    resolve_judged = Q(resolved_at__isnull=False, resolve_due__isnull=False) | resolve_late
+    return {
+        "responses_judged_month": Count("pk", filter=respond_judged),
+        "responses_missed_month": Count("pk", filter=respond_late),
+        "resolutions_judged_month": Count("pk", filter=resolve_judged),
+        "resolutions_missed_month": Count("pk", filter=resolve_late),
+    }
+
+
 def deadline_verdicts(complaints: QuerySet[Complaint], *, now: datetime) -> dict[str, int]:
     """How many of `complaints` have a verdict on their first-response and resolution
     deadlines, and how many of those missed it — in one aggregate query.
@@ -581,16 +658,7 @@ def deadline_verdicts(complaints: QuerySet[Complaint], *, now: datetime) -> dict
     (overdue: missed). Missed: done after the deadline, or overdue. A deadline still running,
     or stopped while the customer decides, has no verdict yet. (`clocks.outcomes` tells the
     same per complaint.)"""
-    respond_late = missed_response(now)
-    respond_judged = Q(responded_at__isnull=False, respond_due__isnull=False) | respond_late
-    resolve_late = missed_resolution(now)
-    resolve_judged = Q(resolved_at__isnull=False, resolve_due__isnull=False) | resolve_late
-    counts = complaints.order_by().aggregate(
-        responses_judged_month=Count("pk", filter=respond_judged),
-        responses_missed_month=Count("pk", filter=respond_late),
-        resolutions_judged_month=Count("pk", filter=resolve_judged),
-        resolutions_missed_month=Count("pk", filter=resolve_late),
-    )
+    counts = complaints.order_by().aggregate(**_verdict_counts(now))
     return {name: int(value or 0) for name, value in counts.items()}
 
 
@@ -653,21 +721,96 @@ def evidence_get_for_actor(*, actor: User, pk: int) -> Evidence:
     return evidence
 
 
-def decidable_proposal_ids(*, actor: User, complaint: Complaint) -> set[int]:
-    """Pending proposals of `complaint` that `actor` may approve or reject: the approve action
-    is theirs and their authority covers the amount (what the console offers as buttons)."""
-    from amends.complaints.permissions import may
+def _authority(actor: User) -> Callable[[int], Decimal | None]:
+    """The most `actor` may approve at a venue (None: no limit), as `workflow.selectors.
+    authority_for` tells it, with its two reads (the company's limits, the personal one) done
+    once for every venue asked."""
+    from amends.workflow.models import PersonalAuthorityLimit
+    from amends.workflow.rules import PersonalLimit, authority_of
+    from amends.workflow.selectors import authority_limits
+
+    limits = authority_limits(company=actor.company_id or 0)
+    own = PersonalAuthorityLimit.objects.filter(user_id=actor.pk).first()
+    personal = PersonalLimit(own.limit) if own is not None else None
+    scope = scope_of(actor)
+    return lambda venue_id: authority_of(scope.roles_at(venue_id), limits, personal)
+
+
+def decidable_proposals(
+    *,
+    actor: User,
+    complaints: list[Complaint],
+    authority: Callable[[int], Decimal | None] | None = None,
+) -> dict[int, list[RemedyProposal]]:
+    """The pending proposals of `complaints` that `actor` may approve or reject, by complaint:
+    the approve action is theirs there and their authority at its venue covers the amount
+    (what the console offers as buttons). At most four queries whatever the number of
+    complaints: the actor's open revisits among them (a relation `may` weighs), their authority
+    (`_authority`, unless given) and the pending proposals."""
+    from amends.complaints.permissions import actor_tokens, may
     from amends.complaints.transitions import ACTIONS
     from amends.workflow.rules import covers
-    from amends.workflow.selectors import authority_for
 
-    if complaint.state != State.APPROVAL_PENDING or not may(complaint, actor, ACTIONS["approve"]):
-        return set()
-    authority = authority_for(user=actor, venue_id=complaint.venue_id)
-    pending = RemedyProposal.objects.filter(
-        complaint=complaint, status=RemedyProposal.Status.PENDING
+    pending_here = [c for c in complaints if c.state == State.APPROVAL_PENDING]
+    if not pending_here:
+        return {}
+    revisiting = set(
+        Revisit.objects.filter(
+            complaint__in=[c.pk for c in pending_here], assignee_id=actor.pk, done_at__isnull=True
+        ).values_list("complaint_id", flat=True)
     )
-    return {p.pk for p in pending if covers(authority, p.amount)}
+    approve = ACTIONS["approve"]
+    allowed = {
+        c.pk: c.venue_id
+        for c in pending_here
+        if may(c, actor, approve, tokens=actor_tokens(c, actor, revisiting=c.pk in revisiting))
+    }
+    if not allowed:
+        return {}
+    limit_at = authority or _authority(actor)
+    limits = {venue_id: limit_at(venue_id) for venue_id in set(allowed.values())}
+    found: dict[int, list[RemedyProposal]] = {}
+    for proposal in RemedyProposal.objects.filter(
+        complaint__in=list(allowed), status=RemedyProposal.Status.PENDING
+    ).select_related("proposed_by", "decided_by"):
+        if covers(limits[allowed[proposal.complaint_id]], proposal.amount):
+            found.setdefault(proposal.complaint_id, []).append(proposal)
+    return found
+
+
+def decidable_proposal_ids(*, actor: User, complaint: Complaint) -> set[int]:
+    """Pending proposals of `complaint` that `actor` may approve or reject (see
+    `decidable_proposals`)."""
+    found = decidable_proposals(actor=actor, complaints=[complaint])
+    return {p.pk for p in found.get(complaint.pk, [])}
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    """One complaint of the approvals inbox: the proposals the actor may decide and their limit
+    at its venue (None: no limit)."""
+
+    complaint: Complaint
+    pending: list[RemedyProposal]
+    limit: Decimal | None
+
+
+def approvals_inbox(*, actor: User, size: int = 100) -> list[ApprovalRow]:
+    """The approvals inbox: the oldest `size` complaints awaiting `actor`'s decision, each with
+    the proposals they may decide — in a fixed number of queries whatever the number of rows
+    (the list, then `decidable_proposals` for all of them at once)."""
+    complaints = list(
+        queue_for_actor(actor=actor, name="approvals")
+        .select_related("responsible_department", "responsible_staff")
+        .order_by("received_at", "pk")[:size]
+    )
+    authority = _authority(actor)
+    decidable = decidable_proposals(actor=actor, complaints=complaints, authority=authority)
+    return [
+        ApprovalRow(complaint=c, pending=decidable[c.pk], limit=authority(c.venue_id))
+        for c in complaints
+        if c.pk in decidable
+    ]
 
 
 def revisits_of(*, actor: User, complaint: Complaint) -> QuerySet[Revisit]:

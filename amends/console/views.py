@@ -3,14 +3,12 @@ call one service, respond. Domain errors become pages in middleware.UserLanguage
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +23,7 @@ from amends.complaints.narrative import tell
 from amends.complaints.permissions import actor_tokens
 from amends.complaints.services.investigation import evidence_served_name
 from amends.console.forms import QueueFilterForm
+from amends.console.paging import window
 from amends.core.errors import DomainError, PermissionDenied
 from amends.improvements import selectors as improvement_selectors
 from amends.members.selectors import ContactCard
@@ -34,10 +33,15 @@ from amends.orgs.roles import APPROVER_ROLES, INTAKE_ROLES, REVISIT_ROLES, UNMAS
 from amends.orgs.selectors import scope_of, venues_for_actor
 from amends.orgs.services import staff_set_language
 from amends.reports.access import report_venues
-from amends.workflow import selectors as workflow_selectors
 
 SESSION_VENUE = "console_venue"
-SORTS = {"received": "-received_at", "oldest": "received_at", "due": "due", "severity": "severity"}
+# "deadline": the stored running deadline, so "due soon" and "overdue" read in index order.
+SORTS: dict[str, Any] = {
+    "received": "-received_at",
+    "oldest": "received_at",
+    "due": selectors.BY_DEADLINE,
+    "severity": "severity",
+}
 
 
 def current_venue(request: HttpRequest) -> Venue | None:
@@ -139,7 +143,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     sort = request.GET.get("sort", "due" if name in ("due_soon", "overdue") else "received")
     complaints = complaints.order_by(SORTS.get(sort, "-received_at"), "-pk")
     per = filters.cleaned_data.get("per") if filters.is_valid() else None
-    page = Paginator(complaints, per or 25).get_page(request.GET.get("page"))
+    page = window(complaints, page=request.GET.get("page"), per=per or 25)
     counts = selectors.queue_counts(actor=actor, venue_id=place.pk if place else None)
     context = {
         "name": name,
@@ -159,28 +163,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
 def approvals(request: HttpRequest) -> HttpResponse:
     if not _roles(request) & APPROVER_ROLES:
         raise_forbidden(_("The approvals inbox is for managers and directors."))
-    actor: User = request.user  # type: ignore[assignment]
-    complaints = list(
-        selectors.queue_for_actor(actor=actor, name="approvals")
-        .select_related("responsible_department", "responsible_staff")
-        .order_by("received_at")[:100]
-    )
-    rows = []
-    for complaint in complaints:
-        decidable = selectors.decidable_proposal_ids(actor=actor, complaint=complaint)
-        pending = [
-            p for p in selectors.remedies_of(actor=actor, complaint=complaint) if p.pk in decidable
-        ]
-        if pending:
-            limit = approver_limit(actor, complaint.venue_id)
-            rows.append({"complaint": complaint, "pending": pending, "limit": limit})
+    rows = selectors.approvals_inbox(actor=request.user)  # type: ignore[arg-type]
     return render(request, "console/approvals.html", {"rows": rows})
-
-
-def approver_limit(actor: User, venue_id: int) -> Decimal | None:
-    """The most `actor` may approve at this venue (None: no limit): their personal limit when
-    the admin set one, else the widest limit of their roles there."""
-    return workflow_selectors.authority_for(user=actor, venue_id=venue_id)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks, integrity
+from amends.complaints import queue_cache as _queue_cache  # noqa: F401  (every write raises the queues' generation)
 from amends.complaints.events import CalendarWarning, HandoffAccepted, Transition, record
 from amends.complaints.messages import notify_customer
 from amends.complaints.models import (

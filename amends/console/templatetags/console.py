@@ -157,3 +157,12 @@ def calendar_warning(context: Any, venues: Any = None) -> dict[str, Any]:
         places = list(venues)
     gaps = calendar_gaps(places, clock.now().date()) if places else []
     return {"gaps": gaps, "can_fix": bool(getattr(user, "is_staff", False))}
+
+
+@register.filter
+def capped(count: int) -> str:
+    """A count that was counted only up to `paging.CAP + 1` ("all complaints"): "1,000+"
+    beyond the cap."""
+    from amends.console.paging import CAP
+
+    return _("1,000+") if count > CAP else str(count)

@@ -9,10 +9,9 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from amends.complaints.catalogue import available
-from amends.complaints.events import EventKind
 from amends.complaints.models import Complaint, Evidence
 from amends.complaints.narrative import Line
-from amends.complaints.selectors_privacy import masked_text
+from amends.complaints.selectors_privacy import STRUCTURED_LINE_KINDS, masked_text
 from amends.complaints.services.access import may_see_sensitive
 from amends.core.input_guard import LONG_TEXT_CHARS
 from amends.core.principals import Principal
@@ -352,26 +351,6 @@ def complaint_out(complaint: Complaint, principal: Principal) -> ComplaintOut:
 
 def _withheld(text: str, readable: bool) -> str:
     return text if readable or not text else WITHHELD
-
-
-# Timeline lines whose details are never free text (dates, references, staff names): told to
-# every reader. Any other kind is withheld on a sensitive complaint the caller may not read —
-# a kind added later is withheld until it is listed here.
-STRUCTURED_LINE_KINDS = frozenset(
-    {
-        EventKind.RECEIVED.value,
-        EventKind.HANDOFF_ACCEPTED.value,
-        EventKind.CALENDAR_WARNING.value,
-        EventKind.EVIDENCE.value,
-        EventKind.PERSONAL_DATA_VIEWED.value,
-        EventKind.REVISIT_SCHEDULED.value,
-        EventKind.FOLLOW_UP_OPENED.value,
-        EventKind.DEADLINES_RECOMPUTED.value,
-        EventKind.REMINDER.value,
-        EventKind.ANONYMISED.value,
-        EventKind.REPEAT.value,
-    }
-)
 
 
 def line_out(line: Line, *, readable: bool = True) -> LineOut:

@@ -79,6 +79,7 @@ class EventKind(models.TextChoices):
     CUSTOMER_MESSAGE = "customer_message", gettext_lazy("Message from the customer")
     HANDLER_REPLY = "handler_reply", gettext_lazy("Reply to the customer")
     RECURRING_CAUSE = "recurring_cause", gettext_lazy("Recurring cause")
+    SENSITIVE_FLAGS = "sensitive_flags", gettext_lazy("Sensitive data flags changed")
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -366,6 +367,26 @@ class Reminder(Payload):
 @dataclass(frozen=True)
 class Anonymised(Payload):
     customer_erased: bool
+
+
+# The kinds of sensitive personal data a complaint may be flagged with (`Complaint.sensitive`),
+# with their labels: told on the timeline here, chosen and read by `privacy.sensitive`.
+SENSITIVE_KINDS = {
+    "injury": gettext_lazy("Injury"),
+    "health": gettext_lazy("Health"),
+    "id_number": gettext_lazy("ID number"),
+    "minor": gettext_lazy("Minor"),
+}
+
+
+@dataclass(frozen=True)
+class SensitiveFlags(Payload):
+    """The kinds of sensitive personal data a complaint carries (injury, health, id_number,
+    minor) were set by hand: what was added, what was taken away, and why."""
+
+    added: list[str]
+    removed: list[str]
+    reason: str = ""
 
 
 # --- renderers --------------------------------------------------------------------------------
@@ -718,6 +739,22 @@ def _anonymised(p: Anonymised, t: Telling) -> Told:
     return _("Personal data erased after the retention period"), []
 
 
+def _sensitive_flags(p: SensitiveFlags, t: Telling) -> Told:
+    def kinds(values: list[str]) -> str:
+        return ", ".join(str(SENSITIVE_KINDS.get(v, v)) for v in values)
+
+    if p.added and p.removed:
+        title = _("Sensitive data flags changed: %(added)s added, %(removed)s taken away") % {
+            "added": kinds(p.added),
+            "removed": kinds(p.removed),
+        }
+    elif p.removed:
+        title = _("Sensitive data flag taken away: %(kinds)s") % {"kinds": kinds(p.removed)}
+    else:
+        title = _("Flagged as sensitive data: %(kinds)s") % {"kinds": kinds(p.added)}
+    return title, [p.reason]
+
+
 def _calendar_warning(p: CalendarWarning, t: Telling) -> Told:
     return _("The holiday calendar does not know this year yet: check the deadline"), []
 
@@ -815,6 +852,8 @@ EVENTS: dict[EventKind, EventSpec] = {
         EventSpec(K.HANDLER_REPLY, HandlerReply, True, _handler_reply),
         # The same cause from other customers: names their complaints, internal.
         EventSpec(K.RECURRING_CAUSE, RecurringCause, False, _recurring_cause),
+        # Which sensitive data a complaint carries is a staff matter (and names its kinds).
+        EventSpec(K.SENSITIVE_FLAGS, SensitiveFlags, False, _sensitive_flags),
     )
 }
 _SPEC_OF: dict[type[Payload], EventSpec] = {spec.payload: spec for spec in EVENTS.values()}

@@ -52,6 +52,26 @@ TEXT_EVENTS = (
 )
 # Timeline lines that carry what the customer wrote (masked where the customer is).
 CUSTOMER_TEXT_KINDS = frozenset({EventKind.CUSTOMER_MESSAGE.value, EventKind.MERGED_FROM.value})
+# Timeline lines whose details are never free text (dates, references, names of staff): told to
+# everyone who may see the complaint, on every face (the console's `details_for`, the API's
+# `line_out`). Every other kind (notes, calls, interviews, messages, reasons, changed details,
+# remedies, surveys, sensitive flags, …) is withheld on a sensitive complaint from those who may
+# not read it — a kind added later is withheld until it is listed here.
+STRUCTURED_LINE_KINDS = frozenset(
+    {
+        EventKind.RECEIVED.value,
+        EventKind.HANDOFF_ACCEPTED.value,
+        EventKind.CALENDAR_WARNING.value,
+        EventKind.EVIDENCE.value,
+        EventKind.PERSONAL_DATA_VIEWED.value,
+        EventKind.REVISIT_SCHEDULED.value,
+        EventKind.FOLLOW_UP_OPENED.value,
+        EventKind.DEADLINES_RECOMPUTED.value,
+        EventKind.REMINDER.value,
+        EventKind.ANONYMISED.value,
+        EventKind.REPEAT.value,
+    }
+)
 # Any number of personal data has a run of at least three digits: a cheap first sieve in SQL.
 _DIGITS = r"[0-9０-９]{3}"
 

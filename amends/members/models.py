@@ -54,7 +54,7 @@ class Member(models.Model):
     )
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("membership", "Active")
         FROZEN = "frozen", _("Frozen")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", pgettext_lazy("membership", "Cancelled")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 from amends.core import crypto, pii
 from amends.core.errors import InvalidInput
@@ -77,16 +78,14 @@ def customer_find_or_create(
 def member_link(*, customer: Customer, venue: Venue, number: str, level: str = "") -> Member:
     """Record that `customer` holds membership `number` at `venue` (idempotent)."""
     if venue.company_id != customer.company_id:
-        raise InvalidInput("the venue belongs to another company", code="foreign_venue")
+        raise InvalidInput(_("This venue belongs to another company."), code="foreign_venue")
     if not number.strip():
-        raise InvalidInput("a membership number is required", code="member_number_required")
-    member, _ = Member.objects.get_or_create(
+        raise InvalidInput(_("Give the membership number."), code="member_number_required")
+    member, _created = Member.objects.get_or_create(
         venue=venue, number=number.strip(), defaults={"customer": customer, "level": level}
     )
     if member.customer_id != customer.pk:
-        raise InvalidInput(
-            "this membership number belongs to another customer", code="member_taken"
-        )
+        raise InvalidInput(_("This membership number is already in use here."), code="member_taken")
     return member
 
 

@@ -70,8 +70,16 @@ def _log_reveal(event: ComplaintEvent) -> None:
 
 
 def _flag_sensitive(event: ComplaintEvent) -> None:
-    """Flag from triage. The complaint object the intake holds is the event's (it created the
-    event with it): it is changed too, so the intake's later saves keep the flags."""
+    """Flag from triage, as part of the intake itself: that is why this is an `update()` and
+    not a change through the gate with an event of its own. The kinds are read from the triage
+    record the intake stores on the row, in the intake's transaction, while the complaint is at
+    its first version (nobody can hold a version of it to check yet); the `received` event
+    stands for the complaint as received, triage and flags included. Every later change of the
+    flags is a `sensitive_flags` event (`services.complaint_set_sensitive`). No event can be
+    written here anyway: this runs inside the `received` event's own append, before the
+    timeline's head has moved. `sensitive` is not a sealed field, so the seal stays valid.
+    The complaint object the intake holds is the event's (it created the event with it): it is
+    changed too, so the intake's later saves keep the flags."""
     from amends.privacy.sensitive import kinds_from
 
     complaint: Complaint = event.complaint

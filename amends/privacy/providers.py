@@ -1,11 +1,23 @@
-"""The data-subject request providers of complaints and members (`privacy.registry`).
+"""The data-subject request providers of complaints, messages, privacy records and members
+(`privacy.registry`).
 
-Complaints export the person's own complaints (their customer is the person), the conversation,
-evidence (with the files), interviews with them, remedies, surveys and revisits, and the
-references of other complaints that mention them (not their text: that is other people's
-data). Erasure de-identifies each of their complaints (every class, as the purge does) and masks
-the person's numbers where other complaints mention them; it refuses while a complaint of theirs
-is open or under legal hold.
+- Complaints export the person's own complaints (their customer is the person), the
+  conversation, evidence (with the files), interviews with them, remedies, their acceptance or
+  refusal of a remedy, surveys and revisits, and the references of other complaints that
+  mention them (not their text: that is other people's data). Erasure de-identifies each of
+  their complaints (every class, as the purge does: the messages sent about them and the raw
+  emails in their threads included) and masks the person's numbers where other complaints
+  mention them; it refuses while a complaint of theirs is open or under legal hold.
+- Messages export what was sent to the person (the outbox: about their complaints, member
+  care, sign-in codes, the answers to their requests) and the emails they sent (as parsed from
+  the raw message kept). Erasure blanks the messages sent to them that no complaint erasure
+  reaches (care, codes, answers) once delivered or given up, and the raw emails from them that
+  opened no complaint. A message still waiting to go is left to go (it tells them something).
+- Privacy records export their consents to sensitive data and their earlier data-subject
+  requests. The requests are kept on erasure: they are the record that the company answered
+  (their free text goes after the audit-log period, `purge._purge_logs`).
+- Staff consequences are not the person's data: a consequence names a staff member, never the
+  customer (its note is erased with the complaint's free text).
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +33,7 @@ from amends.complaints import selectors_privacy
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
+    CustomerConsent,
     Evidence,
     Interview,
     RemedyProposal,
@@ -27,9 +41,11 @@ from amends.complaints.models import (
     Survey,
 )
 from amends.complaints.services.gate import lock
-from amends.members.models import Customer, Member
+from amends.inbound import parsing
+from amends.members.models import Customer, CustomerCode, Member
+from amends.notifications.models import InboundMessage, Outbox
 from amends.privacy import erasure, registry
-from amends.privacy.models import PurgeRecord
+from amends.privacy.models import DataSubjectRequest, PurgeRecord, SensitiveConsent
 from amends.privacy.retention import COMPLAINT_CLASSES
 from amends.triage import pii
 
@@ -90,6 +106,7 @@ def complaints_export(customer: Customer) -> registry.Tables:
         "remedies": [],
         "surveys": [],
         "revisits": [],
+        "remedy_answers": [],
         "mentioned_in": [{"reference": c.reference} for c in _mentioning(customer)],
     }
     events = list(
@@ -171,6 +188,16 @@ def complaints_export(customer: Customer) -> registry.Tables:
                 "reached": rv.reached,
                 "satisfied": rv.satisfied,
                 "notes": rv.notes,
+            }
+        )
+    for answer in CustomerConsent.objects.filter(complaint_id__in=refs).order_by("recorded_at"):
+        tables["remedy_answers"].append(
+            {
+                "reference": refs[answer.complaint_id],
+                "recorded_at": _at(answer.recorded_at),
+                "accepted": answer.accepted,
+                "method": answer.method,
+                "note": answer.note,
             }
         )
     return tables
@@ -277,6 +304,215 @@ def members_erase(customer: Customer, now: datetime) -> dict[str, int]:
     return {"birthdays": count, "customer": int(erased)}
 
 
+# --- messages: the outbox to the person, the emails from them ---------------------------------
+
+# The outbox channels that reach a customer (a call task and a console message go to staff, a
+# webhook to an integration).
+TO_CUSTOMER = (Outbox.Channel.EMAIL, Outbox.Channel.SMS, Outbox.Channel.MANUAL)
+UNSENT = (Outbox.Status.PENDING, Outbox.Status.SENDING)
+
+
+def _addressed_to(customer: Customer, row: Outbox) -> bool:
+    address = (row.recipient_address or "").strip()
+    return bool(address) and (
+        address == customer.phone or address.lower() == (customer.email or "").lower()
+    )
+
+
+def outbox_to(customer: Customer) -> list[Outbox]:
+    """The outbox rows sent (or to be sent) to the person, oldest first:
+
+    1. about their own complaints, to a customer channel;
+    2. member care, to any of their memberships;
+    3. sign-in codes: one row per code of theirs (`CustomerCode`, written in the same instant),
+       its address checked against theirs;
+    4. the answers to their data-subject requests (the requests' dedupe keys).
+
+    Rows 3 and 4 carry no complaint; each is found through a row of theirs, so a person with
+    the same phone at another company is never reached."""
+    own = list(Complaint.objects.filter(customer=customer).values_list("pk", flat=True))
+    members = list(Member.objects.filter(customer=customer).values_list("pk", flat=True))
+    codes = list(
+        CustomerCode.objects.filter(customer=customer).values_list("created_at", flat=True)
+    )
+    requests = list(requests_of(customer).values_list("pk", flat=True))
+    found: dict[int, Outbox] = {}
+    for row in Outbox.objects.filter(
+        complaint_id__in=own, recipient_user__isnull=True, channel__in=TO_CUSTOMER
+    ):
+        found[row.pk] = row
+    if members:
+        for row in Outbox.objects.filter(kind=Outbox.Kind.CARE, context__member__in=members):
+            found[row.pk] = row
+    if codes:
+        for row in Outbox.objects.filter(
+            kind=Outbox.Kind.SIGN_IN_CODE, complaint_id__isnull=True, created_at__in=codes
+        ):
+            if _addressed_to(customer, row):
+                found[row.pk] = row
+    if requests:
+        keys = Q(pk__in=[])
+        for pk in requests:
+            keys |= Q(dedupe_key__startswith=f"dsr:{pk}:")
+        for row in Outbox.objects.filter(keys, recipient_user__isnull=True):
+            found[row.pk] = row
+    return sorted(found.values(), key=lambda row: (row.created_at, row.pk))
+
+
+def _sender(raw: bytes) -> tuple[str, parsing.ParsedEmail | None]:
+    if not raw:
+        return "", None
+    parsed = parsing.parse(bytes(raw))
+    return parsed.from_address, parsed
+
+
+def emails_from(customer: Customer) -> list[tuple[InboundMessage, parsing.ParsedEmail | None]]:
+    """The inbound emails from the person, oldest first, each with its parsed message (None when
+    its raw message is already erased):
+
+    1. every email that opened one of their complaints, and every email in their complaints'
+       threads sent from their address;
+    2. emails from their address that opened no complaint (ignored, failed) at the company's
+       mailboxes or venues, while their raw message is kept (`purge.INBOUND_KEEP_DAYS`).
+    """
+    email = (customer.email or "").lower()
+    own = {
+        pk: reference
+        for pk, reference in Complaint.objects.filter(customer=customer).values_list(
+            "pk", "reference"
+        )
+    }
+    found: list[tuple[InboundMessage, parsing.ParsedEmail | None]] = []
+    for row in InboundMessage.objects.filter(complaint_id__in=own).order_by("received_at", "pk"):
+        sender, parsed = _sender(row.raw)
+        if row.status == InboundMessage.Status.COMPLAINT or (email and sender == email):
+            found.append((row, parsed))
+    if email:
+        company = customer.company_id
+        loose = (
+            InboundMessage.objects.filter(complaint_id__isnull=True)
+            .filter(Q(mailbox__venue__company_id=company) | Q(venue__company_id=company))
+            .exclude(raw=b"")
+            .order_by("received_at", "pk")
+        )
+        for row in loose:
+            sender, parsed = _sender(row.raw)
+            if sender == email:
+                found.append((row, parsed))
+    return found
+
+
+def messages_export(customer: Customer) -> registry.Tables:
+    refs: dict[int | None, str] = dict(
+        Complaint.objects.filter(customer=customer).values_list("pk", "reference")
+    )
+    return {
+        "sent_to_you": [
+            {
+                "at": _at(row.sent_at or row.created_at),
+                "reference": refs.get(row.complaint_id, row.reference),
+                "kind": row.kind,
+                "channel": row.channel,
+                "status": row.status,
+                "to": row.recipient_address,
+                "subject": row.subject,
+                "body": row.body,
+            }
+            for row in outbox_to(customer)
+        ],
+        "emails_from_you": [
+            {
+                "received_at": _at(row.received_at),
+                "reference": refs.get(row.complaint_id, ""),
+                "status": row.status,
+                "from": parsed.from_address if parsed else "",
+                "subject": parsed.subject if parsed else "",
+                "text": parsed.text if parsed else "",
+                "attachments": ", ".join(a.name for a in parsed.attachments) if parsed else "",
+            }
+            for row, parsed in emails_from(customer)
+        ],
+    }
+
+
+def messages_erase(customer: Customer, now: datetime) -> dict[str, int]:
+    """Blank what the complaint erasure does not reach: the messages sent to the person outside
+    their complaints (delivered or given up; a message waiting to go is left to go) and the raw
+    emails from them that opened no complaint. The rows stay, without their content."""
+    outside = [
+        row.pk
+        for row in outbox_to(customer)
+        if row.complaint_id is None and row.status not in UNSENT
+    ]
+    messages = (
+        Outbox.objects.filter(pk__in=outside)
+        .exclude(body="", subject="")
+        .update(body="", subject="", recipient_address="", context={})
+    )
+    loose = [row.pk for row, _parsed in emails_from(customer) if row.complaint_id is None]
+    emails = InboundMessage.objects.filter(pk__in=loose).exclude(raw=b"").update(raw=b"", reason="")
+    return {"messages": messages, "emails": emails}
+
+
+# --- privacy records: consents to sensitive data, earlier requests ------------------------------
+
+
+def requests_of(customer: Customer) -> QuerySet[DataSubjectRequest]:
+    """The person's data-subject requests: those matched to this customer row, and those that
+    matched no row but were made with its phone or email (a request covering several rows of
+    one person is matched to the first: it is listed with that one only)."""
+    by_contact = Q(pk__in=[])
+    if customer.phone_index:
+        by_contact |= Q(phone_index=customer.phone_index)
+    if customer.email_index:
+        by_contact |= Q(email_index=customer.email_index)
+    return DataSubjectRequest.objects.filter(company_id=customer.company_id).filter(
+        Q(customer=customer) | (Q(customer__isnull=True) & by_contact)
+    )
+
+
+def privacy_export(customer: Customer) -> registry.Tables:
+    return {
+        "sensitive_data_consents": [
+            {
+                "reference": consent.complaint.reference,
+                "recorded_at": _at(consent.recorded_at),
+                "kinds": ",".join(consent.kinds or []),
+                "given": consent.given,
+                "method": consent.method,
+                "note": consent.note,
+                "withdrawn_at": _at(consent.withdrawn_at),
+            }
+            for consent in SensitiveConsent.objects.filter(complaint__customer=customer)
+            .select_related("complaint")
+            .order_by("recorded_at", "pk")
+        ],
+        "requests": [
+            {
+                "request": f"DSR-{row.pk}",
+                "kind": row.kind,
+                "status": row.status,
+                "received_at": _at(row.received_at),
+                "due_at": _at(row.due_at),
+                "finished_at": _at(row.finished_at),
+                "details": row.details,
+                "outcome": row.outcome,
+                "refusal_reason": row.refusal_reason,
+            }
+            for row in requests_of(customer).order_by("received_at", "pk")
+        ],
+    }
+
+
+def privacy_erase(customer: Customer, now: datetime) -> dict[str, int]:
+    """Nothing here is erased on request: the consents' notes go with the complaints' free
+    text, and the requests are the record that the company answered (see the module)."""
+    return {}
+
+
 def register_all() -> None:
     registry.register("complaints", export=complaints_export, erase=complaints_erase, order=10)
+    # Before the members provider erases the contact data the messages are matched on.
+    registry.register("messages", export=messages_export, erase=messages_erase, order=20)
+    registry.register("privacy", export=privacy_export, erase=privacy_erase, order=30)
     registry.register("members", export=members_export, erase=members_erase, order=900)

@@ -12,6 +12,11 @@
    record).
 6. Access-log rows past their period are deleted; finished requests past the audit-log period
    lose their free text.
+7. Other apps' own personal data past its rule is erased by the purgers they register
+   (`registry.register_purger`: a work order's reporter name).
+8. The sign-in records of django-axes (attempts, failures, the log of sign-ins: usernames, IP
+   addresses, browsers) are deleted after the access log's period — the longest any company
+   keeps it, as they are not any one company's rows.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from amends.complaints.services.gate import lock
 from amends.complaints.transitions import TERMINAL_STATES
 from amends.core import clock
 from amends.orgs.models import Company
-from amends.privacy import erasure, retention
+from amends.privacy import erasure, registry, retention
 from amends.privacy.models import (
     AccessLog,
     DataClass,
@@ -86,6 +91,7 @@ def purge(*, now: datetime) -> dict[str, int]:
     counts["inbound_blanked"] = 0
     with clock.travel(now):
         today = timezone.localdate(now)
+        sign_in_months = retention.DEFAULTS[C.ACCESS_LOG].months
         for company_id in Company.objects.values_list("pk", flat=True):
             rules = retention.rules_for(company_id)
             shortest = min(rules[c.value].months for c in retention.COMPLAINT_CLASSES)
@@ -120,8 +126,31 @@ def purge(*, now: datetime) -> dict[str, int]:
             ):
                 counts["masked"] += _mask_one(pk, now)
             counts["access_log_deleted"] += _purge_logs(company_id, rules, today)
+            sign_in_months = max(sign_in_months, rules[C.ACCESS_LOG].months)
+            for name, purger in registry.purgers():
+                with transaction.atomic():
+                    for key, value in purger(company_id, rules, now).items():
+                        counts[f"{name}.{key}"] = counts.get(f"{name}.{key}", 0) + value
         counts["inbound_blanked"] = _purge_inbound(now)
+        counts["sign_in_records_deleted"] = _purge_sign_ins(today, sign_in_months)
     return counts
+
+
+def _purge_sign_ins(today: object, months: int) -> int:
+    """Delete django-axes' records of sign-ins and attempts (AccessAttempt, AccessFailureLog,
+    AccessLog) older than `months`, the access log's period. They belong to no company (a
+    username and an address), so the longest period any company keeps its access log applies
+    (at least the default). An attempt still locking an account out is recent by definition
+    (axes counts its cool-off from the last failure: minutes to hours), far inside any period."""
+    from axes.models import AccessAttempt, AccessFailureLog
+    from axes.models import AccessLog as SignInLog
+
+    cut = _start_of(retention.add_months(today, -months))  # type: ignore[arg-type]
+    deleted = 0
+    for model in (AccessAttempt, AccessFailureLog, SignInLog):
+        _total, by_model = model.objects.filter(attempt_time__lt=cut).delete()
+        deleted += by_model.get(model._meta.label, 0)  # not the expiries deleted with them
+    return deleted
 
 
 def _purge_inbound(now: datetime) -> int:

@@ -17,6 +17,10 @@ all of them in the JSON); the table named `FILES` lists files to put in the zip 
 transaction) and returns counts; it may raise `Refused` with a reason the
 requester is told (an open case that needs the data). Names are unique; registering a name again
 replaces it (a module imported twice in tests).
+
+Two more hooks: `register_complaint_eraser` (the copies other apps keep of a complaint's text,
+erased with it) and `register_purger` (other apps' own personal data, purged by the daily job
+under the company's retention rules).
 """
 
 from __future__ import annotations
@@ -78,3 +82,20 @@ def register_complaint_eraser(name: str, func: ComplaintEraser) -> None:
 
 def complaint_erasers() -> list[tuple[str, ComplaintEraser]]:
     return sorted(_complaint_erasers.items())
+
+
+# Data other apps keep outside any complaint (a work order's reporter typed into a QR form) has
+# its own retention: `func(company_id, rules, now)` erases what of the company's has passed its
+# rule (`rules`: every data class's `retention.Rule` at the company) and returns counts. The
+# daily purge calls each, once per company, in its own transaction.
+Purger = Callable[[int, dict[str, Any], datetime], dict[str, int]]
+_purgers: dict[str, Purger] = {}
+
+
+def register_purger(name: str, func: Purger) -> None:
+    """Register (or replace) the retention purger `name` of another app's own data."""
+    _purgers[name] = func
+
+
+def purgers() -> list[tuple[str, Purger]]:
+    return sorted(_purgers.items())

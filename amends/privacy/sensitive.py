@@ -10,18 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from amends.complaints.events import SENSITIVE_KINDS
 
 INJURY = "injury"
 HEALTH = "health"
 ID_NUMBER = "id_number"
 MINOR = "minor"
-KINDS = {
-    INJURY: _("Injury"),
-    HEALTH: _("Health"),
-    ID_NUMBER: _("ID number"),
-    MINOR: _("Minor"),
-}
+# The kinds and their labels: declared once with the timeline event that tells them.
+KINDS = SENSITIVE_KINDS
 _SIGNALS = {"injury": INJURY, "assault": INJURY, "health": HEALTH}
 _MINOR = re.compile(
     r"未成年|儿童|小孩|孩子|我(?:的)?(?:儿子|女儿)|小朋友|婴儿|宝宝|"

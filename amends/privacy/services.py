@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from amends.complaints.events import SensitiveFlags, record
 from amends.complaints.models import Complaint
 from amends.complaints.permissions import can_see
-from amends.complaints.services.gate import lock
+from amends.complaints.services.gate import lock, save
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied, StaleVersion
 from amends.members.models import Customer
@@ -243,28 +244,41 @@ def privacy_settings_set(
 
 @transaction.atomic
 def complaint_set_sensitive(
-    *, actor: User, complaint: Complaint, kinds: Iterable[str], version: int | None = None
+    *,
+    actor: User,
+    complaint: Complaint,
+    kinds: Iterable[str],
+    version: int | None = None,
+    reason: str = "",
 ) -> Complaint:
     """Set the kinds of sensitive data a complaint carries. Anyone who may see it may add a
-    kind; only a role that reads sensitive text (or the privacy officer) may take one away."""
+    kind; only a role that reads sensitive text (or the privacy officer) may take one away.
+
+    A change goes through the complaint's gate like any other: the row locked and checked
+    against `version` (`StaleVersion` when someone changed the complaint meanwhile), the
+    version bumped and resealed, and a `sensitive_flags` event (who, what was added or taken
+    away, `reason`) on its timeline. Setting the kinds it already has changes nothing."""
     from amends.complaints.services.access import SENSITIVE_ROLES
 
     wanted = sorted(set(kinds))
     if any(kind not in sensitive_rules.KINDS for kind in wanted):
         raise InvalidInput(_("No such kind of sensitive data."), code="bad_sensitive_kind")
+    reason = _text(reason, limit=500, field="reason")
     locked = lock(complaint, expected_version=version)
     if not can_see(locked, actor):
         raise NotFound(_("This complaint does not exist."), code="complaint_not_found")
-    removed = set(locked.sensitive or []) - set(wanted)
+    before = set(locked.sensitive or [])
+    added, removed = sorted(set(wanted) - before), sorted(before - set(wanted))
     if removed and not scope_of(actor).has_role(locked.venue_id, *SENSITIVE_ROLES):
         raise PermissionDenied(
             _("Only a manager or the privacy officer may take a sensitive flag away."),
             code="sensitive_unflag_denied",
         )
-    # Not a sealed field and no state change: the flag is set without a new version, so a
-    # handler's open form stays valid.
-    Complaint.objects.filter(pk=locked.pk).update(sensitive=wanted)
+    if not added and not removed:
+        return locked
     locked.sensitive = wanted
+    save(locked)
+    record(locked, actor, SensitiveFlags(added=added, removed=removed, reason=reason))
     return locked
 
 

@@ -26,8 +26,10 @@ the list (`EXPORT_UNMASK_ROLES`). A bulk list of customers' names and phones is 
 single contact revealed on a complaint page (each of which is an audited event), so the front
 desk and specialists — who may reveal one customer's contact while handling the complaint —
 get masked exports; managers, general managers, directors, auditors and the privacy officer
-get them unmasked, and the row says so. The personal data typed into what happened (a phone,
-an ID-card or bank-card number, an email: `triage.pii`) is masked under the same condition.
+get them unmasked, and the row says so; the access log then holds one row per customer in the
+file (`privacy.access_log`), so the auditor searching it by a phone number finds the export.
+The personal data typed into what happened (a phone, an ID-card or bank-card number, an email:
+`triage.pii`) is masked under the same condition.
 The text of a complaint flagged sensitive (injury, health, ID numbers, a minor) is withheld
 ("▇▇▇") unless the maker may read it (`complaints.services.access.may_see_sensitive`).
 The decision is made again when the file is written
@@ -50,6 +52,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -67,7 +70,7 @@ from amends.members.selectors import contact_card
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of
-from amends.privacy.services import log_access
+from amends.privacy.access_log import Person, log_access_many
 from amends.reports import drill
 from amends.reports.access import check_report_access
 from amends.reports.models import ReportExport
@@ -280,9 +283,10 @@ def export_run(export_id: int, *, now: datetime, claimed: ReportExport | None = 
         if found is None or not export_claim(found, now=now):
             return "skipped"
         export = found
+    people: dict[int, Person] = {}  # whose data the file unmasked, as written
     try:
         with translation.override(export.language):
-            path, rows, unmasked = _write(export, now=now)
+            path, rows, unmasked = _write(export, now=now, people=people)
     except LeaseLost:
         return "skipped"
     except Exception as exc:  # the export fails, visibly; the runner goes on with the next
@@ -301,29 +305,33 @@ def export_run(export_id: int, *, now: datetime, claimed: ReportExport | None = 
     finally:
         os.unlink(path)
     finished = clock.now()
-    done = ReportExport.objects.filter(
-        pk=export.pk, status=S.RUNNING, claimed_until=export.claimed_until
-    ).update(
-        status=S.DONE,
-        file=stored,
-        file_name=os.path.basename(stored),
-        rows=rows,
-        progress=rows,
-        unmasked=unmasked,
-        finished_at=finished,
-        expires_at=finished + KEEP,
-        claimed_until=None,
-    )
+    with transaction.atomic():
+        done = ReportExport.objects.filter(
+            pk=export.pk, status=S.RUNNING, claimed_until=export.claimed_until
+        ).update(
+            status=S.DONE,
+            file=stored,
+            file_name=os.path.basename(stored),
+            rows=rows,
+            progress=rows,
+            unmasked=unmasked,
+            finished_at=finished,
+            expires_at=finished + KEEP,
+            claimed_until=None,
+        )
+        if done and unmasked and people:
+            # Personal data exported: the access log has it (who, when, what, why) once per
+            # customer in the file, so the auditor finds it by that customer's phone or email.
+            log_access_many(
+                export.requested_by,
+                people=people.values(),
+                what=f"complaints export {export.kind} unmasked ({rows} rows)",
+                why=f"export #{export.pk} {export.params}"[:300],
+                company_id=export.company_id,
+            )
     if not done:  # taken over while storing: the other runner's file is the export
         default_storage.delete(stored)
         return "skipped"
-    if unmasked and rows:  # personal data exported: the access log has it (who, when, what, why)
-        log_access(
-            export.requested_by,
-            what=f"complaints export {export.kind} unmasked ({rows} rows)",
-            why=f"export #{export.pk} {export.params}"[:300],
-            company_id=export.company_id,
-        )
     return "done"
 
 
@@ -344,8 +352,11 @@ def _store(export: ReportExport, path: str) -> str:
         return default_storage.save(folder + name, File(handle, name=name))
 
 
-def _write(export: ReportExport, *, now: datetime) -> tuple[str, int, bool]:
-    """Write the export to a temporary file: its path, the rows written, unmasked or not."""
+def _write(
+    export: ReportExport, *, now: datetime, people: dict[int, Person]
+) -> tuple[str, int, bool]:
+    """Write the export to a temporary file: its path, the rows written, unmasked or not. The
+    customers whose data it unmasked are added to `people` as their rows are written."""
     handle, path = tempfile.mkstemp(prefix="amends-export-")
     os.close(handle)
     try:
@@ -357,7 +368,7 @@ def _write(export: ReportExport, *, now: datetime) -> tuple[str, int, bool]:
         unmasked = may_unmask(actor, complaints)
         total = complaints.count()
         _hold(export, total=total, unmasked=unmasked)
-        rows = _rows(export, complaints, unmasked=unmasked)
+        rows = _rows(export, complaints, unmasked=unmasked, people=people)
         if export.kind == K.COMPLAINTS_CSV:
             written = _write_csv(path, rows)
         else:
@@ -415,15 +426,23 @@ Cell = str | datetime | None
 
 
 def _rows(
-    export: ReportExport, complaints: QuerySet[Complaint], *, unmasked: bool
+    export: ReportExport,
+    complaints: QuerySet[Complaint],
+    *,
+    unmasked: bool,
+    people: dict[int, Person],
 ) -> Iterator[list[Cell]]:
     """The list's rows, CHUNK complaints at a time, saving the progress (and renewing the
-    lease) after each chunk. Times are the venue's local time, without a zone."""
+    lease) after each chunk. Times are the venue's local time, without a zone. When
+    `unmasked`, each row's customer is added to `people` (read with the row: no query)."""
     query = complaints.select_related("venue", "category", "department", "owner", "customer")
     done = 0
     for complaint in query.iterator(chunk_size=CHUNK):
         zone = ZoneInfo(complaint.venue.timezone)
         card = contact_card(complaint.customer, unmasked=unmasked)
+        customer = complaint.customer
+        if unmasked and customer is not None and customer.pk not in people:
+            people[customer.pk] = Person(customer.pk, customer.phone_index, customer.email_index)
         yield [
             complaint.reference,
             complaint.venue.name_in(),

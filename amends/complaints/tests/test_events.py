@@ -18,12 +18,13 @@ from amends.complaints.events import (
     EventKind,
     Note,
     Payload,
+    SensitiveFlags,
     Transition,
     record,
 )
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.complaints.narrative import tell
-from amends.complaints.services.gate import gate, lock
+from amends.complaints.services.gate import gate, lock, save
 from amends.complaints.tests.stories import act, drive, received
 from amends.complaints.tests.test_evidence import png_bytes
 from amends.complaints.tick import tick
@@ -95,6 +96,17 @@ def every_story(cast) -> list[Complaint]:
         services.complaint_set_legal_hold(
             complaint=rich, actor=cast.auditor, hold=True, reason="诉讼中"
         )
+        # Sensitive flags are set by a layer above (privacy's `complaint_set_sensitive`): the
+        # event it records, written here as it does.
+        with transaction.atomic():
+            flagged = lock(rich)
+            flagged.sensitive = sorted({*(flagged.sensitive or []), "health"})
+            save(flagged)
+            record(
+                flagged,
+                cast.manager,
+                SensitiveFlags(added=["health"], removed=[], reason="心脏病史"),
+            )
         duplicate = received(cast, channel="phone")
         services.complaint_merge(
             duplicate=duplicate, into=rich, actor=cast.specialist, reason="同一事项"

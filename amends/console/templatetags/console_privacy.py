@@ -23,32 +23,16 @@ from typing import Any
 
 from django import template
 
-from amends.complaints.events import EventKind
-from amends.complaints.selectors_privacy import CUSTOMER_TEXT_KINDS, masked_text
+from amends.complaints.selectors_privacy import (
+    CUSTOMER_TEXT_KINDS,
+    STRUCTURED_LINE_KINDS,
+    masked_text,
+)
 from amends.complaints.services.access import may_see_sensitive, sensitive_text
 
 register = template.Library()
 
 WITHHELD = "▇▇▇"
-# Timeline lines whose details are never free text (dates, references, names of staff): shown
-# to everyone who may see the complaint. Every other kind (notes, calls, interviews, messages,
-# reasons, changed details, remedies, surveys, …) is withheld on a sensitive complaint from
-# those who may not read it — a kind added later is withheld until it is listed here.
-STRUCTURED_LINE_KINDS = frozenset(
-    {
-        EventKind.RECEIVED.value,
-        EventKind.HANDOFF_ACCEPTED.value,
-        EventKind.CALENDAR_WARNING.value,
-        EventKind.EVIDENCE.value,
-        EventKind.PERSONAL_DATA_VIEWED.value,
-        EventKind.REVISIT_SCHEDULED.value,
-        EventKind.FOLLOW_UP_OPENED.value,
-        EventKind.DEADLINES_RECOMPUTED.value,
-        EventKind.REMINDER.value,
-        EventKind.ANONYMISED.value,
-        EventKind.REPEAT.value,
-    }
-)
 
 
 @register.filter

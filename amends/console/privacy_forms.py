@@ -167,6 +167,12 @@ class SensitiveForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    reason = forms.CharField(
+        label=_("Why (on the timeline)"),
+        max_length=300,
+        required=False,
+        help_text=_("Say why when you take a kind away."),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31)
 
 

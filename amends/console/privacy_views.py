@@ -432,6 +432,7 @@ def sensitive(request: HttpRequest, reference: str) -> HttpResponse:
                         complaint=complaint,
                         kinds=data["kinds"],
                         version=data["version"],
+                        reason=data["reason"],
                     )
                 messages.success(request, _("Saved."))
                 return redirect("console:privacy_sensitive", reference=reference)

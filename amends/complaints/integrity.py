@@ -44,7 +44,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
-from amends.complaints import redaction
+from amends.complaints import redaction, search
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -171,8 +171,10 @@ def seal(complaint: Complaint) -> None:
     """Set `complaint.seal` from the in-memory complaint. Call right before saving the row.
 
     Every save passes here, so the stored derived columns are brought up to date here too:
-    `due_at`, the deadline now running (the queues' index)."""
+    `due_at`, the deadline now running (the queues' index); `search_tokens`, what keyword
+    search finds it by (so an edited or erased text is found by its new words only)."""
     complaint.due_at = complaint.running_due()
+    complaint.search_tokens = search.complaint_tokens(complaint)
     complaint.seal = seal_of(complaint)
 
 

@@ -15,8 +15,9 @@ space-separated, lower-case and unique:
 A query is tokenized the same way and every token must be present: one Chinese character is
 itself, two are their pair, three or more are all their pairs ("跑步机" → 跑步 AND 步机); an
 English word or number is itself, or a prefix of a stored word when it has three characters or
-more ("tread" finds "treadmill"). PostgreSQL matches a `simple` tsvector of the column (GIN
-index, migration 0011); SQLite matches an FTS5 table over the column (same migration).
+more ("tread" finds "treadmill"). PostgreSQL matches `search_vector`, a stored generated column
+`to_tsvector('simple', search_tokens)` with a GIN index (migration 0011, which says why stored);
+SQLite matches an FTS5 table over the column (same migration).
 
 jieba's words are not added: the pairs already find every Chinese word of any length, and a
 word token would only narrow a query if the query were cut into words the same way as the
@@ -29,6 +30,10 @@ import re
 import unicodedata
 from typing import Any
 
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models.expressions import RawSQL
+
 from amends.triage import pii
 
 # The fields a keyword search reads, besides the reference.
@@ -40,8 +45,8 @@ TEXT_FIELDS = (
     "people_involved",
     "investigation_report",
 )
-# PostgreSQL's index expression and the SQLite FTS5 table (both made by migration 0011).
-TSVECTOR_SQL = "to_tsvector('simple'::regconfig, {column})"
+# PostgreSQL's stored tsvector column and the SQLite FTS5 table (both made by migration 0011).
+VECTOR_COLUMN = "search_vector"
 FTS_TABLE = "complaints_complaint_search"
 # A longer word is cut here (both sides), well under PostgreSQL's 2 KB per lexeme.
 MAX_TOKEN = 60
@@ -110,3 +115,33 @@ def tsquery(tokens: list[str]) -> str:
 def fts5_match(tokens: list[str]) -> str:
     """The SQLite FTS5 MATCH expression requiring every token."""
     return " AND ".join(f'"{t}"{"*" if _prefix(t) else ""}' for t in tokens)
+
+
+class _TokensMatch(Func):
+    """PostgreSQL: `<table>.search_vector @@ '<query>'::tsquery`, on the GIN-indexed column
+    PostgreSQL generates from `search_tokens` (not a model field, so it is named here, on the
+    table alias Django gives `search_tokens`)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        tokens, query = self.get_source_expressions()
+        tokens_sql, _ = compiler.compile(tokens)
+        table, dot, _ = tokens_sql.rpartition(".")
+        query_sql, query_params = compiler.compile(query)
+        column = f"{table}{dot}{connection.ops.quote_name(VECTOR_COLUMN)}"
+        return f"{column} @@ ({query_sql})::tsquery", list(query_params)
+
+
+def matches(tokens: list[str]) -> Q:
+    """The complaints holding every one of `tokens` (`query_tokens`); none when there are none.
+    PostgreSQL reads the GIN index, SQLite the FTS5 table (rowid = complaint id)."""
+    if not tokens:
+        return Q(pk__in=[])
+    if connection.vendor == "postgresql":
+        return Q(_TokensMatch(F("search_tokens"), Value(tsquery(tokens))))
+    if connection.vendor == "sqlite":
+        # The table name is a constant; the match expression is a parameter.
+        found = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+        return Q(pk__in=RawSQL(found, [fts5_match(tokens)]))  # noqa: S611
+    raise NotImplementedError(f"keyword search on {connection.vendor}")

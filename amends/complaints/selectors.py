@@ -14,6 +14,7 @@ from django.db.models import Avg, Case, Count, DateTimeField, F, Q, QuerySet, Wh
 from django.utils import timezone
 
 from amends.complaints import queue_cache
+from amends.complaints import search as keywords
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -27,6 +28,7 @@ from amends.complaints.surveys import LOW_NPS, LOW_SATISFACTION
 from amends.complaints.transitions import OPEN_STATES, WAITING_ON_CUSTOMER_STATES, Action, State
 from amends.core import clock, pii
 from amends.core.errors import InvalidInput, NotFound
+from amends.members.models import Member
 from amends.members.selectors import ContactCard, contact_card
 from amends.members.services import email_index, phone_index
 from amends.orgs.models import User, Venue
@@ -339,21 +341,63 @@ def _count_queues(actor: User, venue_id: int | None, now: datetime) -> dict[str,
 
 REFERENCE = re.compile(r"^[A-Za-z0-9-]+-\d{8}-\d{4,}$")
 PHONE_LIKE = re.compile(r"^[+\d][\d\s()-]{6,}$")
+EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A member number is one word with a digit in it (VIP-0088, 20230456): other words are not
+# looked up among the members.
+MEMBER_LIKE = re.compile(r"^(?=\S*\d)\S{1,40}$")
+
+
+def _members(text: str) -> Q:
+    """The complaints of the member numbered `text` (any case): the member named on the
+    complaint, or any membership of its customer. Looked up first, so the keyword match below
+    stays one index scan OR'ed with two foreign-key lists."""
+    if not MEMBER_LIKE.match(text):
+        return Q(pk__in=[])
+    rows = list(Member.objects.filter(number__iexact=text).values_list("pk", "customer_id")[:100])
+    if not rows:
+        return Q(pk__in=[])
+    return Q(member_id__in=[m for m, _ in rows]) | Q(customer_id__in=[c for _, c in rows])
+
+
+def _text_readable(actor: User) -> Q:
+    """The complaints whose free text `actor` reads as written (`access.may_see_sensitive` as a
+    filter): a sensitive complaint is found by its words only by those who may read them."""
+    from amends.complaints.services.access import SENSITIVE_ROLES
+
+    scope = scope_of(actor)
+    if scope.company_roles & SENSITIVE_ROLES:
+        return Q()
+    venues = [v for v, roles in scope.venue_roles.items() if roles & SENSITIVE_ROLES]
+    return (
+        Q(sensitive=[])
+        | Q(received_by_id=actor.pk)
+        | Q(owner_id=actor.pk)
+        | Q(assignee_id=actor.pk)
+        | Q(venue_id__in=venues)
+        | Q(pk__in=Revisit.objects.filter(assignee_id=actor.pk).values("complaint_id"))
+    )
 
 
 def search(
-    complaints: QuerySet[Complaint], text: str, *, now: datetime | None = None
+    complaints: QuerySet[Complaint],
+    text: str,
+    *,
+    now: datetime | None = None,
+    actor: User | None = None,
 ) -> QuerySet[Complaint]:
     """The one search box: what a person types, matched the way they mean it.
 
     1. A whole reference (GYM1-20261122-0007): that complaint, exactly.
     2. One to four digits (12, 0012): today's complaint of that number (the number said over
        the phone), today as the references count it, in each venue's time zone.
-    3. A phone number in any usual writing: the customer's phone through the blind index
-       (exact), or a member number written the same way.
-    4. Anything else: a member number (exact), or keywords — a plain substring match over the
-       reference and the free-text fields, so a two-character Chinese word such as 教练 matches
-       without segmentation, on SQLite and PostgreSQL alike. Every word must match somewhere.
+    3. A phone number in any usual writing, or an email address: the customer's, through the
+       blind index (exact) — or a member number written the same way.
+    4. Anything else: a member number (exact), or keywords through the token index
+       (`complaints/search.py`): every word must be there — a Chinese character, a pair of
+       characters, all the pairs of a longer Chinese word, an English word (a prefix from three
+       letters) or a number. Open and closed complaints alike; personal data in the text is not
+       a keyword (see 3). With `actor`, a sensitive complaint is found by its words only when
+       the actor may read them.
     """
     text = " ".join(text.split())[:200]
     if not text:
@@ -368,11 +412,7 @@ def search(
             day = moment.astimezone(ZoneInfo(zone))
             today |= Q(venue__timezone=zone, reference__endswith=f"-{day:%Y%m%d}-{int(text):04d}")
         return complaints.filter(today)
-    member = Q(
-        pk__in=Complaint.objects.filter(
-            Q(member__number__iexact=text) | Q(customer__memberships__number__iexact=text)
-        ).values("pk")
-    )
+    member = _members(text)
     if PHONE_LIKE.match(text):
         try:
             e164 = pii.normalize_phone(text)
@@ -380,24 +420,24 @@ def search(
             pass
         else:
             return complaints.filter(Q(customer__phone_index=phone_index(e164)) | member)
-    found = Q()
-    for word in text.split()[:5]:
-        found &= (
-            Q(reference__icontains=word)
-            | Q(description__icontains=word)
-            | Q(location__icontains=word)
-            | Q(subject_text__icontains=word)
-            | Q(customer_request__icontains=word)
-            | Q(people_involved__icontains=word)
-            | Q(investigation_report__icontains=word)
-        )
+    if EMAIL_LIKE.match(text):
+        try:
+            mail = pii.normalize_email(text)
+        except InvalidInput:
+            pass
+        else:
+            return complaints.filter(Q(customer__email_index=email_index(mail)) | member)
+    found = keywords.matches(keywords.query_tokens(text))
+    if actor is not None:
+        found &= _text_readable(actor)
     return complaints.filter(found | member)
 
 
 def search_for_actor(*, actor: User, text: str, venue_id: int | None = None) -> QuerySet[Complaint]:
-    """The header's search: open and closed complaints within the actor's scope, newest first,
-    with the running deadline and what a result line shows fetched in the same query."""
-    found = search(queue_for_actor(actor=actor, name="all", venue_id=venue_id), text)
+    """The header's search (console and API): open and closed complaints within the actor's
+    scope, newest first, with the running deadline and what a result line shows fetched in the
+    same query. Never counted whole: a caller counts at most a cap (`qs[:cap + 1].count()`)."""
+    found = search(queue_for_actor(actor=actor, name="all", venue_id=venue_id), text, actor=actor)
     return found.order_by("-received_at", "-pk")
 
 

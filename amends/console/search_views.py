@@ -1,15 +1,16 @@
 """The search box in the console's header: one field that finds a complaint by reference, the
-customer's phone or member number, or keywords — open and closed, within the searcher's scope."""
+customer's phone, email or member number, or keywords — open and closed, within the searcher's
+scope."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from amends.complaints import selectors
+from amends.console.paging import window
 from amends.console.views import current_venue
 from amends.orgs.models import User
 
@@ -21,7 +22,8 @@ PER_PAGE = 25
 def search(request: HttpRequest) -> HttpResponse:
     """The results as a list a front desk reads out: reference, state in words, owner, due.
     A single match by reference opens the complaint at once. The page costs the same number of
-    queries however many results it shows (related rows in the same query)."""
+    queries however many results it shows (related rows in the same query) and however many
+    complaints match (counted up to 1,000, shown "1,000+"; pages go by "next")."""
     actor: User = request.user  # type: ignore[assignment]
     text = " ".join(request.GET.get("q", "").split())[:200]
     place = current_venue(request)
@@ -30,7 +32,7 @@ def search(request: HttpRequest) -> HttpResponse:
         found = selectors.search_for_actor(
             actor=actor, text=text, venue_id=place.pk if place else None
         )
-        page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-        if selectors.REFERENCE.match(text) and page.paginator.count == 1:
-            return redirect("console:complaint", reference=page[0].reference)
+        page = window(found, page=request.GET.get("page"), per=PER_PAGE)
+        if selectors.REFERENCE.match(text) and page.total == 1 and len(page) == 1:
+            return redirect("console:complaint", reference=page.rows[0].reference)
     return render(request, "console/search.html", {"q": text, "page": page, "place": place})

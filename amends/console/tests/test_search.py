@@ -112,3 +112,15 @@ def test_it_finds_a_customer_by_email_through_the_blind_index(
     client.force_login(cast.desk)
     assert found(client, written) == [hers.reference]
     assert found(client, "example") == []  # an email is never a keyword
+
+
+def test_the_list_filter_finds_a_sensitive_complaint_by_its_words_only_for_who_may_read_them(
+    client: Client, cast: Cast
+) -> None:
+    with clock.travel(local(2026, 11, 20, 9, 0)):
+        hurt = cast.receive(description="跑步机皮带突然打滑，我摔倒了膝盖流血。")
+    all_complaints = reverse("console:queue", args=["all"])
+    client.force_login(cast.auditor)
+    assert listed(client.get(all_complaints, {"q": "膝盖"})) == []
+    client.force_login(cast.manager)
+    assert listed(client.get(all_complaints, {"q": "膝盖"})) == [hurt.reference]

@@ -186,7 +186,10 @@ def head_advance(complaint: Complaint, event: ComplaintEvent) -> None:
     complaint.head_seq, complaint.head_hash = event.seq, event.hash
     seal(complaint)
     Complaint.objects.filter(pk=complaint.pk).update(
-        head_seq=complaint.head_seq, head_hash=complaint.head_hash, seal=complaint.seal
+        head_seq=complaint.head_seq,
+        head_hash=complaint.head_hash,
+        seal=complaint.seal,
+        due_at=complaint.due_at,  # `seal` recomputed it: keep the stored one in step
     )
 
 

@@ -304,6 +304,12 @@ class Complaint(models.Model):
                 name="complaint_venue_due",
                 condition=models.Q(due_at__isnull=False),
             ),
+            # The same for a company-wide view (no venue chosen).
+            models.Index(
+                fields=["company", "due_at"],
+                name="complaint_company_due",
+                condition=models.Q(due_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

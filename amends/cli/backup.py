@@ -125,7 +125,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 def _sqlite_raw(alias: str = "default") -> sqlite3.Connection:
     connection = connections[alias]
     connection.ensure_connection()
-    return connection.connection  # type: ignore[no-any-return]
+    return connection.connection
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:

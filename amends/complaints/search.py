@@ -124,7 +124,9 @@ class _TokensMatch(Func):
 
     output_field = BooleanField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
         tokens, query = self.get_source_expressions()
         tokens_sql, _ = compiler.compile(tokens)
         table, dot, _ = tokens_sql.rpartition(".")

@@ -22,7 +22,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -319,22 +319,24 @@ def _addressed_to(customer: Customer, row: Outbox) -> bool:
     )
 
 
+CODE_SLACK = timedelta(seconds=5)
+
+
 def outbox_to(customer: Customer) -> list[Outbox]:
     """The outbox rows sent (or to be sent) to the person, oldest first:
 
     1. about their own complaints, to a customer channel;
     2. member care, to any of their memberships;
-    3. sign-in codes: one row per code of theirs (`CustomerCode`, written in the same instant),
-       its address checked against theirs;
+    3. sign-in codes: the row names its code (`context.customer_code`, a `CustomerCode` of
+       theirs); a row queued before it did is matched by its address (theirs) and an instant
+       within CODE_SLACK of one of their codes (the code and its message were stamped apart);
     4. the answers to their data-subject requests (the requests' dedupe keys).
 
     Rows 3 and 4 carry no complaint; each is found through a row of theirs, so a person with
     the same phone at another company is never reached."""
     own = list(Complaint.objects.filter(customer=customer).values_list("pk", flat=True))
     members = list(Member.objects.filter(customer=customer).values_list("pk", flat=True))
-    codes = list(
-        CustomerCode.objects.filter(customer=customer).values_list("created_at", flat=True)
-    )
+    codes = dict(CustomerCode.objects.filter(customer=customer).values_list("pk", "created_at"))
     requests = list(requests_of(customer).values_list("pk", flat=True))
     found: dict[int, Outbox] = {}
     for row in Outbox.objects.filter(
@@ -345,9 +347,13 @@ def outbox_to(customer: Customer) -> list[Outbox]:
         for row in Outbox.objects.filter(kind=Outbox.Kind.CARE, context__member__in=members):
             found[row.pk] = row
     if codes:
-        for row in Outbox.objects.filter(
-            kind=Outbox.Kind.SIGN_IN_CODE, complaint_id__isnull=True, created_at__in=codes
-        ):
+        signs = Outbox.objects.filter(kind=Outbox.Kind.SIGN_IN_CODE, complaint_id__isnull=True)
+        for row in signs.filter(context__customer_code__in=list(codes)):
+            found[row.pk] = row
+        near = Q(pk__in=[])
+        for at in codes.values():
+            near |= Q(created_at__gte=at - CODE_SLACK, created_at__lte=at + CODE_SLACK)
+        for row in signs.filter(near).exclude(context__has_key="customer_code"):
             if _addressed_to(customer, row):
                 found[row.pk] = row
     if requests:

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -215,19 +215,23 @@ def _receive(
     received_by: User | None,
     identity_method: str = "",
     identity_note: str = "",
+    customer: Customer | None = None,
 ) -> DataSubjectRequest:
     """The one way a request is recorded, whoever received it: the person's customers found by
-    blind index, due in the company's days (GDPR mode: 30), owned by the first privacy officer,
-    every privacy officer told (in-app, in their language). Runs in the caller's transaction."""
+    blind index (`customer`, when given, is the row they signed in as; else the oldest found),
+    due in the company's days (GDPR mode: 30), owned by the first privacy officer, every privacy
+    officer told (in-app, in their language). Runs in the caller's transaction."""
     now = clock.now()
     settings_row = privacy_settings(company_id)
     days = GDPR_DAYS if settings_row.gdpr_mode else settings_row.request_days
     owners = officers(company_id)
-    found = customers_by_indexes(company_id, phone_index=phone_index, email_index=email_index)
+    if customer is None:
+        found = customers_by_indexes(company_id, phone_index=phone_index, email_index=email_index)
+        customer = found[0] if found else None
     row = R.objects.create(
         company_id=company_id,
         kind=kind,
-        customer=found[0] if found else None,
+        customer=customer,
         phone_index=phone_index,
         email_index=email_index,
         contact_masked=contact_masked,
@@ -296,24 +300,40 @@ def request_receive(
 OPEN = [R.Status.RECEIVED, R.Status.VERIFIED, R.Status.EXTENDED]
 
 
+VERIFIED_BY = ("phone", "email")
+
+
+def _verified(customer: Customer, via: str) -> tuple[str, str]:
+    """The (phone index, email index) of the one contact the sign-in code proved: the other is
+    left out, so a row holding someone else's email beside this person's phone reaches nothing of
+    that someone."""
+    if via == "phone":
+        return customer.phone_index, ""
+    return "", customer.email_index
+
+
 @transaction.atomic
 def request_from_customer(
-    *, principal: Principal, kind: str, details: str = ""
+    *, principal: Principal, via: str, kind: str, details: str = ""
 ) -> tuple[DataSubjectRequest, bool]:
-    """A request the customer files for themselves, signed in on the tracking page. The code
-    they signed in with proved the phone or email on record, so the identity is checked (by
-    code). It covers every customer of the company with their phone or their email.
+    """A request the customer files for themselves, signed in on the tracking page. `via` is the
+    contact their sign-in code was sent to ("phone" or "email"): the code proved that one only,
+    so the request is identity-checked (by code) for it and covers every customer of the company
+    with that phone (or that email), never the other contact of the row.
 
-    Idempotent against a double submit: while a request of this kind from them is open, that
-    one is returned with False instead of a second (the customer's row is locked, so two posts
-    at once make one request). A new one: (row, True), the privacy officers told."""
+    Idempotent against a double submit: while a request of this kind for that contact is open
+    (whichever of the person's rows filed it), that one is returned with False instead of a
+    second (the customer's row is locked, so two posts at once make one request). A new one:
+    (row, True), the privacy officers told."""
     if (
         principal.kind != PrincipalKind.CUSTOMER
         or principal.ref is None
         or principal.company_id is None
     ):
         raise PermissionDenied(_("You may not do this."), code="customer_only")
-    if principal.complaint_id is not None:  # a complaint's link proves that complaint only
+    if principal.complaint_id is not None or via not in VERIFIED_BY:
+        # a complaint's link proves that complaint only; a session that does not say which
+        # contact its code went to proves none
         raise PermissionDenied(_("Sign in with a code first."), code="sign_in_required")
     if kind not in R.Kind.values:
         raise InvalidInput(_("Choose what is asked."), code="bad_kind", field="kind")
@@ -325,9 +345,12 @@ def request_from_customer(
     )
     if customer is None:
         raise NotFound(_("Not found."), code="not_found")
+    phone_ix, email_ix = _verified(customer, via)
+    if not (phone_ix or email_ix):
+        raise PermissionDenied(_("Sign in with a code first."), code="sign_in_required")
     already = (
-        R.objects.filter(company_id=customer.company_id, customer=customer, kind=kind)
-        .filter(status__in=OPEN)
+        _of_contact(customer.company_id, phone_ix, email_ix)
+        .filter(kind=kind, status__in=OPEN)
         .order_by("pk")
         .first()
     )
@@ -336,23 +359,38 @@ def request_from_customer(
     row = _receive(
         company_id=customer.company_id,
         kind=kind,
-        phone_index=customer.phone_index,
-        email_index=customer.email_index,
-        contact_masked=_masked(customer.phone or customer.email),
+        phone_index=phone_ix,
+        email_index=email_ix,
+        contact_masked=_masked(customer.phone if via == "phone" else customer.email),
         details=details,
         received_by=None,
         identity_method=R.Identity.CODE,
+        customer=customer,
     )
     return row, True
 
 
-def requests_of_customer(*, principal: Principal) -> list[DataSubjectRequest]:
-    """The signed-in customer's own requests, newest first (the tracking page lists them)."""
+def _of_contact(company_id: int, phone_ix: str, email_ix: str) -> QuerySet[R]:
+    """The company's requests made for this phone (or this email), whichever row filed them."""
+    if phone_ix:
+        return R.objects.filter(company_id=company_id, phone_index=phone_ix)
+    return R.objects.filter(company_id=company_id, email_index=email_ix)
+
+
+def requests_of_customer(*, principal: Principal, via: str) -> list[DataSubjectRequest]:
+    """The signed-in person's requests, newest first (the tracking page lists them): those made
+    for the contact their code proved, filed from any of their rows or by staff."""
     if principal.kind != PrincipalKind.CUSTOMER or principal.ref is None:
         return []
-    if principal.company_id is None:
+    if principal.company_id is None or via not in VERIFIED_BY:
         return []
-    rows = R.objects.filter(company_id=principal.company_id, customer_id=principal.ref)
+    customer = Customer.objects.filter(pk=principal.ref, company_id=principal.company_id).first()
+    if customer is None:
+        return []
+    phone_ix, email_ix = _verified(customer, via)
+    if not (phone_ix or email_ix):
+        return []
+    rows = _of_contact(principal.company_id, phone_ix, email_ix)
     return list(rows.order_by("-received_at", "-pk")[:50])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from amends.complaints.events import SensitiveFlags, record
@@ -212,7 +212,7 @@ def retention_rule_set(
     rule.months, rule.trigger = months, trigger
     rule.updated_by, rule.updated_at = actor, clock.now()
     rule.version += 1
-    rule.save()
+    _save_first(rule)
     return rule
 
 
@@ -235,8 +235,22 @@ def privacy_settings_set(
         _check_version(row, version)
     row.request_days, row.gdpr_mode = request_days, gdpr_mode
     row.version += 1
-    row.save()
+    _save_first(row)
     return row
+
+
+def _save_first(row: RetentionRule | PrivacySettings) -> None:
+    """Save a settings row; when it is new and another officer wrote the first one in the same
+    moment (a lock on a row that is not there yet locks nothing), the unique key refuses this
+    one: `StaleVersion`, as for any other change made meanwhile."""
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        raise StaleVersion(
+            _("Someone else changed this meanwhile. Reload it and try again."),
+            current_version=None,
+        ) from None
 
 
 # --- sensitive data ----------------------------------------------------------------------------

@@ -217,6 +217,14 @@ def _signed_in(request: HttpRequest) -> Principal | None:
     return Principal.customer(customer_id=int(held["customer"]), company_id=int(held["company"]))
 
 
+def _verified_by(request: HttpRequest) -> str:
+    """ "phone" or "email": the contact the signed-in customer's code was sent to ("" for a
+    session signed in before this was kept: such a session files no privacy request)."""
+    held = request.session.get(SESSION_CUSTOMER)
+    via = held.get("via", "") if isinstance(held, dict) else ""
+    return via if via in ("phone", "email") else ""
+
+
 def _to_sign_in(reference: str = "") -> HttpResponse:
     target = reverse("public:sign_in")
     return redirect(f"{target}?reference={reference}" if reference else target)
@@ -289,6 +297,9 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_CUSTOMER] = {
             "customer": principal.ref,
             "company": principal.company_id,
+            # the one contact the code was sent to, and so proved (a privacy request reaches
+            # only the rows with it)
+            "via": "phone" if pending["phone"] else "email",
         }
         del request.session[SESSION_SIGN_IN]
         try:
@@ -337,7 +348,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
     elif posted and form.is_valid():
         try:
             row, new = privacy_requests.request_from_customer(
-                principal=principal, **form.cleaned_data
+                principal=principal, via=_verified_by(request), **form.cleaned_data
             )
         except DomainError as refused:
             field = refused.params.get("field")
@@ -359,7 +370,9 @@ def privacy(request: HttpRequest) -> HttpResponse:
             return redirect("public:privacy")
     context = {
         "form": form,
-        "rows": privacy_requests.requests_of_customer(principal=principal),
+        "rows": privacy_requests.requests_of_customer(
+            principal=principal, via=_verified_by(request)
+        ),
         "zone": privacy_requests.company_zone(principal.company_id or 0),
     }
     return render(request, "public/privacy.html", context, status=status)

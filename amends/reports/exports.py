@@ -71,6 +71,7 @@ from amends.orgs.models import User, Venue
 from amends.orgs.roles import UNMASK_ROLES, Role
 from amends.orgs.selectors import scope_of
 from amends.privacy.access_log import Person, log_access_many
+from amends.privacy.services import log_access
 from amends.reports import drill
 from amends.reports.access import check_report_access
 from amends.reports.models import ReportExport
@@ -319,14 +320,19 @@ def export_run(export_id: int, *, now: datetime, claimed: ReportExport | None = 
             expires_at=finished + KEEP,
             claimed_until=None,
         )
-        if done and unmasked and people:
-            # Personal data exported: the access log has it (who, when, what, why) once per
-            # customer in the file, so the auditor finds it by that customer's phone or email.
+        if done and unmasked and rows:
+            # Personal data exported: the access log has the act (who, when, what, why) even
+            # when the file names no customer (anonymous complaints whose text holds a phone),
+            # and once more per customer in the file, so the auditor finds it by that
+            # customer's phone or email.
+            what = f"complaints export {export.kind} unmasked ({rows} rows)"
+            why = f"export #{export.pk} {export.params}"[:300]
+            log_access(export.requested_by, what=what, why=why, company_id=export.company_id)
             log_access_many(
                 export.requested_by,
                 people=people.values(),
-                what=f"complaints export {export.kind} unmasked ({rows} rows)",
-                why=f"export #{export.pk} {export.params}"[:300],
+                what=what,
+                why=why,
                 company_id=export.company_id,
             )
     if not done:  # taken over while storing: the other runner's file is the export

@@ -91,7 +91,7 @@ def customer_code_send(*, company: Company, phone: str = "", email: str = "") ->
     ):
         return
     code = f"{secrets.randbelow(10**6):06d}"
-    CustomerCode.objects.create(
+    row = CustomerCode.objects.create(
         customer=customer,
         code_hash=_code_hash(customer.pk, code),
         sent_to=sent_to,
@@ -107,7 +107,8 @@ def customer_code_send(*, company: Company, phone: str = "", email: str = "") ->
         body=words.text,
         language=customer.language,
         address=address,
-        context={"html": words.html} if by_email else None,
+        # the code's row, so the message is found again as the person's (export, erasure)
+        context={"customer_code": row.pk, **({"html": words.html} if by_email else {})},
     )
 
 

@@ -34,7 +34,9 @@ def test_a_customers_own_request_reads_who_and_when_in_shanghai_time(cast, offic
         c = drive(cast, S.CLOSED, complaint=Complaint.objects.get(pk=c.pk))
     principal = Principal.customer(customer_id=c.customer_id, company_id=c.company_id)
     with clock.travel(local(2026, 3, 14, 7, 30)):
-        row, _new = requests.request_from_customer(principal=principal, kind=R.Kind.DELETION)
+        row, _new = requests.request_from_customer(
+            principal=principal, via="phone", kind=R.Kind.DELETION
+        )
     client.force_login(officer)
 
     with clock.travel(local(2026, 3, 14, 9, 0)):

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from amends.complaints import services
 from amends.complaints.models import Complaint
@@ -20,6 +19,7 @@ from amends.core import clock
 from amends.core.principals import Principal
 from amends.privacy.models import DataSubjectRequest
 from amends.public.tests.test_tracking import sign_in
+from amends.public.tracking import SESSION_CUSTOMER
 
 R = DataSubjectRequest
 MORNING = local(2026, 3, 14, 7, 30)
@@ -53,11 +53,6 @@ def ask(client: Client, lang: str = "zh-hans", **data: Any) -> Any:
         return client.post(f"{PRIVACY}?lang={lang}", data)
 
 
-def in_chinese(text: str) -> str:
-    with translation.override("zh-hans"):
-        return translation.gettext(text)
-
-
 def test_the_address_is_the_privacy_page(cast: Cast) -> None:
     assert reverse("public:privacy") == PRIVACY
 
@@ -80,14 +75,7 @@ def test_she_asks_for_deletion_in_chinese_and_sees_it_due_in_shanghai_time(
     assert page.status_code == 200 and '<html lang="zh-hans">' in html
     assert f'data-request="{row.pk}" data-status="verified"' in html
     assert "删除" in html and "已核验身份" in html  # Deletion, Identity checked
-    assert (
-        in_chinese("We have your request %(ref)s; we answer by %(due)s.")
-        % {
-            "ref": f"DSR-{row.pk}",
-            "due": "2026-03-29",
-        }
-        in html
-    )
+    assert f"我们已收到您的请求 DSR-{row.pk}，将于 2026-03-29 前答复。" in html
     assert "2026-03-29" in html and "2026-03-28" not in html
     assert page["Cache-Control"] == "no-store"
 
@@ -175,3 +163,25 @@ def test_it_limits_requests_per_address(client: Client, cast: Cast) -> None:
     assert refused.status_code == 429
     assert "Too many requests were sent from here" in refused.content.decode()
     assert R.objects.count() == 1
+
+
+def test_signed_in_by_her_phone_her_request_reaches_only_the_rows_with_that_phone(
+    client: Client, cast: Cast
+) -> None:
+    from amends.members.models import Customer
+    from amends.members.services import email_index
+
+    complaint = complained(cast)
+    # Her row also holds an email someone once typed for her: her code never proved it.
+    Customer.objects.filter(pk=complaint.customer_id).update(
+        email="qian.duo@example.com", email_index=email_index("qian.duo@example.com")
+    )
+    with clock.travel(MORNING):
+        sign_in(client, complaint.reference)
+
+    ask(client, kind="export", lang="en")
+
+    row = R.objects.get()
+    customer = Customer.objects.get(pk=complaint.customer_id)
+    assert row.phone_index == customer.phone_index and row.email_index == ""
+    assert client.session[SESSION_CUSTOMER]["via"] == "phone"

@@ -99,11 +99,22 @@ def inbound_store(
                 venue_only=venue_only and venue is not None,
                 message_id=message_id,
                 raw=raw,
+                sender_index=sender_index_of(raw),
                 received_at=clock.now(),
             )
         return row, True
     except IntegrityError:
         return InboundMessage.objects.get(message_id=message_id), False
+
+
+def sender_index_of(raw: bytes) -> str:
+    """The blind index of the message's From address, as a customer's email is indexed ("" when
+    it has none or it is not an address)."""
+    address = parsing.parse(raw).from_address
+    try:
+        return email_index(pii.normalize_email(address)) if address else ""
+    except InvalidInput:
+        return ""
 
 
 def _message_id_header(raw: bytes) -> str:

@@ -234,6 +234,9 @@ class InboundMessage(models.Model):
     venue_only = models.BooleanField(_("only this venue's complaints"), default=False)
     message_id = models.CharField(_("Message-ID"), max_length=500, unique=True)
     raw = models.BinaryField(_("raw message"))
+    # The blind index of the From address (as a customer's email is indexed): a person's emails
+    # are found without reading every stored message (data-subject requests).
+    sender_index = models.CharField(max_length=64, blank=True, default="", db_index=True)
     received_at = models.DateTimeField(_("received at"))
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

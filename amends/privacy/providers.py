@@ -395,8 +395,12 @@ def emails_from(customer: Customer) -> list[tuple[InboundMessage, parsing.Parsed
             found.append((row, parsed))
     if email:
         company = customer.company_id
+        # Through the sender's blind index (set when the message was stored), so a busy mailbox
+        # is never read message by message; the address is compared again after parsing.
         loose = (
-            InboundMessage.objects.filter(complaint_id__isnull=True)
+            InboundMessage.objects.filter(
+                complaint_id__isnull=True, sender_index=customer.email_index or "-"
+            )
             .filter(Q(mailbox__venue__company_id=company) | Q(venue__company_id=company))
             .exclude(raw=b"")
             .order_by("received_at", "pk")

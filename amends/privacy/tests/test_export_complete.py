@@ -175,3 +175,15 @@ def test_the_deletion_blanks_the_messages_and_emails_it_exported(story, cast):
     for row in waiting:
         row.refresh_from_db()
         assert row.body and row.status == Outbox.Status.PENDING
+
+
+def test_her_loose_emails_are_found_by_the_senders_blind_index_not_by_reading_every_email(story):
+    c = story
+    away = InboundMessage.objects.get(message_id="<away@mail.example.com>")
+    stranger = InboundMessage.objects.get(message_id="<z@x>")
+    assert away.sender_index == c.customer.email_index != ""
+    assert stranger.sender_index not in ("", c.customer.email_index)
+    # Once the index no longer names her, the email is not hers: nothing reads its raw bytes.
+    InboundMessage.objects.filter(pk=away.pk).update(sender_index="")
+    emails = export_of(c.customer)["messages"]["emails_from_you"]
+    assert [row["status"] for row in emails] == ["complaint", "reply"]

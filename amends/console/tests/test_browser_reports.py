@@ -111,7 +111,7 @@ def test_the_director_reads_the_figures_and_takes_the_complaints_behind_one(
     link = box.locator("a[download]")
     expect(link).to_be_visible()
     c.shot("export-ready")
-    with c.page.expect_download() as download:
+    with c.page.expect_download(timeout=90_000) as download:
         link.click()
     export = ReportExport.objects.get(requested_by=cast.director)
     assert (
@@ -134,7 +134,8 @@ def test_the_director_reads_the_figures_and_takes_the_complaints_behind_one(
     width = c.page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= SCREEN["width"], width
     _save(c, "monthly")
-    with c.page.expect_download() as pdf:
+    # A PDF with CJK fonts takes WeasyPrint several seconds when the machine is busy.
+    with c.page.expect_download(timeout=90_000) as pdf:
         c.page.locator("a[data-format=pdf]").click()
     assert pdf.value.suggested_filename.startswith(
         "GYM1-"

@@ -124,6 +124,15 @@ def build_cast() -> Cast:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_configuration() -> None:
+    # The per-process configuration cache (routing, time limits, webhook subscriptions) must
+    # not carry one test's rolled-back rows into the next, which may reuse their ids (SQLite).
+    from amends.workflow import cache as config_cache
+
+    config_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     # PBKDF2 costs ~0.3 s a user; the cast has a dozen. Tests don't need slow hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

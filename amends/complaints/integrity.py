@@ -178,19 +178,30 @@ def seal(complaint: Complaint) -> None:
     complaint.seal = seal_of(complaint)
 
 
-def head_advance(complaint: Complaint, event: ComplaintEvent) -> None:
+def head_advance(
+    complaint: Complaint, event: ComplaintEvent, *, expected: tuple[int, str] | None = None
+) -> bool:
     """Record `event` as the head of `complaint`'s timeline, in memory and in the row, and reseal.
+    With `expected` (head_seq, head_hash), only if the row's head is still that one: returns
+    whether the row was updated (the in-memory complaint is left as it was when it was not).
 
     Precondition: the caller holds the row lock and the in-memory complaint matches its row
     (services save before they append, or save again after)."""
+    before = complaint.head_seq, complaint.head_hash, complaint.seal, complaint.due_at
     complaint.head_seq, complaint.head_hash = event.seq, event.hash
     seal(complaint)
-    Complaint.objects.filter(pk=complaint.pk).update(
+    rows = Complaint.objects.filter(pk=complaint.pk)
+    if expected is not None:
+        rows = rows.filter(head_seq=expected[0], head_hash=expected[1])
+    updated = rows.update(
         head_seq=complaint.head_seq,
         head_hash=complaint.head_hash,
         seal=complaint.seal,
         due_at=complaint.due_at,  # `seal` recomputed it: keep the stored one in step
     )
+    if not updated:
+        complaint.head_seq, complaint.head_hash, complaint.seal, complaint.due_at = before
+    return bool(updated)
 
 
 def _event_digest(event: ComplaintEvent, prev: str) -> str:

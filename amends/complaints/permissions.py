@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from amends.complaints.models import Complaint, Revisit
 from amends.complaints.requirements import offered
-from amends.complaints.transitions import ACTIONS, Action
+from amends.complaints.transitions import ACTIONS, Action, State
 from amends.core.principals import Principal, PrincipalKind, as_principal
 from amends.orgs.models import User
 from amends.orgs.selectors import scope_of
@@ -26,6 +26,10 @@ Actor = User | Principal
 
 COMPLAINANT = "complainant"
 SYSTEM = "system"
+# States a complaint is in before anyone could revisit it: a revisit is scheduled at feedback or
+# at closure (`followups.revisit_schedule`), and a reopening deletes the open one, so a complaint
+# in these states has none (and `actor_tokens` need not look).
+BEFORE_ANY_REVISIT = frozenset({State.RECEIVED, State.ACKNOWLEDGED, State.ASSIGNED})
 
 
 def api_token(scope: str) -> str:
@@ -72,6 +76,8 @@ def actor_tokens(
         tokens.add("owner")
     if complaint.assignee_id == user.pk:
         tokens.add("assignee")
+    if revisiting is None and complaint.state in BEFORE_ANY_REVISIT:
+        revisiting = False  # no query: a revisit is scheduled at feedback or closure only
     if revisiting is None:
         revisiting = Revisit.objects.filter(
             complaint=complaint, assignee=user, done_at__isnull=True

@@ -79,47 +79,57 @@ def event_append(
     at: datetime | None = None,
 ) -> ComplaintEvent:
     """Append one event to `complaint`'s timeline. The caller holds the complaint's row lock.
-    `actor` is the principal who acted (a user is a staff principal; None is the system)."""
-    last = (
-        ComplaintEvent.objects.filter(complaint=complaint)
-        .order_by("-seq")
-        .values("seq", "hash")
-        .first()
-    )
-    seq = (last["seq"] + 1) if last else 1
-    prev = last["hash"] if last else GENESIS
+    `actor` is the principal who acted (a user is a staff principal; None is the system).
+
+    Two statements: the head's update, conditional on the head the in-memory complaint holds,
+    and the event's insert. When this instance's head is not the row's (another instance of the
+    complaint appended meanwhile), the last event is read and the update made again."""
     moment = (at or clock.now()).astimezone(UTC)
     clean = normalise(data or {})
     principal = as_principal(actor)
     actor_id = principal.ref if principal.is_staff else None
     name = "" if principal.is_staff else principal.name[:100]
-    event = ComplaintEvent.objects.create(
-        complaint=complaint,
-        seq=seq,
-        kind=kind,
-        actor_id=actor_id,
-        actor_kind=principal.kind,
-        actor_ref=principal.ref,
-        actor_name=name,
-        at=moment,
-        data=clean,
-        prev_hash=prev,
-        hash=event_hash(
-            prev_hash=prev,
-            complaint_id=complaint.pk,
+
+    def build(seq: int, prev: str) -> ComplaintEvent:
+        return ComplaintEvent(
+            complaint=complaint,
             seq=seq,
             kind=kind,
             actor_id=actor_id,
-            at=moment,
-            data=clean,
             actor_kind=principal.kind,
             actor_ref=principal.ref,
             actor_name=name,
-        ),
-    )
+            at=moment,
+            data=clean,
+            prev_hash=prev,
+            hash=event_hash(
+                prev_hash=prev,
+                complaint_id=complaint.pk,
+                seq=seq,
+                kind=kind,
+                actor_id=actor_id,
+                at=moment,
+                data=clean,
+                actor_kind=principal.kind,
+                actor_ref=principal.ref,
+                actor_name=name,
+            ),
+        )
+
     from amends.complaints.integrity import head_advance  # integrity imports this module
 
-    head_advance(complaint, event)
+    held_seq, held_hash = complaint.head_seq, complaint.head_hash
+    event = build(held_seq + 1, held_hash if held_seq else GENESIS)
+    if not head_advance(complaint, event, expected=(held_seq, held_hash)):
+        last = (
+            ComplaintEvent.objects.filter(complaint=complaint)
+            .order_by("-seq")
+            .values("seq", "hash")
+            .first()
+        )
+        event = build(last["seq"] + 1, last["hash"]) if last else build(1, GENESIS)
+        head_advance(complaint, event)
+    event.save(force_insert=True)
     return event
 
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import router, transaction
+from django.db.models.constants import OnConflict
 
 from amends.core import clock
 from amends.notifications.models import Outbox
@@ -40,31 +41,42 @@ def outbox_enqueue(
     """
     if recipient_user is None and not address and channel not in ("manual", "webhook"):
         raise ValueError("a message needs a staff recipient or an address")
-    if dedupe_key and Outbox.objects.filter(dedupe_key=dedupe_key).exists():
-        return None
     now = clock.now()
-    try:
-        with transaction.atomic():
-            return Outbox.objects.create(
-                kind=kind,
-                channel=channel,
-                subject=subject[:300],
-                body=body,
-                language=language,
-                recipient_user=recipient_user,
-                recipient_address=address,
-                complaint_id=complaint_id,
-                reference=reference,
-                context=context or {},
-                dedupe_key=dedupe_key or None,  # blank is no key: NULLs never collide
-                message_id=new_message_id() if channel == Outbox.Channel.EMAIL else None,
-                available_at=now,
-                created_at=now,
-            )
-    except IntegrityError:
-        if dedupe_key:  # a concurrent writer queued the same message first
-            return None
-        raise
+    row = Outbox(
+        kind=kind,
+        channel=channel,
+        subject=subject[:300],
+        body=body,
+        language=language,
+        recipient_user=recipient_user,
+        recipient_address=address,
+        complaint_id=complaint_id,
+        reference=reference,
+        context=context or {},
+        dedupe_key=dedupe_key or None,  # blank is no key: NULLs never collide
+        message_id=new_message_id() if channel == Outbox.Channel.EMAIL else None,
+        available_at=now,
+        created_at=now,
+    )
+    if not dedupe_key:
+        row.save(force_insert=True)
+        return row
+    # One statement, whoever else queues the same message at the same moment: the insert that
+    # finds the key taken does nothing and returns no row (ON CONFLICT DO NOTHING; SQLite's
+    # INSERT OR IGNORE) — no look-up first, no savepoint around an IntegrityError.
+    fields = [f for f in Outbox._meta.concrete_fields if not f.primary_key]
+    returned = Outbox._base_manager._insert(  # type: ignore[attr-defined]  # as Model.save does
+        [row],
+        fields=fields,
+        returning_fields=[Outbox._meta.pk],
+        on_conflict=OnConflict.IGNORE,
+    )
+    if not returned or returned[0] is None or returned[0][0] is None:
+        return None
+    row.pk = returned[0][0]
+    row._state.adding = False
+    row._state.db = router.db_for_write(Outbox)
+    return row
 
 
 def outbox_reencrypt(*, batch: int = 500) -> int:

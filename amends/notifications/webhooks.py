@@ -43,6 +43,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from amends.core import clock
 from amends.notifications.models import Outbox, WebhookSubscription
@@ -55,6 +56,7 @@ from amends.notifications.transports import (
     http_post,
     snippet,
 )
+from amends.workflow import cache as config_cache
 
 TEST_EVENT = "test"
 SIGNATURE_PREFIX = "sha256="
@@ -204,6 +206,27 @@ def event_body(
     )
 
 
+def active_subscriptions(company_id: int) -> tuple[WebhookSubscription, ...]:
+    """The company's active subscriptions, from the per-process configuration cache (read on
+    every event; changed rarely, and every save or delete of one makes processes read afresh).
+    The instances are shared: never change them."""
+    return config_cache.cached(
+        "webhooks",
+        company_id,
+        lambda: tuple(
+            WebhookSubscription.objects.filter(company_id=company_id, is_active=True).order_by("pk")
+        ),
+    )
+
+
+def _subscription_changed(sender: Any, instance: WebhookSubscription, **kwargs: Any) -> None:
+    config_cache.bump(instance.company_id)
+
+
+post_save.connect(_subscription_changed, sender=WebhookSubscription, dispatch_uid="webhooks.s")
+post_delete.connect(_subscription_changed, sender=WebhookSubscription, dispatch_uid="webhooks.d")
+
+
 def webhook_enqueue_event(
     *,
     company_id: int,
@@ -217,16 +240,11 @@ def webhook_enqueue_event(
     """Queue event `kind` with `payload` (non-personal data only: the caller chooses) for every
     active subscription of the company that wants it, inside the caller's transaction.
 
-    One indexed query when the company has no subscription. `event_id` (stable, e.g.
+    No query when the company has no subscription: the active ones are kept per process
+    (`active_subscriptions`). `event_id` (stable, e.g.
     "<complaint>.<seq>") is the body's "id" and makes the rows idempotent: the same event is
     queued once per subscription however often this is called."""
-    subscriptions = [
-        subscription
-        for subscription in WebhookSubscription.objects.filter(
-            company_id=company_id, is_active=True
-        )
-        if subscription.wants(kind)
-    ]
+    subscriptions = [s for s in active_subscriptions(company_id) if s.wants(kind)]
     if not subscriptions:
         return []
     identifier = event_id or uuid.uuid4().hex

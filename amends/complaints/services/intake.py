@@ -223,10 +223,11 @@ def _receive(
     # A member who gives only their card number (no phone, no email) is the customer of that
     # membership: their contact details come from the member record, never retyped.
     known = member_at(venue=venue, number=intake.member_number)
+    created = False
     if known is not None and not (intake.phone.strip() or intake.email.strip()):
         customer = known.customer
     else:
-        customer, _created = customer_find_or_create(
+        customer, created = customer_find_or_create(
             company=venue.company,
             name=intake.customer_name,
             phone=intake.phone,
@@ -282,7 +283,9 @@ def _receive(
     # SPEC §2: a repeat is linked to the earlier complaints and at least important (before its
     # clocks start, so they count under that severity); a possible duplicate is flagged.
     triage_service.keep(complaint, suggestion, applied)
-    found = repeats.detect(complaint)
+    # A customer created just now, without a membership, has no earlier complaint to repeat or
+    # duplicate (no other record carries their phone or email): those reads are skipped.
+    found = repeats.detect(complaint, first_of_customer=created and member is None)
     repeats.apply(complaint, found)
     warnings = clocks.start(complaint, now=now)
     # Who takes it, read before the counter is touched (the complaint is nobody's load yet).

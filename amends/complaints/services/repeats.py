@@ -187,15 +187,19 @@ def recurring_of(complaint: Complaint, cause: str) -> QuerySet[Complaint]:
     )
 
 
-def detect(complaint: Complaint, *, duplicates: bool = True) -> Found:
+def detect(
+    complaint: Complaint, *, duplicates: bool = True, first_of_customer: bool = False
+) -> Found:
     """Repeats, the recurring cause and the possible duplicate of `complaint` (built or saved),
     measured from its receipt. `duplicates=False`: a complaint someone said is not a duplicate
     counts as a repeat. A complaint already flagged keeps its flag (no second one is looked
-    for, and the flagged complaint is not counted as a repeat)."""
+    for, and the flagged complaint is not counted as a repeat). `first_of_customer`: the
+    caller knows the customer has no other complaint (a record created by this intake, with no
+    membership): only the venue's recurring cause is looked for."""
     venue = complaint.venue
     flagged = complaint.possible_duplicate_of_id
     duplicate = None
-    if duplicates and flagged is None:
+    if duplicates and flagged is None and not first_of_customer:
         duplicate = _duplicate(complaint)
     if complaint.category_id is None:
         return Found([], duplicate, complaint.severity, complaint.severity)
@@ -204,7 +208,11 @@ def detect(complaint: Complaint, *, duplicates: bool = True) -> Found:
         venue_id=venue.pk,
         received_at__gte=complaint.received_at - timedelta(days=venue.repeat_window_days),
     )
-    found = list(repeats.exclude(pk__in=skip).order_by("-received_at", "-pk"))
+    found = (
+        []
+        if first_of_customer
+        else list(repeats.exclude(pk__in=skip).order_by("-received_at", "-pk"))
+    )
     cause = cause_of(complaint)
     recurring: list[Complaint] = []
     if cause:

@@ -50,3 +50,30 @@ def test_the_command_reports_an_intact_timeline(cast, capsys):
     drive(cast, S.CLOSED)
     call_command("verify_timeline")
     assert "checked 1 complaints, 0 broken" in capsys.readouterr().out
+
+
+def test_an_event_costs_two_statements_and_a_stale_copy_still_chains_on(
+    cast, django_assert_num_queries
+):
+    """An append updates the head the in-memory complaint holds (conditionally) and inserts the
+    event: two statements. A second copy of the complaint whose head fell behind (another copy
+    appended meanwhile) reads the last event and chains on from it: never a broken chain, never
+    a reused sequence number."""
+    from django.db import transaction
+
+    from amends.complaints.models import Complaint
+    from amends.complaints.timeline import event_append
+
+    c = drive(cast, S.INVESTIGATING)
+    with transaction.atomic():
+        fresh = Complaint.objects.select_for_update().get(pk=c.pk)
+        stale = Complaint.objects.get(pk=c.pk)
+        with django_assert_num_queries(2):
+            first = event_append(complaint=fresh, kind="note", actor=cast.manager, data={"n": 1})
+        with django_assert_num_queries(4):  # the update finds another head: read, update again
+            second = event_append(complaint=stale, kind="note", actor=cast.manager, data={"n": 2})
+    assert second.seq == first.seq + 1 and second.prev_hash == first.hash
+    c.refresh_from_db()
+    assert (c.head_seq, c.head_hash) == (second.seq, second.hash)
+    assert (stale.head_seq, stale.head_hash) == (second.seq, second.hash)
+    assert verify_complaint(c) is None

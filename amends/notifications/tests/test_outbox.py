@@ -96,16 +96,21 @@ def test_it_treats_a_blank_dedupe_key_as_none() -> None:
 
 
 @pytest.mark.django_db
-def test_it_loses_the_race_to_a_concurrent_writer_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_duplicate_leaves_the_callers_transaction_usable(
+    django_assert_num_queries: Any,
+) -> None:
+    """The key is checked by the insert itself (one statement, no look-up first): a duplicate
+    is ignored by the database, so the caller's transaction goes on (PostgreSQL would refuse
+    every later statement after a failed insert without a savepoint)."""
     first = to_customer(dedupe_key="remind:7")
     assert first is not None
-    # Another worker wrote the row between our check and our insert: the check sees nothing.
-    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
     with transaction.atomic():
-        assert to_customer(dedupe_key="remind:7") is None
-        # The caller's transaction is still usable (the failed insert had its own savepoint).
+        with django_assert_num_queries(1):
+            assert to_customer(dedupe_key="remind:7") is None
         assert to_customer(dedupe_key="remind:8") is not None
     assert sorted(Outbox.objects.values_list("dedupe_key", flat=True)) == ["remind:7", "remind:8"]
+    stored = Outbox.objects.get(dedupe_key="remind:8")
+    assert stored.recipient_address == "+8613912345678"  # encrypted on the way in, as by save()
 
 
 @pytest.mark.django_db

@@ -82,18 +82,55 @@ def test_a_failing_integration_is_retried_until_it_answers(cast: Any, receiver: 
     assert (row.status, row.attempts) == ("sent", 2)
 
 
-def test_a_company_without_subscriptions_costs_one_query(
+def test_a_company_without_subscriptions_costs_no_query_once_it_is_known(
     cast: Any, django_assert_num_queries: Any
 ) -> None:
-    with django_assert_num_queries(1):
-        rows = webhook_enqueue_event(
+    def enqueue() -> list[Outbox]:
+        return webhook_enqueue_event(
             company_id=cast.company.pk,
             kind="received",
             payload={},
             reference="GYM1-20261120-0001",
             complaint_id=None,
         )
-    assert rows == []
+
+    with django_assert_num_queries(1):  # the first event of the process reads the subscriptions
+        assert enqueue() == []
+    with django_assert_num_queries(0):  # every later one finds them in the process's cache
+        assert enqueue() == []
+
+
+def test_a_subscription_added_changed_or_removed_counts_from_the_next_event(
+    cast: Any, receiver: Receiver
+) -> None:
+    """The subscriptions are cached per process; the admin's save or delete is seen at once."""
+
+    def enqueue(event_id: str, kind: str = "received") -> int:
+        return len(
+            webhook_enqueue_event(
+                company_id=cast.company.pk,
+                kind=kind,
+                payload={},
+                reference="GYM1-20261120-0001",
+                complaint_id=None,
+                event_id=event_id,
+            )
+        )
+
+    assert enqueue("1.1") == 0  # cached: nobody subscribed
+    subscription = subscribe(cast, receiver)
+    assert enqueue("1.2") == 1
+    subscription.events = ["closed"]
+    subscription.save()  # as the admin saves it: only closures from now on
+    assert (enqueue("1.3"), enqueue("1.4", kind="closed")) == (0, 1)
+    subscription.is_active = False
+    subscription.save()
+    assert enqueue("1.5", kind="closed") == 0
+    subscription.is_active = True
+    subscription.save()
+    assert enqueue("1.6", kind="closed") == 1
+    subscription.delete()
+    assert enqueue("1.7", kind="closed") == 0
 
 
 def test_the_same_event_is_queued_once_per_subscription(cast: Any, receiver: Receiver) -> None:

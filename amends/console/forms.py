@@ -21,6 +21,7 @@ from amends.complaints.catalogue.fields import (
 )
 from amends.complaints.transitions import State
 from amends.core.input_guard import EMAIL_CHARS, LONG_TEXT_CHARS, SEARCH_CHARS, TEXT_CHARS
+from amends.core.widgets import FastSelect
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import INTAKE_ROLES
 from amends.orgs.selectors import scope_of, venues_for_actor
@@ -214,19 +215,26 @@ INTAKE_ERROR_FIELDS = {
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=SEARCH_CHARS, required=False)
-    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"), required=False)
+    venue = forms.ModelChoiceField(
+        queryset=Venue.objects.none(), label=_("Venue"), required=False, widget=FastSelect
+    )
     category = forms.ModelChoiceField(
-        queryset=Category.objects.none(), label=_("Category"), required=False
+        queryset=Category.objects.none(), label=_("Category"), required=False, widget=FastSelect
     )
     severity = forms.ChoiceField(
-        choices=BLANK + list(Severity.choices), label=_("Severity"), required=False
+        choices=BLANK + list(Severity.choices),
+        label=_("Severity"),
+        required=False,
+        widget=FastSelect,
     )
-    state = forms.ChoiceField(choices=BLANK + list(State.choices), label=_("State"), required=False)
+    state = forms.ChoiceField(
+        choices=BLANK + list(State.choices), label=_("State"), required=False, widget=FastSelect
+    )
     channel = forms.ChoiceField(
-        choices=BLANK + list(Channel.choices), label=_("Channel"), required=False
+        choices=BLANK + list(Channel.choices), label=_("Channel"), required=False, widget=FastSelect
     )
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.none(), label=_("Assignee"), required=False
+        queryset=User.objects.none(), label=_("Assignee"), required=False, widget=FastSelect
     )
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -240,6 +248,7 @@ class QueueFilterForm(forms.Form):
         empty_value=None,
         required=False,
         label=_("Per page"),
+        widget=FastSelect,
     )
 
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:

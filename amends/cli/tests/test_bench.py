@@ -292,3 +292,37 @@ def test_the_report_bench_prints_its_figures_as_json_and_changes_nothing(chain) 
 def test_the_report_bench_needs_a_seeded_chain(db) -> None:
     with pytest.raises(CommandError, match="bench seed"):
         call_command("bench", "report", stdout=StringIO())
+
+
+def test_the_tick_bench_reminds_and_escalates_the_due_ones_and_changes_nothing(chain) -> None:
+    """Twenty open complaints made due on the next working morning: each reminded once, the
+    escalations climb the ladder, and afterwards the data is as the seed left it."""
+
+    def state() -> tuple[Any, ...]:
+        return (
+            ComplaintEvent.objects.count(),
+            sorted(
+                Complaint.objects.values_list(
+                    "pk", "version", "remind_at", "next_escalation_at", "escalation_level"
+                )
+            ),
+        )
+
+    before = state()
+    out = StringIO()
+    with clock.travel(NOW):
+        call_command("bench", "tick", "--due", "20", "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["at"] == "2026-11-23T10:00:00+08:00"  # Friday's bench: Monday morning
+    assert (figures["due"], figures["reminded"], figures["complaints"]) == (20, 20, 2000)
+    assert 0 < figures["escalated"] <= 20
+    assert figures["events_written"] >= figures["reminded"] + figures["escalated"]
+    assert figures["messages_written"] >= figures["reminded"]
+    for key in ("reminders_s", "escalations_s", "reminder_ms_each", "reminder_queries_each"):
+        assert isinstance(figures[key], int | float) and figures[key] > 0, key
+    assert state() == before  # rolled back
+
+
+def test_the_tick_bench_says_when_there_are_too_few_open_complaints(chain) -> None:
+    with clock.travel(NOW), pytest.raises(CommandError, match="open assigned complaints"):
+        call_command("bench", "tick", "--due", "100000", stdout=StringIO())

@@ -4,9 +4,7 @@ and an exhausted ladder disarmed so no tick claims it again."""
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -139,36 +137,3 @@ def test_several_ticks_at_once_do_each_reminder_and_escalation_once(
     assert set(kinds("escalated", faults).values()) == {1}
     for c in faults:
         assert verify_complaint(c) is None
-
-
-# --- the benchmark (not a test of speed: run it to see the figures) ---------------------------
-
-
-@on_postgresql
-@pytest.mark.skipif(not os.environ.get("AMENDS_BENCH_TICK"), reason="AMENDS_BENCH_TICK=2500")
-@pytest.mark.django_db(transaction=True)
-def test_benchmark_the_tick(cast: Cast, capsys: pytest.CaptureFixture[str]) -> None:
-    """AMENDS_BENCH_TICK=2500 … -s: the time of `remind_due` and `escalate_overdue` over that
-    many due complaints (copies of one real complaint), printed."""
-    size = int(os.environ["AMENDS_BENCH_TICK"])
-    [model] = urgent_faults(cast, 1)
-    fields = {
-        f.attname: getattr(model, f.attname)
-        for f in Complaint._meta.concrete_fields
-        if f.attname not in ("id", "reference", "search_tokens")
-    }
-    Complaint.objects.bulk_create(
-        [Complaint(**fields, reference=f"GYM1-20261120-{9000 + n}") for n in range(size - 1)],
-        batch_size=500,
-    )
-    began = time.perf_counter()
-    reminded = remind_due(now=local(2026, 11, 20, 13, 0))
-    middle = time.perf_counter()
-    escalated = escalate_overdue(now=local(2026, 11, 20, 14, 0))
-    end = time.perf_counter()
-    with capsys.disabled():
-        print(
-            f"\ntick over {size} due: reminders {reminded} in {middle - began:.1f} s, "
-            f"escalations {escalated} in {end - middle:.1f} s"
-        )
-    assert (reminded, escalated) == (size, size)

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from amends.cli.bench import http_bench, report_bench
+from amends.cli.bench import http_bench, report_bench, tick_bench
 from amends.cli.bench.seed import SeedError, seed
 
 HTTP_BENCHES = {
@@ -26,12 +26,13 @@ HTTP_BENCHES = {
 class Command(BaseCommand):
     help = (
         "Benchmarks: `seed` writes a realistic data set fast; `report` times the reports on it; "
-        "`intake|queue|search|dashboard|approvals` load the console over HTTP."
+        "`tick` times the tick; `intake|queue|search|dashboard|approvals` load the console "
+        "over HTTP."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(
-            dest="bench", required=True, metavar="seed|report|" + "|".join(http_bench.BENCHES)
+            dest="bench", required=True, metavar="seed|report|tick|" + "|".join(http_bench.BENCHES)
         )
         s = sub.add_parser("seed", help="Write the company BENCH and N complaints, fast.")
         s.add_argument("--complaints", type=int, required=True, help="How many complaints.")
@@ -41,6 +42,11 @@ class Command(BaseCommand):
         s.add_argument("--venues", type=int, default=20, help="Venues on the first run (20).")
         s.add_argument("--months", type=int, default=36, help="Months of history (36).")
         s.add_argument("--seed", type=int, default=1, help="Random seed (1): same seed, same data.")
+        t = sub.add_parser(
+            "tick", help="Time the tick over N due reminders and escalations (rolled back)."
+        )
+        t.add_argument("--due", type=int, default=2500, help="Due complaints (2,500).")
+        t.add_argument("--json", action="store_true", help="Print one JSON object.")
         r = sub.add_parser("report", help="Time the monthly reports, KPI board and exports.")
         r.add_argument("--venue", help="Venue code (default: the busiest venue of BENCH).")
         r.add_argument("--month", help="YYYY-MM (default: the last complete month).")
@@ -66,6 +72,8 @@ class Command(BaseCommand):
             self._seed(options)
         elif options["bench"] == "report":
             self._report(options)
+        elif options["bench"] == "tick":
+            self._tick(options)
         else:
             self._http(options)
 
@@ -136,6 +144,16 @@ class Command(BaseCommand):
             f"Rows written {result.rows:,} in {total:.1f} s: {rate:,.0f} rows/s "
             f"({complaints_rate:,.0f} complaints/s) on {platform.node()}"
         )
+
+    def _tick(self, options: dict[str, Any]) -> None:
+        try:
+            figures = tick_bench.run(due=options["due"])
+        except tick_bench.BenchError as exc:
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+        else:
+            self.stdout.write(tick_bench.table(figures))
 
     def _report(self, options: dict[str, Any]) -> None:
         if options["repeat"] < 1:

@@ -866,13 +866,19 @@ def record(
     payload: Payload,
     *,
     at: datetime | None = None,
+    save: bool = False,
 ) -> ComplaintEvent:
     """Append `payload` to `complaint`'s timeline, as the kind its class is declared for.
     `actor` is who acted (a user, a principal; None is the system). The caller holds the
-    complaint's row lock (`services.gate.lock`)."""
+    complaint's row lock (`services.gate.lock`). `save`: see `timeline.event_append`."""
     spec = _SPEC_OF[type(payload)]
     event = event_append(
-        complaint=complaint, kind=spec.kind.value, actor=actor, data=payload.data(), at=at
+        complaint=complaint,
+        kind=spec.kind.value,
+        actor=actor,
+        data=payload.data(),
+        at=at,
+        save=save,
     )
     # The company's integrations are told, in this transaction (one indexed query when the
     # company has none). Only non-personal fields leave: see notifications.webhooks.

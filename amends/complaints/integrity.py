@@ -43,6 +43,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.signals import post_save
 
 from amends.complaints import redaction, search
 from amends.complaints.models import (
@@ -179,29 +180,58 @@ def seal(complaint: Complaint) -> None:
 
 
 def head_advance(
-    complaint: Complaint, event: ComplaintEvent, *, expected: tuple[int, str] | None = None
+    complaint: Complaint,
+    event: ComplaintEvent,
+    *,
+    expected: tuple[int, str] | None = None,
+    whole_row: bool = False,
 ) -> bool:
     """Record `event` as the head of `complaint`'s timeline, in memory and in the row, and reseal.
     With `expected` (head_seq, head_hash), only if the row's head is still that one: returns
     whether the row was updated (the in-memory complaint is left as it was when it was not).
+    With `whole_row`, every column is written from the in-memory complaint in the same update
+    (a service's save and its event's head in one statement; the save's signals are sent).
 
     Precondition: the caller holds the row lock and the in-memory complaint matches its row
-    (services save before they append, or save again after)."""
+    (services save before they append, save again after, or append with `whole_row`)."""
     before = complaint.head_seq, complaint.head_hash, complaint.seal, complaint.due_at
     complaint.head_seq, complaint.head_hash = event.seq, event.hash
     seal(complaint)
     rows = Complaint.objects.filter(pk=complaint.pk)
     if expected is not None:
         rows = rows.filter(head_seq=expected[0], head_hash=expected[1])
-    updated = rows.update(
-        head_seq=complaint.head_seq,
-        head_hash=complaint.head_hash,
-        seal=complaint.seal,
-        due_at=complaint.due_at,  # `seal` recomputed it: keep the stored one in step
-    )
+    if whole_row:
+        values = _row_values(complaint)
+    else:
+        values = {
+            "head_seq": complaint.head_seq,
+            "head_hash": complaint.head_hash,
+            "seal": complaint.seal,
+            "due_at": complaint.due_at,  # `seal` recomputed it: keep the stored one in step
+        }
+    updated = rows.update(**values)
     if not updated:
         complaint.head_seq, complaint.head_hash, complaint.seal, complaint.due_at = before
+    elif whole_row:
+        # What `Model.save()` tells its listeners (the queue counts' cache, among others).
+        post_save.send(
+            sender=Complaint,
+            instance=complaint,
+            created=False,
+            update_fields=None,
+            raw=False,
+            using=rows.db,
+        )
     return bool(updated)
+
+
+def _row_values(complaint: Complaint) -> dict[str, Any]:
+    """Every stored column of the in-memory complaint, as `save()` would write it."""
+    return {
+        field.attname: field.pre_save(complaint, False)
+        for field in Complaint._meta.local_concrete_fields
+        if not field.primary_key and not getattr(field, "generated", False)
+    }
 
 
 def _event_digest(event: ComplaintEvent, prev: str) -> str:

@@ -26,7 +26,7 @@ from amends.complaints.events import Anonymised, Reminder, record
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import Complaint
 from amends.complaints.services.exceptions import escalate
-from amends.complaints.services.gate import lock, save
+from amends.complaints.services.gate import lock, save, save_recording
 from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
 from amends.core import clock
 from amends.notifications.models import Outbox
@@ -166,8 +166,7 @@ def _remind(complaint: Complaint, now: datetime) -> int:
         return 0  # another runner did it, or the clock moved
     due = clocks.active_due(complaint)
     complaint.remind_at = None
-    save(complaint)
-    record(complaint, None, Reminder(due=due, owner=complaint.owner_id))
+    save_recording(complaint, None, Reminder(due=due, owner=complaint.owner_id))
     notify_staff(
         complaint,
         user=complaint.owner,

@@ -77,9 +77,12 @@ def event_append(
     actor: User | Principal | None,
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    save: bool = False,
 ) -> ComplaintEvent:
     """Append one event to `complaint`'s timeline. The caller holds the complaint's row lock.
     `actor` is the principal who acted (a user is a staff principal; None is the system).
+    `save`: the in-memory complaint is also saved, whole, in the head's update (the caller has
+    changed it and not saved it yet: `services.gate.save_recording`).
 
     Two statements: the head's update, conditional on the head the in-memory complaint holds,
     and the event's insert. When this instance's head is not the row's (another instance of the
@@ -116,11 +119,11 @@ def event_append(
             ),
         )
 
-    from amends.complaints.integrity import head_advance  # integrity imports this module
+    from amends.complaints.integrity import head_advance, seal  # it imports this module
 
     held_seq, held_hash = complaint.head_seq, complaint.head_hash
     event = build(held_seq + 1, held_hash if held_seq else GENESIS)
-    if not head_advance(complaint, event, expected=(held_seq, held_hash)):
+    if not head_advance(complaint, event, expected=(held_seq, held_hash), whole_row=save):
         last = (
             ComplaintEvent.objects.filter(complaint=complaint)
             .order_by("-seq")
@@ -128,7 +131,12 @@ def event_append(
             .first()
         )
         event = build(last["seq"] + 1, last["hash"]) if last else build(1, GENESIS)
-        head_advance(complaint, event)
+        if save:
+            complaint.head_seq, complaint.head_hash = event.seq, event.hash
+            seal(complaint)
+            complaint.save()
+        else:
+            head_advance(complaint, event)
     event.save(force_insert=True)
     return event
 

@@ -20,6 +20,7 @@ from amends.complaints.services.gate import (
     gate,
     lock,
     save,
+    save_recording,
     staff_of,
 )
 from amends.complaints.transitions import (
@@ -128,10 +129,9 @@ def escalate(
     complaint.next_escalation_at = (
         clocks.next_escalation(complaint, now=now) if rung.level < len(ESCALATION_LADDER) else None
     )
-    save(complaint)
     if target is not None:
         complaint.handlers.add(target)
-    record(
+    save_recording(
         complaint,
         actor,
         Escalated(

@@ -16,8 +16,10 @@ from amends.complaints.events import CalendarWarning, HandoffAccepted, Transitio
 from amends.complaints.messages import notify_customer
 from amends.complaints.models import (
     Complaint,
+    ComplaintEvent,
     Revisit,
 )
+from amends.complaints.payload import Payload
 from amends.complaints.permissions import Actor, can_see, may
 from amends.complaints.requirements import CHECKS
 from amends.complaints.services.followups import revisit_schedule, survey_invite
@@ -128,6 +130,14 @@ def save(complaint: Complaint) -> None:
     complaint.save()
 
 
+def save_recording(complaint: Complaint, actor: Actor | None, payload: Payload) -> ComplaintEvent:
+    """`save(complaint)` and then `record(complaint, actor, payload)`, with the save made in the
+    event's own update of the row: one statement fewer, and one index update of the complaint
+    instead of two (every column written, every listener of the save told)."""
+    complaint.version += 1
+    return record(complaint, actor, payload, save=True)
+
+
 def warn(complaint: Complaint, warnings: list[str]) -> None:
     if warnings:
         record(complaint, None, CalendarWarning(warnings=warnings))
@@ -176,8 +186,7 @@ def gate(
         clocks.pause(complaint, now=now)
     else:
         clocks.arm(complaint, now=now)
-    save(complaint)
-    record(
+    save_recording(
         complaint,
         actor,
         Transition(action=action.name, from_=source, to=to, reason=reason, **(data or {})),

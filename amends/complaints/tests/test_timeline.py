@@ -77,3 +77,33 @@ def test_an_event_costs_two_statements_and_a_stale_copy_still_chains_on(
     assert (c.head_seq, c.head_hash) == (second.seq, second.hash)
     assert (stale.head_seq, stale.head_hash) == (second.seq, second.hash)
     assert verify_complaint(c) is None
+
+
+def test_a_save_made_in_the_events_update_writes_the_whole_row_and_tells_its_listeners(
+    cast, django_assert_num_queries
+):
+    """`save_recording`: the service's changes and the new head in one update (two statements
+    with the event's insert, and the webhook look-up cached), the queue counts told as by a
+    save; from a copy whose head fell behind, the same through the last event and a save."""
+    from django.db import transaction
+
+    from amends.complaints import queue_cache
+    from amends.complaints.events import Note
+    from amends.complaints.models import Complaint
+    from amends.complaints.services.gate import save_recording
+
+    c = drive(cast, S.INVESTIGATING)
+    generation = queue_cache.generation(c.company_id)
+    with transaction.atomic():
+        fresh = Complaint.objects.select_for_update().get(pk=c.pk)
+        stale = Complaint.objects.get(pk=c.pk)
+        fresh.location = "二楼器械区"
+        with django_assert_num_queries(2):
+            first = save_recording(fresh, cast.manager, Note(text="去现场看了"))
+        stale.location = "三楼泳池"
+        second = save_recording(stale, cast.manager, Note(text="又去看了"))
+    assert queue_cache.generation(c.company_id) != generation
+    assert second.seq == first.seq + 1 and second.prev_hash == first.hash
+    c.refresh_from_db()
+    assert (c.location, c.version, c.head_seq) == ("三楼泳池", stale.version, second.seq)
+    assert verify_complaint(c) is None

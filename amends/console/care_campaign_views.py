@@ -38,7 +38,7 @@ from amends.core import clock
 from amends.core.errors import DomainError, InvalidInput
 from amends.members.selectors import contact_card
 from amends.orgs.models import User, Venue
-from amends.reports.xlsx import inert_csv
+from amends.reports.structure import inert_csv
 
 CALLED = (CampaignCall.Status.DONE, CampaignCall.Status.UNREACHABLE)
 

@@ -32,14 +32,13 @@ from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
 from amends.improvements.selectors import may_raise
 from amends.orgs.models import Company, User, Venue
-from amends.reports import drill, exports, kpi, monthly, pdf, xlsx
+from amends.reports import drill, exports, kpi, monthly, pdf
 from amends.reports.access import check_report_access, may_report_company, report_venues
 from amends.reports.kpi import KpiRow
 from amends.reports.models import ReportExport
 from amends.reports.monthly import FIGURES, figure_labels
 from amends.reports.pdf import ShownFigure, ShownRow, ShownTable, body_context, shown
-from amends.reports.structure import Figure, Report, Row, Table
-from amends.reports.xlsx import rag_word
+from amends.reports.structure import Figure, Report, Row, Table, rag_word
 from amends.workflow.models import Category
 
 HOME = ZoneInfo(settings.TIME_ZONE)  # the company's zone (Asia/Shanghai)
@@ -399,7 +398,12 @@ def report_download(request: HttpRequest) -> HttpResponse:
         raise InvalidInput(_("Choose Excel or PDF."), code="bad_format")
     report, venue = _report(request)
     actor = _actor(request)
-    content = xlsx.report_xlsx(report) if fmt == "xlsx" else pdf.report_pdf(report)
+    if fmt == "xlsx":
+        from amends.reports import xlsx  # openpyxl and numpy: only in a process that writes one
+
+        content = xlsx.report_xlsx(report)
+    else:
+        content = pdf.report_pdf(report)
     content_type, kind = DOWNLOADS[fmt]
     name = f"{file_stem(report, actor)}.{fmt}"
     exports.export_record(

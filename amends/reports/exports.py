@@ -56,9 +56,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from amends.complaints.models import Complaint
 from amends.complaints.selectors_privacy import masked_text
@@ -75,7 +72,7 @@ from amends.privacy.services import log_access
 from amends.reports import drill
 from amends.reports.access import check_report_access
 from amends.reports.models import ReportExport
-from amends.reports.xlsx import inert_csv, text_cell
+from amends.reports.structure import inert_csv, text_cell
 
 log = logging.getLogger(__name__)
 
@@ -511,6 +508,11 @@ def _write_csv(path: str, rows: Iterator[list[Cell]]) -> int:
 
 def _write_xlsx(path: str, rows: Iterator[list[Cell]]) -> int:
     """Excel, streamed (openpyxl's write-only mode keeps one row in memory, not the sheet)."""
+    # openpyxl (and the numpy it loads) only in the process that writes a workbook.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Complaint list"))
     sheet.freeze_panes = "A2"

@@ -23,9 +23,24 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from amends.reports.charts import chart_svg
-from amends.reports.structure import ColumnKind, Figure, Report, Value
-from amends.reports.xlsx import month_label, rag_word
+from amends.reports.structure import (
+    Chart,
+    ColumnKind,
+    Figure,
+    Report,
+    Value,
+    month_label,
+    rag_word,
+)
+
+
+def chart_svg(chart: Chart) -> str:
+    """`charts.chart_svg`, imported on the first chart drawn: matplotlib costs a web process
+    about 30 MB that only the report pages need."""
+    from amends.reports.charts import chart_svg as draw
+
+    return draw(chart)
+
 
 FONT_FAMILY = "Noto Sans CJK SC"
 DASH = "—"

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
+
+from django.utils.translation import gettext as _
 
 # text: str; count: int; percent: Decimal 0–100 (one place); hours: Decimal (one place);
 # money: Decimal CNY (two places); score: Decimal (two places, e.g. satisfaction 1–5 or NPS);
@@ -107,3 +109,40 @@ class Report:
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
+
+
+# --- shared by the page, the PDF, the workbook and the CSV ------------------------------------
+
+
+def month_label(month: date, language: str) -> str:
+    """ "2026年11月" in Chinese, "November 2026" in English."""
+    if language.startswith("zh"):
+        return f"{month.year}年{month.month}月"
+    return f"{month:%B %Y}"
+
+
+def rag_word(figure: Figure) -> str:
+    return {
+        "green": _("On target"),
+        "amber": _("Close to target"),
+        "red": _("Off target"),
+    }.get(figure.rag, "")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_csv(value: object) -> object:
+    """`value` for a CSV cell: text that a spreadsheet would run as a formula gets a leading
+    apostrophe (OWASP's advice), so it shows as the text it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def text_cell(cell: Any, value: str) -> Any:
+    """`cell` holding `value` as text, never as a formula (openpyxl takes "=…" for one): the
+    reader sees exactly what was typed."""
+    cell.value = value
+    cell.data_type = "s"
+    return cell

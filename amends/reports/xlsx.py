@@ -25,7 +25,7 @@ import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.utils import translation
@@ -37,7 +37,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from amends.reports.structure import Chart, ColumnKind, Figure, Report, Table, Value
+from amends.reports.structure import (
+    Chart,
+    ColumnKind,
+    Report,
+    Table,
+    Value,
+    month_label,
+    rag_word,
+    text_cell,
+)
 
 HEADER_ROW = 5  # rows 1–3 say what the report is; row 4 is blank
 NUMBER_FORMATS: dict[str, str] = {
@@ -112,13 +121,6 @@ def _heading(sheet: Worksheet, report: Report, subtitle: str = "") -> None:
     sheet["A3"].font = Font(italic=True, color="616E7C")
 
 
-def month_label(month: date, language: str) -> str:
-    """ "2026年11月" in Chinese, "November 2026" in English."""
-    if language.startswith("zh"):
-        return f"{month.year}年{month.month}月"
-    return f"{month:%B %Y}"
-
-
 def _header(sheet: Worksheet, labels: list[str]) -> None:
     for col, label in enumerate(labels, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=col, value=label)
@@ -145,25 +147,6 @@ def cell_value(value: Value, kind: ColumnKind, zone: ZoneInfo) -> object:
 
 # What a spreadsheet takes for a formula (or a DDE call) at the start of a cell. Text people
 # typed — a customer's name, a description, a place — must never become one.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert_csv(value: object) -> object:
-    """`value` for a CSV cell: text that a spreadsheet would run as a formula gets a leading
-    apostrophe (OWASP's advice), so it shows as the text it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def text_cell(cell: Any, value: str) -> Any:
-    """`cell` holding `value` as text, never as a formula (openpyxl takes "=…" for one): the
-    reader sees exactly what was typed."""
-    cell.value = value
-    cell.data_type = "s"
-    return cell
-
-
 def _put(
     sheet: Worksheet, row: int, col: int, value: Value, kind: ColumnKind, zone: ZoneInfo
 ) -> Cell:
@@ -221,14 +204,6 @@ def _summary(sheet: Worksheet, report: Report) -> None:
         _put(sheet, number, 6, figure.change_year, "delta", zone)
         widths[1] = max(widths[1], _display_width(figure.label))
     _widths(sheet, widths)
-
-
-def rag_word(figure: Figure) -> str:
-    return {
-        "green": _("On target"),
-        "amber": _("Close to target"),
-        "red": _("Off target"),
-    }.get(figure.rag, "")
 
 
 def _table(sheet: Worksheet, report: Report, table: Table) -> None:

@@ -34,7 +34,7 @@ from amends.complaints.services import triage as triage_service
 from amends.complaints.tests.stories import act, drive
 from amends.conftest import Cast, local
 from amends.core import clock
-from amends.triage import Guess, Suggestion
+from amends.triage.suggest import Guess, Suggestion
 
 NOW = local(2026, 12, 2, 9, 0)
 Amends = Callable[..., int]

@@ -21,12 +21,12 @@ from amends.complaints.models import Complaint, TriageOverride
 from amends.complaints.permissions import Actor
 from amends.core import clock
 from amends.core.principals import PrincipalKind, as_principal
-from amends.triage import Suggestion, suggest
 from amends.workflow.models import Category
 from amends.workflow.taxonomy import Severity
 
 if TYPE_CHECKING:
     from amends.complaints.services.intake import Intake
+    from amends.triage.suggest import Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,14 @@ def text_of(intake: Intake) -> str:
     """What the customer said, as triage reads it."""
     parts = (intake.description, intake.consequence, intake.customer_request, intake.subject_text)
     return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def suggest(text: str) -> Suggestion:
+    """The model's reading of `text`. The model is loaded by the first complaint read, not by
+    every process that imports the services (numpy and the dictionaries: about 40 MB)."""
+    from amends.triage.suggest import suggest as reading
+
+    return reading(text)
 
 
 def read(text: str) -> Suggestion | None:

@@ -18,7 +18,7 @@ from amends.conftest import Cast, local
 from amends.console import triage_views
 from amends.core import clock
 from amends.notifications.models import Outbox
-from amends.triage import Guess, Suggestion
+from amends.triage.suggest import Guess, Suggestion
 
 INTAKE = reverse("console:intake")
 PANEL = reverse("console:intake_triage")

@@ -57,7 +57,7 @@ from amends.reports.pdf import report_pdf
 from amends.reports.tables_triage import TriageTables
 from amends.reports.tests.data import NOVEMBER, NOW
 from amends.reports.xlsx import report_xlsx
-from amends.triage import Guess, Suggestion
+from amends.triage.suggest import Guess, Suggestion
 from amends.workflow.selectors import service_targets
 
 TOTAL = ("Total", 5, 2, D("40.0"), 1, D("20.0"), 2, 1)

@@ -2,9 +2,10 @@
 
 import pytest
 
-from amends.triage import language, suggest
+from amends.triage import language
 from amends.triage.scripts import default_script, fill
 from amends.triage.similarity import SAME_MATTER, similarity
+from amends.triage.suggest import suggest
 
 
 @pytest.mark.parametrize(

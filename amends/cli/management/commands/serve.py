@@ -68,10 +68,15 @@ class Command(BaseCommand):
                     listener,
                     workers=options["workers"],
                     threads=options["threads"],
-                    say=lambda line: (self.stdout.write(line), self.stdout.flush()),
+                    say=self._say,
                 ).run()
             except PreforkError as exc:
                 raise CommandError(str(exc)) from exc
+
+
+    def _say(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()
 
 
 def _serve(**where: Any) -> None:

@@ -32,7 +32,7 @@ def search(request: HttpRequest) -> HttpResponse:
         found = selectors.search_for_actor(
             actor=actor, text=text, venue_id=place.pk if place else None
         )
-        page = window(found, page=request.GET.get("page"), per=PER_PAGE)
+        page = window(found, page=request.GET.get("page"), per=PER_PAGE, walk_time=True)
         if selectors.REFERENCE.match(text) and page.total == 1 and len(page) == 1:
             return redirect("console:complaint", reference=page.rows[0].reference)
     return render(request, "console/search.html", {"q": text, "page": page, "place": place})

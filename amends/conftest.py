@@ -127,7 +127,7 @@ def build_cast() -> Cast:
 def _fresh_configuration() -> None:
     # The per-process configuration cache (routing, time limits, webhook subscriptions) must
     # not carry one test's rolled-back rows into the next, which may reuse their ids (SQLite).
-    from amends.workflow import cache as config_cache
+    from amends.core import config_cache
 
     config_cache.clear()
 

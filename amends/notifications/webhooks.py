@@ -45,7 +45,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from amends.core import clock
+from amends.core import clock, config_cache
 from amends.notifications.models import Outbox, WebhookSubscription
 from amends.notifications.services import outbox_enqueue
 from amends.notifications.transports import (
@@ -56,7 +56,6 @@ from amends.notifications.transports import (
     http_post,
     snippet,
 )
-from amends.workflow import cache as config_cache
 
 TEST_EVENT = "test"
 SIGNATURE_PREFIX = "sha256="

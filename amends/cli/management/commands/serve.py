@@ -73,7 +73,6 @@ class Command(BaseCommand):
             except PreforkError as exc:
                 raise CommandError(str(exc)) from exc
 
-
     def _say(self, line: str) -> None:
         self.stdout.write(line)
         self.stdout.flush()

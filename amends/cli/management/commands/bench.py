@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -89,10 +90,7 @@ class Command(BaseCommand):
             )
         except http_bench.BenchError as exc:
             raise CommandError(str(exc)) from exc
-        if options["json"]:
-            self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
-        else:
-            self.stdout.write(http_bench.table(figures))
+        self._show(figures, options, http_bench.table)
 
     def _seed(self, options: dict[str, Any]) -> None:
         verbosity = options["verbosity"]
@@ -150,10 +148,7 @@ class Command(BaseCommand):
             figures = tick_bench.run(due=options["due"])
         except tick_bench.BenchError as exc:
             raise CommandError(str(exc)) from exc
-        if options["json"]:
-            self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
-        else:
-            self.stdout.write(tick_bench.table(figures))
+        self._show(figures, options, tick_bench.table)
 
     def _report(self, options: dict[str, Any]) -> None:
         if options["repeat"] < 1:
@@ -167,7 +162,16 @@ class Command(BaseCommand):
             )
         except report_bench.BenchError as exc:
             raise CommandError(str(exc)) from exc
+        self._show(figures, options, report_bench.table)
+
+    def _show(
+        self,
+        figures: dict[str, Any],
+        options: dict[str, Any],
+        table: Callable[[dict[str, Any]], str],
+    ) -> None:
+        """One JSON object with --json, else the bench's table for a person."""
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False, sort_keys=True))
         else:
-            self.stdout.write(report_bench.table(figures))
+            self.stdout.write(table(figures))

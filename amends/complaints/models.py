@@ -703,3 +703,19 @@ class Survey(models.Model):
 
 # Models of their own topic, in their own module (imported here so that Django finds them).
 from amends.complaints.models_triage import TriageOverride as TriageOverride  # noqa: E402
+
+
+class IntakeSubmission(models.Model):
+    """A form sent to record a complaint, by its one-time key: the same form sent again (the
+    answer was lost, the desk pressed again) finds the complaint the first one recorded instead
+    of recording a second. The key is the form's own (a random token made when it was shown)
+    with who sent it: `<principal kind>:<id>:<token>`."""
+
+    key = models.CharField(max_length=120, unique=True)
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.CASCADE, related_name="submissions", editable=False
+    )
+    created_at = models.DateTimeField(editable=False)
+
+    def __str__(self) -> str:
+        return self.key

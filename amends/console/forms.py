@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -86,6 +87,9 @@ class IntakeForm(forms.Form):
     channel = forms.ChoiceField(
         choices=Channel.choices, label=_("Channel"), initial=Channel.FRONT_DESK
     )
+    # The form's one-time token, made when it is shown and carried through the read-back: the
+    # same form sent twice records one complaint (`services.Intake.submission`).
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     customer_name = forms.CharField(label=_("Customer name"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     email = forms.CharField(label=_("Email"), max_length=EMAIL_CHARS, required=False)
@@ -154,10 +158,11 @@ class IntakeForm(forms.Form):
         )
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
         self.fields["photos"].widget.attrs.update({"accept": "image/*,application/pdf"})
+        self.fields["submission"].initial = uuid.uuid4().hex
 
     def essentials(self) -> list[forms.BoundField]:
         """The fields asked first, in the order of the form (venue and channel excepted)."""
-        skip = {"venue", "channel", "photos", *self.MORE_DETAILS}
+        skip = {"venue", "channel", "photos", "submission", *self.MORE_DETAILS}
         return [self[name] for name in self.fields if name not in skip]
 
     def more_details(self) -> list[forms.BoundField]:
@@ -198,6 +203,7 @@ class IntakeForm(forms.Form):
             subject_text=d["subject_text"],
             category=d["category"],
             severity=d["severity"],
+            submission=d["submission"],
         )
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import clocks, integrity, routing
 from amends.complaints.events import Received, record
 from amends.complaints.models import (
     Complaint,
+    IntakeSubmission,
     ReferenceCounter,
 )
 from amends.complaints.permissions import Actor
@@ -40,6 +42,8 @@ from amends.workflow.selectors import route_for
 from amends.workflow.taxonomy import Channel, Psychology, Severity
 
 S = State
+# A form's one-time token, as `IntakeForm` makes it (letters, digits, dashes; 8 to 64).
+SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 # --- intake ---------------------------------------------------------------------------------
@@ -69,6 +73,8 @@ class Intake:
     category: Category | None = None
     severity: str = ""
     psychology: str = ""
+    # The form's one-time token (console): sent again, the same form records nothing new.
+    submission: str = ""
 
 
 def _validate_intake(*, venue: Venue, intake: Intake, now: datetime) -> None:
@@ -172,6 +178,11 @@ def complaint_receive(
     """
     principal = as_principal(actor)
     _authorize_intake(principal, venue)
+    key = _submission_key(principal, intake.submission)
+    if key:
+        earlier = _submitted(key)
+        if earlier is not None:
+            return earlier
     now = clock.now()
     _validate_intake(venue=venue, intake=intake, now=now)
     receiver = user_of(principal)
@@ -185,20 +196,45 @@ def complaint_receive(
             code="no_one_on_duty",
         )
     reference = "" if connection.in_atomic_block else _next_reference(venue, now)
-    with transaction.atomic():
-        return _receive(
-            principal=principal,
-            actor=actor,
-            venue=venue,
-            intake=intake,
-            now=now,
-            receiver=receiver,
-            owner=owner,
-            exclude=exclude,
-            reference=reference,
-            acknowledge=acknowledge,
-            auto_assign=auto_assign,
-        )
+    try:
+        with transaction.atomic():
+            complaint = _receive(
+                principal=principal,
+                actor=actor,
+                venue=venue,
+                intake=intake,
+                now=now,
+                receiver=receiver,
+                owner=owner,
+                exclude=exclude,
+                reference=reference,
+                acknowledge=acknowledge,
+                auto_assign=auto_assign,
+            )
+            if key:
+                IntakeSubmission.objects.create(key=key, complaint=complaint, created_at=now)
+    except IntegrityError:
+        # The same form, sent twice at once: the other request recorded it (this one's
+        # reference number is left unused, a gap in the day's numbers).
+        earlier = _submitted(key) if key else None
+        if earlier is None:
+            raise
+        return earlier
+    return complaint
+
+
+def _submission_key(principal: Principal, token: str) -> str:
+    token = token.strip()
+    if not token:
+        return ""
+    if not SUBMISSION_TOKEN.fullmatch(token):
+        raise InvalidInput(_("This form has expired: open it again."), code="bad_submission")
+    return f"{principal.kind}:{principal.ref or 0}:{token}"
+
+
+def _submitted(key: str) -> Complaint | None:
+    found = IntakeSubmission.objects.select_related("complaint").filter(key=key).first()
+    return found.complaint if found is not None else None
 
 
 def _receive(

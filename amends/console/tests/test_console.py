@@ -467,3 +467,36 @@ def test_no_garbage_makes_an_action_fail_with_a_server_error(
         version = Complaint.objects.get(pk=c.pk).version
         status = client.post(page("act", c.reference, name), {"version": version}).status_code
         assert status < 500, (name, status)
+
+
+def test_the_record_button_pressed_twice_records_one_complaint(client: Client, cast: Cast) -> None:
+    """The form carries a token made when it was shown, through the read-back; sent again (the
+    answer was lost, the desk pressed again) it opens the complaint the first one recorded."""
+    as_(client, cast.desk)
+    shown = client.get(page("intake")).content.decode()
+    token = re.search(r'name="submission" value="([0-9a-f]{32})"', shown)
+    assert token is not None
+    form = {
+        "venue": cast.gym.pk,
+        "channel": "front_desk",
+        "customer_name": "王芳",
+        "phone": "13800138000",
+        "language": "zh-hans",
+        "description": "淋浴间的热水一直不够热。",
+        "submission": token.group(1),
+        "review": "1",
+    }
+    review = client.post(page("intake"), form).content.decode()
+    assert f'name="submission" value="{token.group(1)}"' in review
+    first = client.post(page("intake"), {**form, "confirm": "1"})
+    again = client.post(page("intake"), {**form, "confirm": "1"})
+    complaint = Complaint.objects.get()
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"] == page("intake_done", complaint.reference)
+    # A fresh form is another complaint.
+    other = re.search(
+        r'name="submission" value="([0-9a-f]{32})"', client.get(page("intake")).content.decode()
+    )
+    assert other is not None and other.group(1) != token.group(1)
+    client.post(page("intake"), {**form, "submission": other.group(1), "confirm": "1"})
+    assert Complaint.objects.count() == 2

@@ -219,9 +219,13 @@ def stack(root: Path) -> Iterator[Stack]:
 
 
 def _psql(url: str, statement: str) -> None:
+    """`statement` on the server `url` names, through its maintenance database `postgres`: the
+    database the URL names need not exist (on a new machine the suite has only its test
+    database)."""
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as connection:
+    server = urllib.parse.urlunsplit(urllib.parse.urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(statement)
 
 

@@ -93,8 +93,12 @@ def event_append(
     actor_id = principal.ref if principal.is_staff else None
     name = "" if principal.is_staff else principal.name[:100]
 
+    # integrity imports this module: import it here. Its digest of a stored event is the one
+    # the chain is verified with, so an event is hashed as it will be checked.
+    from amends.complaints.integrity import _event_digest, head_advance, seal
+
     def build(seq: int, prev: str) -> ComplaintEvent:
-        return ComplaintEvent(
+        event = ComplaintEvent(
             complaint=complaint,
             seq=seq,
             kind=kind,
@@ -105,21 +109,9 @@ def event_append(
             at=moment,
             data=clean,
             prev_hash=prev,
-            hash=event_hash(
-                prev_hash=prev,
-                complaint_id=complaint.pk,
-                seq=seq,
-                kind=kind,
-                actor_id=actor_id,
-                at=moment,
-                data=clean,
-                actor_kind=principal.kind,
-                actor_ref=principal.ref,
-                actor_name=name,
-            ),
         )
-
-    from amends.complaints.integrity import head_advance, seal  # it imports this module
+        event.hash = _event_digest(event, prev)
+        return event
 
     held_seq, held_hash = complaint.head_seq, complaint.head_hash
     event = build(held_seq + 1, held_hash if held_seq else GENESIS)

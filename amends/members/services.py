@@ -25,7 +25,6 @@ def email_index(email: str) -> str:
     return crypto.blind_index(email, purpose="email") if email else ""
 
 
-@transaction.atomic
 def customer_find_or_create(
     *, company: Company, name: str, phone: str = "", email: str = "", language: str = "zh-hans"
 ) -> tuple[Customer, bool]:
@@ -40,6 +39,16 @@ def customer_find_or_create(
     mail = pii.normalize_email(email) if email.strip() else ""
     if not (name or e164 or mail):
         raise InvalidInput("a name, phone or email is required", code="customer_required")
+    return _find_or_create(company=company, name=name, e164=e164, mail=mail, language=language)
+
+
+# Its own transaction when called alone; inside a caller's (intake) no savepoint of its own:
+# every check that can refuse is made before, so only a database error can end it, and that
+# ends the caller's transaction anyway.
+@transaction.atomic(savepoint=False)
+def _find_or_create(
+    *, company: Company, name: str, e164: str, mail: str, language: str
+) -> tuple[Customer, bool]:
     customer = None
     if e164:
         customer = Customer.objects.filter(company=company, phone_index=phone_index(e164)).first()

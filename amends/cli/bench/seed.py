@@ -3,10 +3,10 @@
 What it makes, in the database `DATABASE_URL` names:
 
 - the company BENCH (its own, never the demo's: the demo's complaints are played through the
-  services with full timelines, these are not; and the benchmarks want 20 venues, not 3), created
-  through the real services on the first run — venues of every type in Asia/Shanghai with their
-  default departments, time-limit policies, routing and taxonomy (`workflow_install_defaults`) —
-  and reused by later runs, which add complaints to it;
+  services, these are written straight to the tables; and the benchmarks want 20 venues, not
+  3), created through the real services on the first run — venues of every type in
+  Asia/Shanghai with their default departments, time-limit policies, routing and taxonomy
+  (`workflow_install_defaults`) — and reused by later runs, which add complaints to it;
 - staff with roles at every venue (front desk, specialists, manager, general manager,
   maintenance, course supervisor, coaches) and a director, an auditor and a privacy officer for
   the company; they sign in with BENCH_PASSWORD (one hash, computed once);
@@ -22,9 +22,10 @@ Each complaint's stored columns are filled as `integrity.seal` keeps them on eve
 On PostgreSQL rows are written with COPY (psycopg's `cursor.copy`), on SQLite with `bulk_create`,
 in batches of `BATCH` complaints, one transaction per batch (a batch is whole or absent).
 
-Not written: timeline events (a seeded complaint has none; its head and seal are empty, so
-`amends verify-timeline` reports every seeded complaint: a seeded set is for benchmarks, not for
-the timeline's checks), revisits, evidence, interviews, memberships, outbox rows. Deadlines are
+Each complaint's timeline is written too (`seed_timeline.py`): the events the gate would have
+recorded on its way to its state, hash-chained, with the row's head and seal, so that
+`amends verify-timeline` passes on a seeded data set. Not written: revisits, evidence,
+interviews, memberships, outbox rows. Deadlines are
 clock hours from the venue's policy (the business-hours and working-days counting is not
 replayed). Then the daily rollups are rebuilt and their watermark set, so an incremental refresh
 has nothing left to do.
@@ -52,6 +53,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
 from django.db.models import Max
 
+from amends.cli.bench.seed_timeline import Timelines
 from amends.complaints import search
 from amends.complaints.models import (
     Complaint,
@@ -255,6 +257,7 @@ class SeedResult:
     surveys: int = 0
     remedies: int = 0
     consequences: int = 0
+    events: int = 0
     customers: int = 0
     staff: int = 0
     venues: int = 0
@@ -272,6 +275,7 @@ class SeedResult:
             + self.surveys
             + self.remedies
             + self.consequences
+            + self.events
             + self.customers
             + self.counters
         )
@@ -655,6 +659,7 @@ class _Batch:
     surveys: list[dict[str, Any]] = field(default_factory=list)
     remedies: list[dict[str, Any]] = field(default_factory=list)
     consequences: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Generator:
@@ -671,8 +676,16 @@ class _Generator:
     complaint has a survey, about 40 % answered (mostly 4–5, NPS to match).
     """
 
-    def __init__(self, setup: Setup, rng: random.Random, now: datetime, words: Texts) -> None:
+    def __init__(
+        self,
+        setup: Setup,
+        rng: random.Random,
+        now: datetime,
+        words: Texts,
+        defaults: Mapping[str, Any],
+    ) -> None:
         self.setup, self.rng, self.now = setup, rng, now
+        self.timelines = Timelines(now=now, defaults=defaults)
         self.texts = _texts(words, rng)
         weights = {
             setup.categories[code]: w
@@ -943,6 +956,13 @@ class _Generator:
         # The stored columns the queues and the search read, as the model keeps them on save.
         c["due_at"] = Complaint.running_due(_Row(c))  # type: ignore[arg-type]
         c["search_tokens"] = self._tokens(c)
+        managers = venue.staff.get(Role.MANAGER) or [self.director]
+        batch.events += self.timelines.build(
+            c,
+            manager=managers[0],
+            category_code=code,
+            department_code=route.department_code if department else "",
+        )
         batch.complaints.append(c)
         return state
 
@@ -1094,7 +1114,9 @@ def _fast_load(enabled: bool, notes: list[str]) -> Iterator[None]:
     if not enabled or connection.vendor != "postgresql":
         yield
         return
-    tables = [model._meta.db_table for model in (Complaint, RemedyProposal, Consequence)]
+    tables = [
+        model._meta.db_table for model in (Complaint, RemedyProposal, Consequence, ComplaintEvent)
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         superuser = bool(cursor.fetchone()[0])
@@ -1177,7 +1199,8 @@ def seed(
     first = date(back // 12, back % 12 + 1, 1)  # the 1st of the month `months` - 1 before
     cells = _cells(setup.venues, complaints, first, today, rng)
     open_p = _open_probability(cells, open_share, today)
-    generator = _Generator(setup, rng, now, words)
+    complaint_writer = _Writer(Complaint, with_id=True)
+    generator = _Generator(setup, rng, now, words, complaint_writer.defaults)
     counters = dict(
         ((venue_id, day), last)
         for venue_id, day, last in ReferenceCounter.objects.filter(
@@ -1187,7 +1210,8 @@ def seed(
     touched: set[tuple[int, date]] = set()
     next_id = _reserve_ids(Complaint, complaints) if complaints else 0
     writers = {
-        "complaints": _Writer(Complaint, with_id=True),
+        "complaints": complaint_writer,
+        "events": _Writer(ComplaintEvent, with_id=False),
         "surveys": _Writer(Survey, with_id=False),
         "remedies": _Writer(RemedyProposal, with_id=False),
         "consequences": _Writer(Consequence, with_id=False),
@@ -1204,6 +1228,7 @@ def seed(
             result.surveys += writers["surveys"].write(batch.surveys)
             result.remedies += writers["remedies"].write(batch.remedies)
             result.consequences += writers["consequences"].write(batch.consequences)
+            result.events += writers["events"].write(batch.events)
         batch = _Batch()
         if progress is not None:
             progress(done, complaints)
@@ -1265,7 +1290,7 @@ def seed(
         vacuum = complaints >= FAST_LOAD_FROM and not connection.in_atomic_block
         command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
         with connection.cursor() as cursor:
-            for model in (Complaint, Survey, RemedyProposal, Consequence, Customer):
+            for model in (Complaint, Survey, RemedyProposal, Consequence, ComplaintEvent, Customer):
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
             # And every other table (staff, venues, grants, categories: small, but without
             # statistics the planner takes 307 users for 30 and joins them in a loop — a

@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Max, Sum
 
 from amends.cli.bench.seed import BENCH_CODE, BENCH_PASSWORD, SeedResult, seed
+from amends.complaints import integrity, narrative
 from amends.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -126,6 +127,42 @@ def test_the_stored_deadline_and_search_tokens_are_what_the_model_and_the_search
     # The open complaints whose clock runs (every open one but those resolved and waiting).
     open_ = Complaint.objects.filter(state__in=OPEN_STATES)
     assert running == open_.filter(resolved_at__isnull=True).count() > 0
+
+
+def test_every_seeded_timeline_verifies_and_tells_how_the_complaint_got_where_it_is(
+    chain,
+) -> None:
+    checked, breaks = integrity.verify_all()
+    assert (checked, breaks) == (2000, [])
+    assert chain.events == ComplaintEvent.objects.count() > 2000 * 3
+    by_complaint: dict[int, list[ComplaintEvent]] = {}
+    for event in ComplaintEvent.objects.order_by("complaint_id", "seq"):
+        by_complaint.setdefault(event.complaint_id, []).append(event)
+    told_states: set[str] = set()
+    for complaint in Complaint.objects.all():
+        events = by_complaint[complaint.pk]
+        assert events[0].kind == "received"
+        assert events[0].data["reference"] == complaint.reference
+        assert events[0].at == complaint.received_at
+        moves = [e for e in events if e.kind == "transition"]
+        # The last pass through the gate left it in its state, from "received" on, step by step.
+        assert (moves[-1].data["to"] if moves else State.RECEIVED) == complaint.state
+        assert [e.data["from"] for e in moves] == [State.RECEIVED, *(e.data["to"] for e in moves)][
+            : len(moves)
+        ]
+        times = [e.at for e in events]
+        assert times == sorted(times) and times[-1] <= NOW
+        if complaint.closed_at:
+            assert moves[-1].at == complaint.closed_at
+        if complaint.state not in told_states:  # the console's words for one of each state
+            told_states.add(complaint.state)
+            lines = narrative.tell(complaint, events)
+            assert len(lines) == len(events)
+    assert len(told_states) >= 12
+    # An edited event is caught: the seed's hashes are the real chain's.
+    event = ComplaintEvent.objects.filter(kind="transition").first()
+    ComplaintEvent.objects.filter(pk=event.pk).update(at=event.at.replace(microsecond=1))
+    assert [b.kind for b in integrity.verify_all()[1]] == ["event_altered"]
 
 
 def test_references_are_unique_and_numbered_per_venue_and_local_day(chain) -> None:

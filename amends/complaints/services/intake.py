@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import clocks, integrity, routing
+from amends.complaints import clocks, integrity, routing, timeline
 from amends.complaints.events import Received, record
 from amends.complaints.models import (
     Complaint,
@@ -334,24 +334,59 @@ def _receive(
     complaint.reference = reference or _next_reference(venue, now)
     integrity.seal(complaint)
     complaint.save()
+    # Nobody else can see the new row before this transaction commits: its timeline and the
+    # saves of its first steps are written at the end, in one insert and one update.
+    with timeline.deferred(complaint):
+        return _first_steps(
+            complaint,
+            actor=actor,
+            follow=follow,
+            found=found,
+            intake=intake,
+            attended=receiver is not None,
+            owner=owner,
+            warnings=warnings,
+            assignee=assignee,
+            acknowledge=acknowledge,
+            auto_assign=auto_assign,
+        )
+
+
+def _first_steps(
+    complaint: Complaint,
+    *,
+    actor: Actor,
+    follow: Actor,
+    found: repeats.Found,
+    intake: Intake,
+    attended: bool,
+    owner: User,
+    warnings: list[str],
+    assignee: User | None,
+    acknowledge: bool,
+    auto_assign: bool,
+) -> Complaint:
+    """The new complaint's first events: received, what triage and the repeats found, then
+    acknowledged and assigned (through the gate)."""
+    category, department = complaint.category, complaint.department
     record(
         complaint,
         actor,
         Received(
             reference=complaint.reference,
             channel=complaint.channel,
-            customer=customer.pk,
+            customer=complaint.customer_id,
             category=category.code if category else "",
-            severity=severity,
+            severity=complaint.severity,
             department=department.code if department else "",
-            role=role,
+            role=complaint.route_role,
             respond_due=complaint.respond_due,
             resolve_due=complaint.resolve_due,
-            duty_owner=owner.pk if receiver is None else None,
+            duty_owner=owner.pk if not attended else None,
         ),
     )
     repeats.tell(complaint, actor, found)
-    triage_service.record_intake_overrides(complaint, intake, actor, attended=receiver is not None)
+    triage_service.record_intake_overrides(complaint, intake, actor, attended=attended)
     warn(complaint, warnings)
     if triage_service.alerts(complaint):
         alert_urgent(complaint)

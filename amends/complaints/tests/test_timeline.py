@@ -107,3 +107,49 @@ def test_a_save_made_in_the_events_update_writes_the_whole_row_and_tells_its_lis
     c.refresh_from_db()
     assert (c.location, c.version, c.head_seq) == ("三楼泳池", stale.version, second.seq)
     assert verify_complaint(c) is None
+
+
+def test_deferred_writes_hold_the_events_back_and_write_them_with_the_row_at_the_end(
+    cast, django_assert_num_queries
+):
+    """`timeline.deferred` (intake's first steps): inside the block nothing is written; at its
+    end every event in one insert and the row — its saved changes, head and seal — in one
+    update, the row's and the events' listeners told. A block that raises writes nothing, and
+    events of another complaint are not held back."""
+    from django.db import transaction
+
+    from amends.complaints import queue_cache, timeline
+    from amends.complaints.events import Note
+    from amends.complaints.models import Complaint
+    from amends.complaints.services.gate import save_recording
+
+    c = drive(cast, S.INVESTIGATING)
+    other = drive(cast, S.ASSIGNED)
+    before = ComplaintEvent.objects.filter(complaint=c).count()
+    generation = queue_cache.generation(c.company_id)
+    with transaction.atomic():
+        held = Complaint.objects.select_for_update().get(pk=c.pk)
+        with timeline.deferred(held):
+            with django_assert_num_queries(0):
+                first = timeline.event_append(complaint=held, kind="note", actor=cast.manager)
+                held.location = "二楼器械区"
+                second = save_recording(held, cast.manager, Note(text="去现场看了"))
+            assert first.pk is None and ComplaintEvent.objects.filter(complaint=c).count() == before
+            assert queue_cache.generation(c.company_id) == generation  # not told yet
+            with pytest.raises(RuntimeError), timeline.deferred(held):
+                pass
+            with django_assert_num_queries(2):  # another complaint: written at once
+                timeline.event_append(complaint=other, kind="note", actor=cast.manager)
+    assert (first.seq, second.seq, second.prev_hash) == (before + 1, before + 2, first.hash)
+    assert queue_cache.generation(c.company_id) != generation  # the row's save was told
+    c.refresh_from_db()
+    assert (c.location, c.head_seq, c.head_hash) == ("二楼器械区", second.seq, second.hash)
+    assert verify_complaint(c) is None and verify_complaint(other) is None
+
+    with pytest.raises(ValueError), transaction.atomic():
+        held = Complaint.objects.select_for_update().get(pk=c.pk)
+        with timeline.deferred(held):
+            timeline.event_append(complaint=held, kind="note", actor=cast.manager)
+            raise ValueError("the intake failed")
+    assert ComplaintEvent.objects.filter(complaint=c).count() == before + 2
+    assert verify_complaint(c) is None

@@ -123,7 +123,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  complaints {result.complaints:,}, surveys {result.surveys:,}, remedies "
-            f"{result.remedies:,}, consequences {result.consequences:,}, reference counters "
+            f"{result.remedies:,}, consequences {result.consequences:,}, timeline events "
+            f"{result.events:,}, reference counters "
             f"{result.counters:,}"
         )
         for state, n in result.by_state.items():

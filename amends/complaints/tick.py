@@ -4,11 +4,13 @@ Celery beat at scale); `tick()` runs all three at once, as tests and the demo do
 
 Reminders and escalations work in chunks: one transaction claims up to `CHUNK` due complaints
 with one indexed query that locks their rows (`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
-in primary-key order), acts on each (each in a savepoint, so one failure costs only its own
-work) and commits. A second runner at the same moment skips the rows the first holds and claims
-others; a row handled is no longer due, so nothing is done twice. On SQLite the database lock
-serialises runners anyway. Retention still handles each complaint in its own transaction that
-locks its row and re-checks the condition. Outbox rows carry dedupe keys too.
+in primary-key order), acts on each with the chunk's writes made together at its end (when
+anything fails, the chunk is done again one complaint at a time, each in a savepoint, so one
+failure costs only its own work) and commits. A second runner at the same moment skips the
+rows the first holds and claims others; a row handled is no longer due, so nothing is done
+twice. On SQLite the database lock serialises runners anyway. Retention still handles each
+complaint in its own transaction that locks its row and re-checks the condition. Outbox rows
+carry dedupe keys too.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from amends.complaints import clocks
+from amends.complaints import clocks, timeline
 from amends.complaints.events import Anonymised, Reminder, record
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import Complaint
@@ -29,6 +31,7 @@ from amends.complaints.services.exceptions import escalate
 from amends.complaints.services.gate import lock, save, save_recording
 from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
 from amends.core import clock
+from amends.notifications import services as outbox
 from amends.notifications.models import Outbox
 from amends.orgs.roles import ESCALATION_LADDER
 
@@ -87,34 +90,69 @@ def _in_chunks(
     1. In one transaction, lock the next chunk of due rows not locked by anyone else, in
        primary-key order after the last one seen (so a row left due — it failed, or its clock
        moved only a little — is not claimed again in this run: the run always ends).
-    2. `act` on each locked complaint in a savepoint; a failure is logged and rolled back alone.
-    3. Commit, and claim the next chunk until none is left; then raise the first failure, if
+    2. `act` on every locked complaint with the chunk's writes held back and made together at
+       its end (`_act_together`): every event in one insert, every message in another, each
+       row updated once.
+    3. When anything in the chunk fails, roll it back and do it again one complaint at a time,
+       each in a savepoint (`_act_alone`): a failure is logged and rolled back alone.
+    4. Commit, and claim the next chunk until none is left; then raise the first failure, if
        any, so the run is recorded as failed (the rest of the work is done and committed).
     """
-    skip = connection.features.has_select_for_update_skip_locked
     done, after = 0, 0
     failures: list[Exception] = []
     with clock.travel(now):
         while True:
-            with transaction.atomic():
-                chunk = list(
-                    due.filter(pk__gt=after)
-                    .select_for_update(skip_locked=skip, of=("self",))
-                    .select_related("venue", "customer", "company")
-                    .order_by("pk")[:CHUNK]
-                )
-                for complaint in chunk:
-                    try:
-                        with transaction.atomic():
-                            done += act(complaint, now)
-                    except Exception as failure:
-                        log.exception("tick: %s failed on %s", act.__name__, complaint.reference)
-                        failures.append(failure)
+            try:
+                with transaction.atomic():
+                    chunk = _claim(due, after)
+                    done_here = _act_together(chunk, act, now)
+            except Exception:  # done again one by one, where it is logged
+                with transaction.atomic():
+                    chunk = _claim(due, after)
+                    done_here = _act_alone(chunk, act, now, failures)
+            done += done_here
             if len(chunk) < CHUNK:
                 if failures:
                     raise failures[0]
                 return done
             after = chunk[-1].pk
+
+
+def _claim(due: QuerySet[Complaint], after: int) -> list[Complaint]:
+    skip = connection.features.has_select_for_update_skip_locked
+    return list(
+        due.filter(pk__gt=after)
+        .select_for_update(skip_locked=skip, of=("self",))
+        .select_related("venue", "customer", "company")
+        .order_by("pk")[:CHUNK]
+    )
+
+
+def _act_together(
+    chunk: list[Complaint], act: Callable[[Complaint, datetime], int], now: datetime
+) -> int:
+    done = 0
+    with timeline.deferred(), outbox.batched():
+        for complaint in chunk:
+            done += act(complaint, now)
+    return done
+
+
+def _act_alone(
+    chunk: list[Complaint],
+    act: Callable[[Complaint, datetime], int],
+    now: datetime,
+    failures: list[Exception],
+) -> int:
+    done = 0
+    for complaint in chunk:
+        try:
+            with transaction.atomic():
+                done += act(complaint, now)
+        except Exception as failure:
+            log.exception("tick: %s failed on %s", act.__name__, complaint.reference)
+            failures.append(failure)
+    return done
 
 
 # The purge that privacy operations register (`amends.privacy`, from its AppConfig.ready: a

@@ -44,60 +44,83 @@ class _Unit:
     saved: bool = False
 
 
-_UNIT: ContextVar[_Unit | None] = ContextVar("amends_timeline_unit", default=None)
+@dataclass
+class _Deferral:
+    """What `deferred` holds back: the complaint `only` (its pk), or every complaint (None)."""
+
+    only: int | None
+    units: dict[int, _Unit] = field(default_factory=dict)
+
+    def unit_for(self, complaint: Complaint) -> _Unit | None:
+        if self.only is not None and complaint.pk != self.only:
+            return None
+        unit = self.units.get(complaint.pk)
+        if unit is None:
+            unit = _Unit(complaint=complaint, seq=complaint.head_seq, hash=complaint.head_hash)
+            self.units[complaint.pk] = unit
+        return unit
+
+
+_DEFERRAL: ContextVar[_Deferral | None] = ContextVar("amends_timeline_deferral", default=None)
 
 
 @contextmanager
-def deferred(complaint: Complaint) -> Iterator[None]:
-    """Hold back the writes of `complaint`'s timeline inside the block: its events are chained
-    in memory and inserted at the end in one statement, the row (head, seal and every change
-    a service saved with its event) written once after them. For a complaint whose row nobody
-    else can see or lock yet: intake, between its insert and its commit, where the received
-    event, the acknowledgement and the assignment would otherwise be six statements.
+def deferred(complaint: Complaint | None = None) -> Iterator[None]:
+    """Hold back the timeline writes of `complaint` (None: of every complaint) inside the
+    block: events are chained in memory and inserted at the end, all in one statement, then
+    each complaint's row (head, seal and every change a service saved with its event) written
+    once. The caller holds the rows' locks for the whole block, or the rows are its own:
 
-    The events' `post_save` listeners are told at the end, in order, before the row is
-    written (a listener may change it: the sensitive flags); the row's listeners once, as for
-    a save. When the block raises, nothing is written (the caller's transaction is rolled
-    back)."""
-    if _UNIT.get() is not None:
+    - intake, between the new complaint's insert and its commit (nobody else can see the row),
+      where the received event, the acknowledgement and the assignment would otherwise be six
+      statements;
+    - the tick, over a chunk of complaints it has locked (`tick._in_chunks`).
+
+    The events' `post_save` listeners are told at the end, in order, before the rows are
+    written (a listener may change its complaint: the sensitive flags); each row's listeners
+    once, as for a save. When the block raises, nothing is written (the caller's transaction
+    is rolled back). Events must not be read back inside the block: they are not there yet."""
+    if _DEFERRAL.get() is not None:
         raise RuntimeError("timeline writes are already deferred")
-    unit = _Unit(complaint=complaint, seq=complaint.head_seq, hash=complaint.head_hash)
-    token = _UNIT.set(unit)
+    deferral = _Deferral(only=complaint.pk if complaint is not None else None)
+    token = _DEFERRAL.set(deferral)
     try:
         yield
     finally:
-        _UNIT.reset(token)
-    _flush(unit)
+        _DEFERRAL.reset(token)
+    _flush(list(deferral.units.values()))
 
 
-def _flush(unit: _Unit) -> None:
-    if not unit.events:
+def _flush(units: list[_Unit]) -> None:
+    events = [event for unit in units for event in unit.events]
+    if not events:
         return
     from amends.complaints.integrity import _row_values, seal
 
-    complaint = unit.complaint
-    ComplaintEvent.objects.bulk_create(unit.events)
-    for event in unit.events:
+    ComplaintEvent.objects.bulk_create(events)
+    for event in events:
         post_save.send(
             sender=ComplaintEvent,
             instance=event,
             created=True,
             update_fields=None,
             raw=False,
-            using=complaint._state.db,
+            using=event._state.db,
         )
-    complaint.head_seq, complaint.head_hash = unit.seq, unit.hash
-    seal(complaint)
-    Complaint.objects.filter(pk=complaint.pk).update(**_row_values(complaint))
-    if unit.saved:
-        post_save.send(
-            sender=Complaint,
-            instance=complaint,
-            created=False,
-            update_fields=None,
-            raw=False,
-            using=complaint._state.db,
-        )
+    for unit in units:
+        complaint = unit.complaint
+        complaint.head_seq, complaint.head_hash = unit.seq, unit.hash
+        seal(complaint)
+        Complaint.objects.filter(pk=complaint.pk).update(**_row_values(complaint))
+        if unit.saved:
+            post_save.send(
+                sender=Complaint,
+                instance=complaint,
+                created=False,
+                update_fields=None,
+                raw=False,
+                using=complaint._state.db,
+            )
 
 
 def normalise(data: dict[str, Any]) -> dict[str, Any]:
@@ -185,8 +208,9 @@ def event_append(
         event.hash = _event_digest(event, prev)
         return event
 
-    unit = _UNIT.get()
-    if unit is not None and unit.complaint.pk == complaint.pk:
+    deferral = _DEFERRAL.get()
+    unit = deferral.unit_for(complaint) if deferral is not None else None
+    if unit is not None:
         # Held back (`deferred`): chained on the unit's own head, written at its end.
         event = build(unit.seq + 1, unit.hash if unit.seq else GENESIS)
         unit.seq, unit.hash, unit.complaint = event.seq, event.hash, complaint

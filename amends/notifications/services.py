@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +21,28 @@ def new_message_id() -> str:
     """A globally unique RFC 5322 Message-ID in amends' own mail domain."""
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "amends.localhost"
     return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+_BATCH: ContextVar[list[Outbox] | None] = ContextVar("amends_outbox_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Hold back the messages queued inside the block and insert them at its end, all in one
+    statement (a message whose dedupe key is taken is left out, as one at a time). Inside the
+    block `outbox_enqueue` returns the message unsaved: for callers that do not use what it
+    returns (the tick's notices, `complaints.tick`). When the block raises, nothing is
+    written."""
+    if _BATCH.get() is not None:
+        raise RuntimeError("the outbox is already batched")
+    rows: list[Outbox] = []
+    token = _BATCH.set(rows)
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+    if rows:
+        Outbox.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def outbox_enqueue(
@@ -58,6 +82,10 @@ def outbox_enqueue(
         available_at=now,
         created_at=now,
     )
+    batch = _BATCH.get()
+    if batch is not None:
+        batch.append(row)
+        return row
     if not dedupe_key:
         row.save(force_insert=True)
         return row

@@ -60,6 +60,28 @@ def test_it_works_through_more_due_complaints_than_one_chunk(
         assert verify_complaint(c) is None
 
 
+def test_a_chunk_writes_its_events_and_messages_together(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven due reminders in chunks of five: per chunk one insert of every event and one of
+    every message, one update per complaint, no savepoint per complaint; the chains verify."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(tick_module, "CHUNK", 5)
+    faults = urgent_faults(cast, 7)
+    with CaptureQueriesContext(connection) as queries:
+        assert remind_due(now=local(2026, 11, 20, 13, 0)) == 7
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('INTO "complaints_complaintevent"' in q for q in sql) == 2
+    assert sum('INTO "notifications_outbox"' in q for q in sql) == 2
+    assert sum(q.startswith('UPDATE "complaints_complaint"') for q in sql) == 7
+    assert sum(q.startswith("SAVEPOINT") for q in sql) == 2  # a chunk's transaction each
+    assert set(kinds("reminder", faults).values()) == {1}
+    for c in faults:
+        assert verify_complaint(c) is None
+
+
 def test_a_failure_costs_only_its_own_complaint(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:

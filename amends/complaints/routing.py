@@ -4,7 +4,9 @@ account). Lives in the complaints layer because balancing counts open complaints
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,8 +50,14 @@ def _least_loaded(users: QuerySet[User]) -> User | None:
     """The person with the fewest open complaints; ties: the one assigned longest ago, then the
     oldest account. One query: the open load is counted from open complaints only, through the
     index (assignee, state) — never the history of every complaint ever assigned."""
+    return _lightest(_by_load(users, LOAD_CANDIDATES))
+
+
+def _by_load(users: QuerySet[User], limit: int) -> list[User]:
+    """The `limit` least loaded of `users`, lightest first, each with `open_load` and
+    `last_open` (their latest open assignment)."""
     mine = Complaint.objects.filter(assignee=OuterRef("pk"), state__in=list(OPEN_STATES))
-    people = list(
+    return list(
         users.annotate(
             open_load=Coalesce(
                 Subquery(
@@ -58,8 +66,11 @@ def _least_loaded(users: QuerySet[User]) -> User | None:
                 0,
             ),
             last_open=Subquery(mine.order_by("-assigned_at").values("assigned_at")[:1]),
-        ).order_by("open_load", "pk")[:LOAD_CANDIDATES]
+        ).order_by("open_load", "pk")[:limit]
     )
+
+
+def _lightest(people: list[User]) -> User | None:
     if not people:
         return None
     least = getattr(people[0], "open_load", 0)
@@ -208,13 +219,37 @@ class Rung:
     skipped: tuple[str, ...] = ()
 
 
+_RUNGS: ContextVar[dict[tuple[int, str], list[User]] | None] = ContextVar(
+    "amends_rung_holders", default=None
+)
+
+
+@contextmanager
+def rung_holders_kept() -> Iterator[None]:
+    """Inside the block, each venue's holders of a rung, with their open load, are read once
+    (the tick's chunk of escalations: an escalation changes nobody's load, which counts the
+    complaints assigned to them)."""
+    token = _RUNGS.set({})
+    try:
+        yield
+    finally:
+        _RUNGS.reset(token)
+
+
 def _rung_holder(complaint: Complaint, role: str) -> User | None:
     """The least loaded holder of `role` for this complaint (at its venue or company-wide),
     never the person complained about, and not the owner: escalating to yourself helps nobody,
     so a rung held only by the owner counts as missing."""
     holders = users_with_role(venue=complaint.venue, roles=[role])
     excluded = [pk for pk in (complaint.subject_staff_id, complaint.owner_id) if pk]
-    return _least_loaded(holders.exclude(pk__in=excluded))
+    kept = _RUNGS.get()
+    if kept is None:
+        return _least_loaded(holders.exclude(pk__in=excluded))
+    key = (complaint.venue_id, role)
+    if key not in kept:
+        # Two more than compared, so that the lightest are still there without the two left out.
+        kept[key] = _by_load(holders, LOAD_CANDIDATES + 2)
+    return _lightest([person for person in kept[key] if person.pk not in excluded])
 
 
 def escalation_rung(complaint: Complaint, level: int) -> Rung:

@@ -23,7 +23,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from amends.complaints import clocks, timeline
+from amends.complaints import clocks, routing, timeline
 from amends.complaints.events import Anonymised, Reminder, record
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import Complaint
@@ -132,7 +132,7 @@ def _act_together(
     chunk: list[Complaint], act: Callable[[Complaint, datetime], int], now: datetime
 ) -> int:
     done = 0
-    with timeline.deferred(), outbox.batched():
+    with timeline.deferred(), outbox.batched(), routing.rung_holders_kept():
         for complaint in chunk:
             done += act(complaint, now)
     return done

@@ -78,6 +78,12 @@ def test_a_chunk_writes_its_events_and_messages_together(
     assert sum(q.startswith('UPDATE "complaints_complaint"') for q in sql) == 7
     assert sum(q.startswith("SAVEPOINT") for q in sql) == 2  # a chunk's transaction each
     assert set(kinds("reminder", faults).values()) == {1}
+    # Escalations: the venue's holders of the rung, with their load, read once a chunk.
+    with CaptureQueriesContext(connection) as queries:
+        assert escalate_overdue(now=local(2026, 11, 20, 14, 0)) == 7
+    loads = [q["sql"] for q in queries.captured_queries if "AS \"open_load\"" in q["sql"]]
+    assert len(loads) == 2
+    assert set(kinds("escalated", faults).values()) == {1}
     for c in faults:
         assert verify_complaint(c) is None
 

@@ -81,7 +81,7 @@ def test_a_chunk_writes_its_events_and_messages_together(
     # Escalations: the venue's holders of the rung, with their load, read once a chunk.
     with CaptureQueriesContext(connection) as queries:
         assert escalate_overdue(now=local(2026, 11, 20, 14, 0)) == 7
-    loads = [q["sql"] for q in queries.captured_queries if "AS \"open_load\"" in q["sql"]]
+    loads = [q["sql"] for q in queries.captured_queries if 'AS "open_load"' in q["sql"]]
     assert len(loads) == 2
     assert set(kinds("escalated", faults).values()) == {1}
     for c in faults:

@@ -956,7 +956,7 @@ class _Generator:
         # The stored columns the queues and the search read, as the model keeps them on save.
         c["due_at"] = Complaint.running_due(_Row(c))  # type: ignore[arg-type]
         c["search_tokens"] = self._tokens(c)
-        managers = venue.staff.get(Role.MANAGER) or [self.director]
+        managers: list[int | None] = [*venue.staff.get(Role.MANAGER, []), self.director]
         batch.events += self.timelines.build(
             c,
             manager=managers[0],

@@ -106,8 +106,10 @@ class Timelines:
         key = (action, source, target, assignee)
         data = self._data.get(key)
         if data is None:
-            extra = {"assignee": assignee} if action == "assign" else {}
-            data = Transition(action=action, from_=source, to=target, **extra).data()
+            step = Transition(action=action, from_=source, to=target)
+            if action == "assign":
+                step = Transition(action=action, from_=source, to=target, assignee=assignee)
+            data = step.data()
             self._data[key] = data = normalise(data)
         return data
 
@@ -132,9 +134,10 @@ class Timelines:
         times: list[datetime] = []
         previous, i = c["received_at"], 0
         while i < len(known):
-            if known[i] is not None:
-                previous = known[i]
-                times.append(previous)
+            anchor = known[i]
+            if anchor is not None:
+                previous = anchor
+                times.append(anchor)
                 i += 1
                 continue
             j = i

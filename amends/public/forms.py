@@ -3,6 +3,7 @@ a catalogued action in the views."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -114,10 +115,14 @@ class ComplaintForm(forms.Form):
         error_messages={"required": _("Please agree to the privacy notice to send the complaint.")},
     )
     website = forms.CharField(label=_("Leave this field empty"), max_length=200, required=False)
+    # One per form shown, sent back with it: the same form sent twice (the answer was lost on a
+    # poor connection, the customer pressed again) records one complaint.
+    submission = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, venue: Venue, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.venue = venue
+        self.fields["submission"].initial = uuid.uuid4().hex
         attrs = self.fields
         attrs["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
         attrs["email"].widget.attrs.update({"inputmode": "email", "autocomplete": "email"})
@@ -181,6 +186,7 @@ class ComplaintForm(forms.Form):
             people_involved=d["people_involved"],
             consequence=d["consequence"],
             customer_request=d["customer_request"],
+            submission=d["submission"],
         )
 
 

@@ -122,16 +122,19 @@ def complaint_form(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _record(venue: Venue, form: ComplaintForm) -> Complaint:
-    """Intake and every file in one transaction: the web form records the complaint, then the
-    complainant (proved by the complaint's own link) adds each file through the catalogue's
-    "evidence" action — the transition table lets the complainant add evidence, not the system.
-    Files already stored are removed again if anything fails."""
+    """Intake and every file in one transaction: the web form records the complaint (or finds
+    the one this same form recorded before, and adds nothing to it), then the complainant
+    (proved by the complaint's own link) adds each file through the catalogue's "evidence"
+    action — the transition table lets the complainant add evidence, not the system. Files
+    already stored are removed again if anything fails."""
     stored: list[Evidence] = []
     try:
         with transaction.atomic():
             complaint = services.complaint_receive(
                 actor=Principal.system(WEB_FORM), venue=venue, intake=form.intake()
             )
+            if getattr(complaint, "replayed", False):
+                return complaint  # this form was sent before: its files are there already
             customer = services.customer_link_principal(
                 reference=complaint.reference, token=services.customer_link_token(complaint)
             )

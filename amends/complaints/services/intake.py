@@ -233,8 +233,14 @@ def _submission_key(principal: Principal, token: str) -> str:
 
 
 def _submitted(key: str) -> Complaint | None:
+    """The complaint recorded earlier under this submission key, marked `replayed = True` (so a
+    face that would add to a new complaint — the web form's files — knows not to add again)."""
     found = IntakeSubmission.objects.select_related("complaint").filter(key=key).first()
-    return found.complaint if found is not None else None
+    if found is None:
+        return None
+    complaint = found.complaint
+    complaint.replayed = True  # type: ignore[attr-defined]
+    return complaint
 
 
 def _receive(

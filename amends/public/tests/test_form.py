@@ -116,6 +116,31 @@ def test_it_records_the_complaint_with_its_files_and_shows_the_receipt(
     assert receipt["Referrer-Policy"] == "same-origin"
 
 
+def test_the_same_form_sent_twice_records_one_complaint_with_its_files_once(
+    client: Client, cast: Cast
+) -> None:
+    """The answer to the first send was lost on a poor connection and the customer pressed
+    again: the form's one-time token finds the complaint it recorded; nothing is added."""
+    import re
+
+    with clock.travel(NOW):
+        page = client.get(form_url(cast)).content.decode()
+    token = re.search(r'name="submission" value="([0-9a-f]{32})"', page)
+    assert token is not None
+    data = filled(submission=token[1])
+    first = post(client, cast, {**data, "attachments": [photo("a.png")]})
+    again = post(client, cast, {**data, "attachments": [photo("a.png")]})
+    assert first.status_code == again.status_code == 302
+    complaint = Complaint.objects.get()
+    assert Evidence.objects.filter(complaint=complaint).count() == 1
+    # A new form (a new token) is a new complaint; a token that is not one is refused.
+    post(client, cast, filled(submission="f" * 32, customer_request="另一件事"))
+    assert Complaint.objects.count() == 2
+    refused = post(client, cast, filled(submission="not a token"))
+    assert refused.status_code == 400 and Complaint.objects.count() == 2
+    assert "此表单已失效" in refused.content.decode()  # "This form has expired"
+
+
 def test_the_page_language_is_the_complaints_language(client: Client, cast: Cast) -> None:
     client.get(form_url(cast) + "?lang=en")
 

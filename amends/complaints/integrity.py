@@ -43,7 +43,6 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.signals import post_save
 
 from amends.complaints import redaction, search
 from amends.complaints.models import (
@@ -52,7 +51,7 @@ from amends.complaints.models import (
     TimelineCheckpoint,
     TimelineCheckpointEntry,
 )
-from amends.complaints.timeline import GENESIS, event_hash
+from amends.complaints.timeline import GENESIS, event_hash, tell_saved
 from amends.core import clock
 
 # Purges redact personal text from events with a sealed redaction (complaints/redaction.py):
@@ -213,15 +212,7 @@ def head_advance(
     if not updated:
         complaint.head_seq, complaint.head_hash, complaint.seal, complaint.due_at = before
     elif whole_row:
-        # What `Model.save()` tells its listeners (the queue counts' cache, among others).
-        post_save.send(
-            sender=Complaint,
-            instance=complaint,
-            created=False,
-            update_fields=None,
-            raw=False,
-            using=rows.db,
-        )
+        tell_saved(complaint, created=False)
     return bool(updated)
 
 

@@ -99,28 +99,27 @@ def _flush(units: list[_Unit]) -> None:
 
     ComplaintEvent.objects.bulk_create(events)
     for event in events:
-        post_save.send(
-            sender=ComplaintEvent,
-            instance=event,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=event._state.db,
-        )
+        tell_saved(event, created=True)
     for unit in units:
         complaint = unit.complaint
         complaint.head_seq, complaint.head_hash = unit.seq, unit.hash
         seal(complaint)
         Complaint.objects.filter(pk=complaint.pk).update(**_row_values(complaint))
         if unit.saved:
-            post_save.send(
-                sender=Complaint,
-                instance=complaint,
-                created=False,
-                update_fields=None,
-                raw=False,
-                using=complaint._state.db,
-            )
+            tell_saved(complaint, created=False)
+
+
+def tell_saved(instance: Complaint | ComplaintEvent, *, created: bool) -> None:
+    """What `Model.save()` tells its listeners (the queue counts' cache, the sensitive flags),
+    for a row written by an update or a bulk insert instead."""
+    post_save.send(
+        sender=type(instance),
+        instance=instance,
+        created=created,
+        update_fields=None,
+        raw=False,
+        using=instance._state.db or "default",
+    )
 
 
 def normalise(data: dict[str, Any]) -> dict[str, Any]:

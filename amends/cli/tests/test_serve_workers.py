@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,21 @@ def test_it_refuses_zero_workers() -> None:
         check=False,
     )
     assert done.returncode != 0 and "--workers must be 1 or more" in done.stderr
+
+
+def test_without_a_public_address_the_links_point_at_the_port_served(
+    monkeypatch: Any, settings: Any
+) -> None:
+    """`make run PORT=8080`: the receipt's and the posters' links go to 8080, not 8000; an
+    address given in the environment is kept."""
+    from amends.cli.management.commands.serve import _default_public_url
+
+    monkeypatch.setenv("AMENDS_PUBLIC_URL", "")
+    _default_public_url("0.0.0.0", 8080)  # noqa: S104
+    assert os.environ["AMENDS_PUBLIC_URL"] == settings.AMENDS_PUBLIC_URL
+    assert settings.AMENDS_PUBLIC_URL == "http://127.0.0.1:8080"
+
+    monkeypatch.setenv("AMENDS_PUBLIC_URL", "https://complaints.example.com")
+    settings.AMENDS_PUBLIC_URL = "https://complaints.example.com"
+    _default_public_url("127.0.0.1", 9000)
+    assert settings.AMENDS_PUBLIC_URL == "https://complaints.example.com"

@@ -1,4 +1,5 @@
 import argparse
+import os
 import socket
 from typing import Any
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             return
         if options["workers"] < 1:
             raise CommandError("--workers must be 1 or more")
+        _default_public_url(options["host"], options["port"])
         runner = None
         if not options["no_jobs"]:
             runner = JobRunner()
@@ -107,3 +109,16 @@ def _proxy_options() -> dict[str, Any]:
         "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
         "clear_untrusted_proxy_headers": True,
     }
+
+
+def _default_public_url(host: str, port: int) -> None:
+    """Without AMENDS_PUBLIC_URL, the links amends gives customers (the receipt's, the QR
+    posters', the messages') point at this server: `make run PORT=8080` gives links to 8080,
+    not to the default 8000. Set in the environment too, for the --workers children."""
+    if os.environ.get("AMENDS_PUBLIC_URL"):
+        return
+    from amends.cli.management.commands.demo import url
+
+    address = url(host, port).rstrip("/")
+    os.environ["AMENDS_PUBLIC_URL"] = address
+    settings.AMENDS_PUBLIC_URL = address

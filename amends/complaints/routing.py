@@ -240,14 +240,15 @@ def _rung_holder(complaint: Complaint, role: str) -> User | None:
     """The least loaded holder of `role` for this complaint (at its venue or company-wide),
     never the person complained about, and not the owner: escalating to yourself helps nobody,
     so a rung held only by the owner counts as missing."""
-    holders = users_with_role(venue=complaint.venue, roles=[role])
     excluded = [pk for pk in (complaint.subject_staff_id, complaint.owner_id) if pk]
     kept = _RUNGS.get()
     if kept is None:
+        holders = users_with_role(venue=complaint.venue, roles=[role])
         return _least_loaded(holders.exclude(pk__in=excluded))
     key = (complaint.venue_id, role)
     if key not in kept:
         # Two more than compared, so that the lightest are still there without the two left out.
+        holders = users_with_role(venue=complaint.venue, roles=[role])
         kept[key] = _by_load(holders, LOAD_CANDIDATES + 2)
     return _lightest([person for person in kept[key] if person.pk not in excluded])
 

@@ -120,12 +120,15 @@ def _in_chunks(
 
 def _claim(due: QuerySet[Complaint], after: int) -> list[Complaint]:
     skip = connection.features.has_select_for_update_skip_locked
-    return list(
+    chunk = list(
         due.filter(pk__gt=after)
         .select_for_update(skip_locked=skip, of=("self",))
         .select_related("venue", "customer", "company")
         .order_by("pk")[:CHUNK]
     )
+    for complaint in chunk:
+        timeline.remember_stored(complaint)  # its update writes only what the tick changed
+    return chunk
 
 
 def _act_together(

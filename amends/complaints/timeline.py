@@ -8,6 +8,7 @@ the environment cannot forge a consistent chain. Callers must hold the complaint
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -82,6 +83,8 @@ def deferred(complaint: Complaint | None = None) -> Iterator[None]:
     is rolled back). Events must not be read back inside the block: they are not there yet."""
     if _DEFERRAL.get() is not None:
         raise RuntimeError("timeline writes are already deferred")
+    if complaint is not None:
+        remember_stored(complaint)
     deferral = _Deferral(only=complaint.pk if complaint is not None else None)
     token = _DEFERRAL.set(deferral)
     try:
@@ -104,9 +107,26 @@ def _flush(units: list[_Unit]) -> None:
         complaint = unit.complaint
         complaint.head_seq, complaint.head_hash = unit.seq, unit.hash
         seal(complaint)
-        Complaint.objects.filter(pk=complaint.pk).update(**_row_values(complaint))
+        values = _row_values(complaint)
+        stored: dict[str, Any] | None = complaint.__dict__.pop(_STORED, None)
+        if stored is not None:  # only what changed since it was read (the head always has)
+            values = {name: value for name, value in values.items() if stored.get(name) != value}
+        Complaint.objects.filter(pk=complaint.pk).update(**values)
         if unit.saved:
             tell_saved(complaint, created=False)
+
+
+_STORED = "_amends_stored_row"
+
+
+def remember_stored(complaint: Complaint) -> None:
+    """Note `complaint`'s columns as they are stored now (it was just read or saved), so that a
+    deferred write (`deferred`) updates only the columns changed since: a reminder writes its
+    handful, not the row's seventy. A copy, so that a list or a dict changed in place still
+    counts as changed."""
+    from amends.complaints.integrity import _row_values
+
+    complaint.__dict__[_STORED] = copy.deepcopy(_row_values(complaint))
 
 
 def tell_saved(instance: Complaint | ComplaintEvent, *, created: bool) -> None:

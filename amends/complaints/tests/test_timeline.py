@@ -153,3 +153,31 @@ def test_deferred_writes_hold_the_events_back_and_write_them_with_the_row_at_the
             raise ValueError("the intake failed")
     assert ComplaintEvent.objects.filter(complaint=c).count() == before + 2
     assert verify_complaint(c) is None
+
+
+def test_a_deferred_write_updates_only_the_columns_changed_since_the_row_was_read(cast):
+    """`remember_stored`: the flush writes what changed — a list changed in place included —
+    and the head, not the row's other columns; the chain and the seal still verify."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from amends.complaints import timeline
+    from amends.complaints.models import Complaint
+
+    c = drive(cast, S.INVESTIGATING)
+    with transaction.atomic():
+        held = Complaint.objects.select_for_update().get(pk=c.pk)
+        timeline.remember_stored(held)
+        with CaptureQueriesContext(connection) as queries, timeline.deferred():
+            held.location = "二楼器械区"
+            held.sensitive.append("health")  # changed in place
+            timeline.event_append(complaint=held, kind="note", actor=cast.manager, save=True)
+    [update] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    written = update.split(" WHERE ")[0]
+    for column in ("location", "sensitive", "head_seq", "head_hash", "seal"):
+        assert f'"{column}"' in written
+    for column in ("description", "reference", "received_at", "customer_id"):
+        assert f'"{column}"' not in written
+    c.refresh_from_db()
+    assert (c.location, c.sensitive) == ("二楼器械区", ["health"])
+    assert verify_complaint(c) is None

@@ -22,7 +22,7 @@ Customer messages go back through the channel the complaint came in (`customer_r
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -380,32 +380,53 @@ def notify_staff(
 ) -> None:
     """Queue a console message (and an email when the user has an address) to a member of staff.
     `due` is the deadline the message is about (default: the complaint's running one)."""
+    notify_staff_each(complaint, people=[(user, dedupe_key)], kind=kind, text=text, due=due)
+
+
+def notify_staff_each(
+    complaint: Complaint,
+    *,
+    people: Sequence[tuple[User, str | None]],
+    kind: str,
+    text: str = "",
+    due: datetime | None = None,
+) -> None:
+    """`notify_staff` to each of `people` (a user and the dedupe key of their message): the
+    same message, rendered once per language (a reminder to the owner and the assignee)."""
     if kind not in STAFF_KINDS:
         raise ValueError(f"no staff message for {kind}")
     context = staff_context(complaint, kind=kind, text=text, due=due)
-    words = render(f"staff/{kind}", context, language=user.language, html=bool(user.email))
-    outbox_enqueue(
-        kind=kind,
-        channel=Outbox.Channel.IN_APP,
-        recipient_user=user,
-        subject=words.subject,
-        body=words.text,
-        language=user.language,
-        complaint_id=complaint.pk,
-        reference=complaint.reference,
-        dedupe_key=dedupe_key,
-    )
-    if user.email:
+    rendered: dict[str, Words] = {}
+    for user, _key in people:
+        if user.language not in rendered:
+            with_email = any(p.email for p, _ in people if p.language == user.language)
+            rendered[user.language] = render(
+                f"staff/{kind}", context, language=user.language, html=with_email
+            )
+    for user, dedupe_key in people:
+        words = rendered[user.language]
         outbox_enqueue(
             kind=kind,
-            channel=Outbox.Channel.EMAIL,
+            channel=Outbox.Channel.IN_APP,
             recipient_user=user,
-            address=user.email,
             subject=words.subject,
             body=words.text,
             language=user.language,
             complaint_id=complaint.pk,
             reference=complaint.reference,
-            dedupe_key=f"{dedupe_key}:email" if dedupe_key else None,
-            context={"html": words.html},
+            dedupe_key=dedupe_key,
         )
+        if user.email:
+            outbox_enqueue(
+                kind=kind,
+                channel=Outbox.Channel.EMAIL,
+                recipient_user=user,
+                address=user.email,
+                subject=words.subject,
+                body=words.text,
+                language=user.language,
+                complaint_id=complaint.pk,
+                reference=complaint.reference,
+                dedupe_key=f"{dedupe_key}:email" if dedupe_key else None,
+                context={"html": words.html},
+            )

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 
 from amends.complaints import clocks, routing, timeline
 from amends.complaints.events import Anonymised, Reminder, record
-from amends.complaints.messages import notify_staff
+from amends.complaints.messages import notify_staff_each
 from amends.complaints.models import Complaint
 from amends.complaints.services.exceptions import escalate
 from amends.complaints.services.gate import lock, save, save_recording
@@ -33,6 +33,7 @@ from amends.complaints.transitions import OPEN_STATES, TERMINAL_STATES
 from amends.core import clock
 from amends.notifications import services as outbox
 from amends.notifications.models import Outbox
+from amends.orgs.models import User
 from amends.orgs.roles import ESCALATION_LADDER
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def _in_chunks(
     """
     done, after = 0, 0
     failures: list[Exception] = []
-    with clock.travel(now):
+    with clock.travel(now), routing.rung_holders_kept():
         while True:
             try:
                 with transaction.atomic():
@@ -123,7 +124,7 @@ def _claim(due: QuerySet[Complaint], after: int) -> list[Complaint]:
     chunk = list(
         due.filter(pk__gt=after)
         .select_for_update(skip_locked=skip, of=("self",))
-        .select_related("venue", "customer", "company")
+        .select_related("venue", "customer", "company", "owner", "assignee")
         .order_by("pk")[:CHUNK]
     )
     for complaint in chunk:
@@ -135,7 +136,7 @@ def _act_together(
     chunk: list[Complaint], act: Callable[[Complaint, datetime], int], now: datetime
 ) -> int:
     done = 0
-    with timeline.deferred(), outbox.batched(), routing.rung_holders_kept():
+    with timeline.deferred(), outbox.batched():
         for complaint in chunk:
             done += act(complaint, now)
     return done
@@ -208,23 +209,15 @@ def _remind(complaint: Complaint, now: datetime) -> int:
     due = clocks.active_due(complaint)
     complaint.remind_at = None
     save_recording(complaint, None, Reminder(due=due, owner=complaint.owner_id))
-    notify_staff(
-        complaint,
-        user=complaint.owner,
-        kind=Outbox.Kind.REMINDER,
-        dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}",
-    )
+    key = f"remind:{pk}:{due.isoformat() if due else ''}"
+    people: list[tuple[User, str | None]] = [(complaint.owner, key)]
     if (
         complaint.assignee_id
         and complaint.assignee_id != complaint.owner_id
         and complaint.assignee is not None
     ):
-        notify_staff(
-            complaint,
-            user=complaint.assignee,
-            kind=Outbox.Kind.REMINDER,
-            dedupe_key=f"remind:{pk}:{due.isoformat() if due else ''}:assignee",
-        )
+        people.append((complaint.assignee, f"{key}:assignee"))
+    notify_staff_each(complaint, people=people, kind=Outbox.Kind.REMINDER)
     return 1
 
 

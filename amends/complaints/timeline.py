@@ -26,6 +26,7 @@ from django.db.models.signals import post_save
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.core import clock
 from amends.core.principals import Principal, PrincipalKind, as_principal
+from amends.core.rows import update_each
 from amends.orgs.models import User
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class _Unit:
     hash: str
     events: list[ComplaintEvent] = field(default_factory=list)
     saved: bool = False
+    handlers: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -68,9 +70,11 @@ _DEFERRAL: ContextVar[_Deferral | None] = ContextVar("amends_timeline_deferral",
 @contextmanager
 def deferred(complaint: Complaint | None = None) -> Iterator[None]:
     """Hold back the timeline writes of `complaint` (None: of every complaint) inside the
-    block: events are chained in memory and inserted at the end, all in one statement, then
-    each complaint's row (head, seal and every change a service saved with its event) written
-    once. The caller holds the rows' locks for the whole block, or the rows are its own:
+    block: events are chained in memory and inserted at the end, all in one statement; the
+    handlers added (`add_handler`) in another; then the rows (head, seal and every change a
+    service saved with its event), each once and all of them in one statement per set of
+    changed columns (`core.rows.update_each`). The caller holds the rows' locks for the whole
+    block, or the rows are its own:
 
     - intake, between the new complaint's insert and its commit (nobody else can see the row),
       where the received event, the acknowledgement and the assignment would otherwise be six
@@ -95,15 +99,28 @@ def deferred(complaint: Complaint | None = None) -> Iterator[None]:
 
 
 def _flush(units: list[_Unit]) -> None:
-    events = [event for unit in units for event in unit.events]
-    if not events:
-        return
+    """Write what `deferred` held back: the events in one insert, the new handlers in another,
+    then each changed row's columns (`rows.update_each`: one statement per set of columns),
+    telling each listener as a save would."""
     from amends.complaints.integrity import _row_values, seal
 
-    ComplaintEvent.objects.bulk_create(events)
-    for event in events:
-        tell_saved(event, created=True)
+    events = [event for unit in units for event in unit.events]
+    if events:
+        ComplaintEvent.objects.bulk_create(events)
+        for event in events:
+            tell_saved(event, created=True)
+    joined = [
+        Complaint.handlers.through(complaint_id=unit.complaint.pk, user_id=user)
+        for unit in units
+        for user in dict.fromkeys(unit.handlers)
+    ]
+    if joined:  # a handler already there is left as it is, as `handlers.add` leaves it
+        Complaint.handlers.through.objects.bulk_create(joined, ignore_conflicts=True)
+    changes: list[tuple[int, dict[str, Any]]] = []
+    written: list[_Unit] = []
     for unit in units:
+        if not unit.events and not unit.saved:
+            continue
         complaint = unit.complaint
         complaint.head_seq, complaint.head_hash = unit.seq, unit.hash
         seal(complaint)
@@ -111,9 +128,37 @@ def _flush(units: list[_Unit]) -> None:
         stored: dict[str, Any] | None = complaint.__dict__.pop(_STORED, None)
         if stored is not None:  # only what changed since it was read (the head always has)
             values = {name: value for name, value in values.items() if stored.get(name) != value}
-        Complaint.objects.filter(pk=complaint.pk).update(**values)
+        changes.append((complaint.pk, values))
+        written.append(unit)
+    update_each(Complaint, changes)
+    for unit in written:
         if unit.saved:
-            tell_saved(complaint, created=False)
+            tell_saved(unit.complaint, created=False)
+
+
+def save_row(complaint: Complaint) -> None:
+    """Seal and save the whole in-memory complaint: at once, or with the rest of its writes
+    when they are held back (`deferred`)."""
+    deferral = _DEFERRAL.get()
+    unit = deferral.unit_for(complaint) if deferral is not None else None
+    if unit is None:
+        from amends.complaints.integrity import seal
+
+        seal(complaint)
+        complaint.save()
+    else:
+        unit.complaint, unit.saved = complaint, True
+
+
+def add_handler(complaint: Complaint, user: User) -> None:
+    """`user` becomes one of `complaint`'s handlers: at once, or with the rest of its writes
+    when they are held back (`deferred`)."""
+    deferral = _DEFERRAL.get()
+    unit = deferral.unit_for(complaint) if deferral is not None else None
+    if unit is None:
+        complaint.handlers.add(user)
+    else:
+        unit.handlers.append(user.pk)
 
 
 _STORED = "_amends_stored_row"
@@ -126,7 +171,10 @@ def remember_stored(complaint: Complaint) -> None:
     counts as changed."""
     from amends.complaints.integrity import _row_values
 
-    complaint.__dict__[_STORED] = copy.deepcopy(_row_values(complaint))
+    complaint.__dict__[_STORED] = {
+        name: copy.deepcopy(value) if isinstance(value, list | dict) else value
+        for name, value in _row_values(complaint).items()
+    }
 
 
 def tell_saved(instance: Complaint | ComplaintEvent, *, created: bool) -> None:

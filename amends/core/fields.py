@@ -12,7 +12,7 @@ from django.db.models.lookups import Lookup, Transform
 
 from amends.core import crypto
 
-__all__ = ["EncryptedTextField"]
+__all__ = ["EncryptedTextField", "LongTextField"]
 
 
 class EncryptedTextField(models.TextField):
@@ -67,3 +67,16 @@ class EncryptedTextField(models.TextField):
     def get_transform(self, lookup_name: str) -> type[Transform] | None:
         """Refuse every transform (`lower`, `unaccent`, ...): they would act on ciphertext."""
         raise self._refuse(lookup_name)
+
+
+class LongTextField(models.TextField):
+    """A text column for long prose written many rows at a time (a message's body).
+
+    A bulk insert on PostgreSQL normally sends each column as one array (`UNNEST(%s::text[])`),
+    which spares the server's planner but makes psycopg escape every value for an array literal
+    in Python, character class by character class: for a chunk of 183 messages of a few
+    kilobytes each, 156 ms against 48 ms as a plain `VALUES` list (`docs/benchmarks.md`). A
+    field with its own placeholder makes Django write the `VALUES` list instead."""
+
+    def get_placeholder(self, value: Any, compiler: Any, connection: BaseDatabaseWrapper) -> str:
+        return "%s"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from amends.core.fields import EncryptedTextField
+from amends.core.fields import EncryptedTextField, LongTextField
 
 
 class Outbox(models.Model):
@@ -71,7 +71,7 @@ class Outbox(models.Model):
     recipient_address = EncryptedTextField(_("address"), blank=True, default="")
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     subject = models.CharField(_("subject"), max_length=300)
-    body = models.TextField(_("body"))
+    body = LongTextField(_("body"))
     complaint_id = models.BigIntegerField(_("complaint"), null=True, blank=True, db_index=True)
     reference = models.CharField(_("reference"), max_length=40, blank=True)
     context = models.JSONField(_("context"), default=dict, blank=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import routing
+from amends.complaints import routing, timeline
 from amends.complaints.messages import notify_staff
 from amends.complaints.models import (
     Complaint,
@@ -67,7 +67,7 @@ def assign(
         reason=reason,
         data={"assignee": assignee.pk, "previous_assignee": previous, "automatic": automatic},
     )
-    complaint.handlers.add(assignee)
+    timeline.add_handler(complaint, assignee)
     notify_staff(
         complaint,
         user=assignee,

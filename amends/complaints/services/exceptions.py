@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import clocks, routing
+from amends.complaints import clocks, routing, timeline
 from amends.complaints.events import DeadlineExtended, Escalated, LegalHold, MergedFrom, record
 from amends.complaints.messages import notify_customer, notify_staff
 from amends.complaints.models import (
@@ -130,7 +130,7 @@ def escalate(
         clocks.next_escalation(complaint, now=now) if rung.level < len(ESCALATION_LADDER) else None
     )
     if target is not None:
-        complaint.handlers.add(target)
+        timeline.add_handler(complaint, target)
     save_recording(
         complaint,
         actor,

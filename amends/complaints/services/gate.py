@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from amends.complaints import clocks, integrity
+from amends.complaints import clocks, timeline
 from amends.complaints import queue_cache as _queue_cache  # noqa: F401  (every write raises the queues' generation)
 from amends.complaints.events import CalendarWarning, HandoffAccepted, Transition, record
 from amends.complaints.messages import notify_customer
@@ -125,9 +125,10 @@ def authorize_action(complaint: Complaint, actor: Actor, name: str, reason: str 
 
 
 def save(complaint: Complaint) -> None:
+    """Save the locked complaint with a new version (held back with its other writes inside
+    `timeline.deferred`)."""
     complaint.version += 1
-    integrity.seal(complaint)
-    complaint.save()
+    timeline.save_row(complaint)
 
 
 def save_recording(complaint: Complaint, actor: Actor | None, payload: Payload) -> ComplaintEvent:

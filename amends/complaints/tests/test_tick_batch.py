@@ -63,8 +63,9 @@ def test_it_works_through_more_due_complaints_than_one_chunk(
 def test_a_chunk_writes_its_events_and_messages_together(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Seven due reminders in chunks of five: per chunk one insert of every event and one of
-    every message, one update per complaint, no savepoint per complaint; the chains verify."""
+    """Seven due reminders in chunks of five: per chunk one insert of every event, one of
+    every message and one update of every row, no savepoint per complaint; the chains
+    verify."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -75,15 +76,23 @@ def test_a_chunk_writes_its_events_and_messages_together(
     sql = [q["sql"] for q in queries.captured_queries]
     assert sum('INTO "complaints_complaintevent"' in q for q in sql) == 2
     assert sum('INTO "notifications_outbox"' in q for q in sql) == 2
-    assert sum(q.startswith('UPDATE "complaints_complaint"') for q in sql) == 7
+    assert sum('UPDATE "complaints_complaint" SET' in q for q in sql) == 2
     assert sum(q.startswith("SAVEPOINT") for q in sql) == 2  # a chunk's transaction each
     assert set(kinds("reminder", faults).values()) == {1}
-    # Escalations: the venue's holders of the rung, with their load, read once a chunk.
+    assert not Complaint.objects.filter(pk__in=[c.pk for c in faults], remind_at__isnull=False)
+    # Escalations: the venue's holders of the rung, with their load, read once a run; the new
+    # handlers joined in one insert a chunk.
     with CaptureQueriesContext(connection) as queries:
         assert escalate_overdue(now=local(2026, 11, 20, 14, 0)) == 7
-    loads = [q["sql"] for q in queries.captured_queries if 'AS "open_load"' in q["sql"]]
-    assert len(loads) == 2
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('AS "open_load"' in q for q in sql) == 1
+    assert sum('INTO "complaints_complaint_handlers"' in q for q in sql) == 2
+    assert sum('UPDATE "complaints_complaint" SET' in q for q in sql) == 2
     assert set(kinds("escalated", faults).values()) == {1}
+    for c in faults:
+        c.refresh_from_db()
+        assert c.escalation_level == 1 and c.escalated_to_id is not None
+        assert c.handlers.filter(pk=c.escalated_to_id).exists()
     for c in faults:
         assert verify_complaint(c) is None
 
@@ -94,21 +103,21 @@ def test_a_failure_costs_only_its_own_complaint(
     monkeypatch.setattr(tick_module, "CHUNK", 2)
     faults = urgent_faults(cast, 5)
     broken = faults[2]
-    notify = tick_module.notify_staff
+    notify = tick_module.notify_staff_each
 
     def failing(complaint: Complaint, **kwargs: Any) -> Any:
         if complaint.pk == broken.pk:
             raise RuntimeError("the outbox is unreachable")
         return notify(complaint, **kwargs)
 
-    monkeypatch.setattr(tick_module, "notify_staff", failing)
+    monkeypatch.setattr(tick_module, "notify_staff_each", failing)
     with pytest.raises(RuntimeError):
         remind_due(now=local(2026, 11, 20, 13, 0))
     reminded = kinds("reminder", faults)
     assert reminded == {c.pk: 0 if c.pk == broken.pk else 1 for c in faults}
     broken.refresh_from_db()
     assert broken.remind_at is not None  # still due: the next tick tries again
-    monkeypatch.setattr(tick_module, "notify_staff", notify)
+    monkeypatch.setattr(tick_module, "notify_staff_each", notify)
     assert remind_due(now=local(2026, 11, 20, 13, 1)) == 1
     assert set(kinds("reminder", faults).values()) == {1}
     assert verify_complaint(broken) is None

@@ -360,6 +360,59 @@ def test_the_tick_bench_reminds_and_escalates_the_due_ones_and_changes_nothing(c
     assert state() == before  # rolled back
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="processes at once need PostgreSQL's SKIP LOCKED"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_tick_processes_share_the_due_work_and_the_bench_undoes_it() -> None:
+    """`--workers 2`: two processes remind and escalate at once, each complaint once between
+    them; then the committed run is undone — rows, events, messages and handlers as before."""
+    from amends.notifications.models import Outbox
+
+    seeded(complaints=600)
+
+    def state() -> tuple[Any, ...]:
+        return (
+            ComplaintEvent.objects.count(),
+            Outbox.objects.count(),
+            Complaint.handlers.through.objects.count(),
+            sorted(
+                Complaint.objects.values_list(
+                    "pk",
+                    "version",
+                    "remind_at",
+                    "next_escalation_at",
+                    "escalation_level",
+                    "escalated_to_id",
+                    "head_seq",
+                    "head_hash",
+                    "seal",
+                    "due_at",
+                )
+            ),
+        )
+
+    before = state()
+    out = StringIO()
+    with clock.travel(NOW):
+        call_command("bench", "tick", "--due", "20", "--workers", "2", "--json", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert (figures["workers"], figures["due"], figures["reminded"]) == (2, 20, 20)
+    assert 0 < figures["escalated"] <= 20
+    assert figures["events_written"] == figures["reminded"] + figures["escalated"]
+    assert state() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_tick_rows')")
+        assert cursor.fetchone() == (None,)  # its copy of the rows is gone too
+
+
+def test_the_tick_bench_wants_postgresql_for_several_processes(chain) -> None:
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's answer")
+    with clock.travel(NOW), pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("bench", "tick", "--due", "5", "--workers", "2", stdout=StringIO())
+
+
 def test_the_tick_bench_says_when_there_are_too_few_open_complaints(chain) -> None:
     with clock.travel(NOW), pytest.raises(CommandError, match="open assigned complaints"):
         call_command("bench", "tick", "--due", "100000", stdout=StringIO())

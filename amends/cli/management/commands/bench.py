@@ -47,6 +47,12 @@ class Command(BaseCommand):
             "tick", help="Time the tick over N due reminders and escalations (rolled back)."
         )
         t.add_argument("--due", type=int, default=2500, help="Due complaints (2,500).")
+        t.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Processes running each job at once (1; more needs PostgreSQL).",
+        )
         t.add_argument("--json", action="store_true", help="Print one JSON object.")
         r = sub.add_parser("report", help="Time the monthly reports, KPI board and exports.")
         r.add_argument("--venue", help="Venue code (default: the busiest venue of BENCH).")
@@ -146,7 +152,7 @@ class Command(BaseCommand):
 
     def _tick(self, options: dict[str, Any]) -> None:
         try:
-            figures = tick_bench.run(due=options["due"])
+            figures = tick_bench.run(due=options["due"], workers=options["workers"])
         except tick_bench.BenchError as exc:
             raise CommandError(str(exc)) from exc
         self._show(figures, options, tick_bench.table)

@@ -293,9 +293,14 @@ class Complaint(models.Model):
         ordering = ["-received_at", "-pk"]
         # A month of one venue (reports, dashboard) or of the company (lists, newest first) is
         # read through its own index, never through every venue's complaints of that month.
+        # With the id last, the index is the lists' whole order (newest first, then the higher
+        # id): a page is read off its end and the read stops at the page's last row — without
+        # it, every row of the span was read and sorted (200 ms for a common phrase at 1 M).
         indexes = [
-            models.Index(fields=["venue", "received_at"], name="complaint_venue_received"),
-            models.Index(fields=["company", "received_at"], name="complaint_company_received"),
+            models.Index(fields=["venue", "received_at", "id"], name="complaint_venue_received_id"),
+            models.Index(
+                fields=["company", "received_at", "id"], name="complaint_company_received_id"
+            ),
             models.Index(fields=["venue", "state", "received_at"], name="complaint_venue_state"),
             models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
             # The queues "overdue" and "due soon" of a venue, in deadline order.

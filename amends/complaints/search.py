@@ -16,8 +16,11 @@ A query is tokenized the same way and every token must be present: one Chinese c
 itself, two are their pair, three or more are all their pairs ("跑步机" → 跑步 AND 步机); an
 English word or number is itself, or a prefix of a stored word when it has three characters or
 more ("tread" finds "treadmill"). PostgreSQL matches `search_vector`, a stored generated column
-`to_tsvector('simple', search_tokens)` with a GIN index (migration 0011, which says why stored);
-SQLite matches an FTS5 table over the column (same migration).
+`to_tsvector('simple', search_tokens)` with a GIN index (migration 0011, which says why stored),
+to which migration 0014 adds the complaint's venue as the lexeme `@v<venue id>`: a search within
+some venues asks for one of theirs too, so that the index, not the table, leaves out the
+matches at other venues. SQLite matches an FTS5 table over the column (migration 0011), and
+leaves the venues to the query's own filter.
 
 jieba's words are not added: the pairs already find every Chinese word of any length, and a
 word token would only narrow a query if the query were cut into words the same way as the
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from typing import Any
 
 from django.db import connection
@@ -106,10 +110,18 @@ def _prefix(token: str) -> bool:
     return len(token) >= MIN_PREFIX and not _IS_CJK.match(token)
 
 
-def tsquery(tokens: list[str]) -> str:
-    """The PostgreSQL tsquery text (for `::tsquery`) requiring every token. Tokens hold only
-    letters and digits, so quoting them is enough."""
-    return " & ".join(f"'{t}'{':*' if _prefix(t) else ''}" for t in tokens)
+# A search within this many venues at most names them in the tsquery (`@v<id>`); beyond, the
+# query's own venue filter does the work.
+MAX_QUERY_VENUES = 20
+
+
+def tsquery(tokens: list[str], venues: Collection[int] | None = None) -> str:
+    """The PostgreSQL tsquery text (for `::tsquery`) requiring every token, and one of
+    `venues` when given. Tokens hold only letters and digits, so quoting them is enough."""
+    query = " & ".join(f"'{t}'{':*' if _prefix(t) else ''}" for t in tokens)
+    if venues and len(venues) <= MAX_QUERY_VENUES:
+        query += " & (" + " | ".join(f"'@v{int(v)}'" for v in sorted(venues)) + ")"
+    return query
 
 
 def fts5_match(tokens: list[str]) -> str:
@@ -135,13 +147,15 @@ class _TokensMatch(Func):
         return f"{column} @@ ({query_sql})::tsquery", list(query_params)
 
 
-def matches(tokens: list[str]) -> Q:
+def matches(tokens: list[str], venues: Collection[int] | None = None) -> Q:
     """The complaints holding every one of `tokens` (`query_tokens`); none when there are none.
-    PostgreSQL reads the GIN index, SQLite the FTS5 table (rowid = complaint id)."""
+    PostgreSQL reads the GIN index, SQLite the FTS5 table (rowid = complaint id). `venues`: the
+    venues the caller's query is limited to anyway, for the index to leave the others out
+    (PostgreSQL; the caller still filters by venue)."""
     if not tokens:
         return Q(pk__in=[])
     if connection.vendor == "postgresql":
-        return Q(_TokensMatch(F("search_tokens"), Value(tsquery(tokens))))
+        return Q(_TokensMatch(F("search_tokens"), Value(tsquery(tokens, venues))))
     if connection.vendor == "sqlite":
         # The table name is a constant; the match expression is a parameter.
         found = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608

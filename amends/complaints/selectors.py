@@ -4,7 +4,7 @@ decides what a person may see (DESIGN invariant 6)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -384,8 +384,10 @@ def search(
     *,
     now: datetime | None = None,
     actor: User | None = None,
+    venues: Collection[int] | None = None,
 ) -> QuerySet[Complaint]:
-    """The one search box: what a person types, matched the way they mean it.
+    """The one search box: what a person types, matched the way they mean it. `venues`: the
+    venues `complaints` is limited to, when it is (the keyword index then leaves out the rest).
 
     1. A whole reference (GYM1-20261122-0007): that complaint, exactly.
     2. One to four digits (12, 0012): today's complaint of that number (the number said over
@@ -427,7 +429,7 @@ def search(
             pass
         else:
             return complaints.filter(Q(customer__email_index=email_index(mail)) | member)
-    found = keywords.matches(keywords.query_tokens(text))
+    found = keywords.matches(keywords.query_tokens(text), venues)
     if actor is not None:
         found &= _text_readable(actor)
     return complaints.filter(found | member)
@@ -437,7 +439,15 @@ def search_for_actor(*, actor: User, text: str, venue_id: int | None = None) -> 
     """The header's search (console and API): open and closed complaints within the actor's
     scope, newest first, with the running deadline and what a result line shows fetched in the
     same query. Never counted whole: a caller counts at most a cap (`qs[:cap + 1].count()`)."""
-    found = search(queue_for_actor(actor=actor, name="all", venue_id=venue_id), text, actor=actor)
+    # At one venue, the keyword index leaves out the others; across venues the actor's scope
+    # also holds complaints they took, own or handle anywhere (`visibility`), which no venue
+    # names.
+    found = search(
+        queue_for_actor(actor=actor, name="all", venue_id=venue_id),
+        text,
+        actor=actor,
+        venues=None if venue_id is None else [venue_id],
+    )
     return found.order_by("-received_at", "-pk")
 
 

@@ -22,7 +22,7 @@ from amends.complaints.catalogue.fields import (
 )
 from amends.complaints.transitions import State
 from amends.core.input_guard import EMAIL_CHARS, LONG_TEXT_CHARS, SEARCH_CHARS, TEXT_CHARS
-from amends.core.widgets import FastSelect
+from amends.core.widgets import FastSelect, FetchedModelChoiceField
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import INTAKE_ROLES
 from amends.orgs.selectors import scope_of, venues_for_actor
@@ -83,7 +83,7 @@ class IntakeForm(forms.Form):
         "severity",
     )
 
-    venue = forms.ModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"))
+    venue = FetchedModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"))
     channel = forms.ChoiceField(
         choices=Channel.choices, label=_("Channel"), initial=Channel.FRONT_DESK
     )
@@ -221,10 +221,10 @@ INTAKE_ERROR_FIELDS = {
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=SEARCH_CHARS, required=False)
-    venue = forms.ModelChoiceField(
+    venue = FetchedModelChoiceField(
         queryset=Venue.objects.none(), label=_("Venue"), required=False, widget=FastSelect
     )
-    category = forms.ModelChoiceField(
+    category = FetchedModelChoiceField(
         queryset=Category.objects.none(), label=_("Category"), required=False, widget=FastSelect
     )
     severity = forms.ChoiceField(
@@ -239,7 +239,7 @@ class QueueFilterForm(forms.Form):
     channel = forms.ChoiceField(
         choices=BLANK + list(Channel.choices), label=_("Channel"), required=False, widget=FastSelect
     )
-    assignee = forms.ModelChoiceField(
+    assignee = FetchedModelChoiceField(
         queryset=User.objects.none(), label=_("Assignee"), required=False, widget=FastSelect
     )
     received_from = forms.DateField(

@@ -44,9 +44,19 @@ SORTS: dict[str, Any] = {
 }
 
 
+def actor_venues(request: HttpRequest) -> list[Venue]:
+    """The venues the person sees, read once a request (the page, its header and its
+    venue switch all ask)."""
+    venues: list[Venue] | None = getattr(request, "_amends_venues", None)
+    if venues is None:
+        venues = list(venues_for_actor(actor=request.user))  # type: ignore[arg-type]
+        request._amends_venues = venues  # type: ignore[attr-defined]
+    return venues
+
+
 def current_venue(request: HttpRequest) -> Venue | None:
     """The venue the person works in now (None: every venue they see)."""
-    venues = list(venues_for_actor(actor=request.user))  # type: ignore[arg-type]
+    venues = actor_venues(request)
     chosen = request.session.get(SESSION_VENUE)
     for venue in venues:
         if venue.pk == chosen:
@@ -322,7 +332,7 @@ def context(request: HttpRequest) -> dict[str, Any]:
     return {
         "section": section_of(match.url_name if match else "", match.kwargs if match else {}),
         "unread": unread_count(user=user),
-        "venues": list(venues_for_actor(actor=user)),
+        "venues": actor_venues(request),
         "place": current_venue(request),
         "can_intake": bool(roles & INTAKE_ROLES),
         "can_approve": bool(roles & APPROVER_ROLES),

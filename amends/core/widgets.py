@@ -3,6 +3,11 @@
 Django's `Select` renders every option through an included template: a picker of 300 staff
 costs 15 ms of a page's CPU, and the queue's filter form carries five pickers. `FastSelect`
 writes the same HTML (the same attributes, the same escaping, the same optgroups) directly.
+
+Django's `ModelChoiceField` reads its choices with `QuerySet.iterator()`, which on PostgreSQL
+is a server-side cursor: `DECLARE … WITH HOLD` (the result materialised at the end of the
+statement's transaction), `FETCH`, `CLOSE` — three round trips for a dozen venues, 2–4 ms more
+than one ordinary query per picker. `FetchedModelChoiceField` reads them with one.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -54,3 +60,20 @@ class FastSelect(forms.Select):
             _attrs(widget["attrs"]),
             mark_safe("\n  ".join(parts)),  # noqa: S308 - each part was built by format_html
         )
+
+
+class FetchedChoiceIterator(ModelChoiceIterator):
+    """`ModelChoiceIterator` reading the choices with one ordinary query (no server-side
+    cursor): a picker lists a few dozen rows at most."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class FetchedModelChoiceField(forms.ModelChoiceField):
+    """A `ModelChoiceField` whose choices are read with one ordinary query."""
+
+    iterator = FetchedChoiceIterator

@@ -19,6 +19,7 @@ from amends.complaints.catalogue.fields import (
 )
 from amends.complaints.models import Complaint, Interview
 from amends.complaints.transitions import State
+from amends.core.widgets import FetchedModelChoiceField
 from amends.orgs.models import Department, User
 from amends.workflow.models import Category
 from amends.workflow.taxonomy import Psychology, Severity, Validity
@@ -71,7 +72,7 @@ class AcceptForm(ActionForm):
 class AssignForm(ActionForm):
     name, permission, title, submit = "assign", "assign", _("Assign or reassign"), _("Assign")
     service = staticmethod(services.complaint_assign)
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Assign to"))
+    assignee = FetchedModelChoiceField(queryset=User.objects.none(), label=_("Assign to"))
     reason = forms.CharField(label=_("Note for the assignee"), required=False, max_length=300)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -185,10 +186,10 @@ class InvestigationForm(ActionForm):
     responsibility = forms.ChoiceField(
         choices=Complaint.Responsibility.choices, label=_("Responsibility"), required=False
     )
-    responsible_department = forms.ModelChoiceField(
+    responsible_department = FetchedModelChoiceField(
         queryset=Department.objects.none(), label=_("Responsible department"), required=False
     )
-    responsible_staff = forms.ModelChoiceField(
+    responsible_staff = FetchedModelChoiceField(
         queryset=User.objects.none(), label=_("Responsible staff member"), required=False
     )
     responsible_party = forms.CharField(
@@ -232,7 +233,7 @@ class InterviewForm(ActionForm):
     service = staticmethod(services.interview_record)
     interviewee = forms.CharField(label=_("Interviewee"), max_length=200)
     interviewee_role = forms.ChoiceField(choices=Interview.Role.choices, label=_("Interviewee is"))
-    staff = forms.ModelChoiceField(
+    staff = FetchedModelChoiceField(
         queryset=User.objects.none(), label=_("Staff member interviewed"), required=False
     )
     summary = text_field(_("What they said"))

@@ -19,6 +19,7 @@ from amends.complaints.models import Consequence, CustomerConsent, RemedyProposa
 from amends.complaints.services.gate import staff_of
 from amends.complaints.surveys import is_low_score, low_score_reason
 from amends.complaints.transitions import State
+from amends.core.widgets import FetchedModelChoiceField
 from amends.orgs.models import User
 from amends.workflow.taxonomy import Channel, Severity
 
@@ -344,7 +345,7 @@ class ConsequenceForm(ActionForm):
         _("Record a consequence for staff"),
     )
     service = staticmethod(services.consequence_record)
-    staff = forms.ModelChoiceField(queryset=User.objects.none(), label=_("Staff member"))
+    staff = FetchedModelChoiceField(queryset=User.objects.none(), label=_("Staff member"))
     kind = forms.ChoiceField(choices=Consequence.Kind.choices, label=_("Kind of consequence"))
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 

@@ -179,3 +179,51 @@ def test_postgresql_reads_the_gin_index(cast: Cast, story: dict[str, Complaint])
     plan = found.explain()
     assert "complaint_search_vector" in plan, plan
     assert list(found) == [story["treadmill"]]
+
+
+def test_a_search_at_some_venues_names_them_in_the_query() -> None:
+    assert search.tsquery(["跑步", "tread"]) == "'跑步' & 'tread':*"
+    assert search.tsquery(["跑步"], venues=[3, 1]) == "'跑步' & ('@v1' | '@v3')"
+    many = range(1, search.MAX_QUERY_VENUES + 2)
+    assert search.tsquery(["跑步"], venues=many) == "'跑步'"  # the venue filter alone
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search vector")
+def test_at_one_venue_the_index_leaves_the_other_venues_out(
+    cast: Cast, story: dict[str, Complaint]
+) -> None:
+    """The director searches at the gym: the GIN index is asked for the gym's lexeme with the
+    words, so the treadmill at the second gym is not fetched; moved to the gym, it is found
+    (the vector is PostgreSQL's own column and follows the venue)."""
+    with clock.travel(local(2026, 11, 20, 9, 30)):
+        elsewhere = cast.receive(
+            actor=cast.outsider, venue=cast.gym2, description="跑步机皮带也打滑了"
+        )
+
+    def found(venue_id: int | None) -> set[int]:
+        rows = selectors.search_for_actor(actor=cast.director, text="跑步机", venue_id=venue_id)
+        return set(rows.values_list("pk", flat=True))
+
+    assert found(cast.gym.pk) == {story["treadmill"].pk}
+    assert found(None) == {story["treadmill"].pk, elsewhere.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = selectors.search_for_actor(
+        actor=cast.director, text="跑步机", venue_id=cast.gym.pk
+    ).explain()
+    assert f"'@v{cast.gym.pk}'" in plan, plan
+    Complaint.objects.filter(pk=elsewhere.pk).update(venue=cast.gym)
+    assert found(cast.gym.pk) == {story["treadmill"].pk, elsewhere.pk}
+
+
+def test_across_venues_a_complaint_of_ones_own_elsewhere_is_still_found(
+    cast: Cast, story: dict[str, Complaint]
+) -> None:
+    """The gym's manager owns a complaint at the second gym: searching without a venue finds
+    it, as the scope does (no venue is named in the query then)."""
+    with clock.travel(local(2026, 11, 20, 9, 30)):
+        elsewhere = cast.receive(
+            actor=cast.outsider, venue=cast.gym2, description="跑步机皮带也打滑了"
+        )
+    Complaint.objects.filter(pk=elsewhere.pk).update(owner=cast.manager)
+    assert search_pks(cast, "跑步机") == {story["treadmill"].pk, elsewhere.pk}

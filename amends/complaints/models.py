@@ -315,6 +315,17 @@ class Complaint(models.Model):
                 name="complaint_company_due",
                 condition=models.Q(due_at__isnull=False),
             ),
+            # The tick's claims, chunk after chunk in due-time order (`tick._claim`).
+            models.Index(
+                fields=["remind_at", "id"],
+                name="complaint_remind_claim",
+                condition=models.Q(remind_at__isnull=False),
+            ),
+            models.Index(
+                fields=["next_escalation_at", "id"],
+                name="complaint_escalate_claim",
+                condition=models.Q(next_escalation_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

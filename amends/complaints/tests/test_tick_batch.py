@@ -78,6 +78,10 @@ def test_a_chunk_writes_its_events_and_messages_together(
     assert sum('INTO "notifications_outbox"' in q for q in sql) == 2
     assert sum('UPDATE "complaints_complaint" SET' in q for q in sql) == 2
     assert sum(q.startswith("SAVEPOINT") for q in sql) == 2  # a chunk's transaction each
+    # Claimed in due-time order, the second chunk from where the first ended.
+    claims = [q for q in sql if 'ORDER BY "complaints_complaint"."remind_at" ASC' in q]
+    assert len(claims) == 2
+    assert '"complaints_complaint"."remind_at" >=' in claims[1]
     assert set(kinds("reminder", faults).values()) == {1}
     assert not Complaint.objects.filter(pk__in=[c.pk for c in faults], remind_at__isnull=False)
     # Escalations: the venue's holders of the rung, with their load, read once a run; the new
@@ -174,3 +178,35 @@ def test_several_ticks_at_once_do_each_reminder_and_escalation_once(
     assert set(kinds("escalated", faults).values()) == {1}
     for c in faults:
         assert verify_complaint(c) is None
+
+
+@on_postgresql
+def test_a_claim_reads_the_due_index_from_where_the_last_chunk_ended(cast: Cast) -> None:
+    """The claim walks the partial index (due time, id) — not the whole table in id order,
+    where the due complaints (the newest, open ones) come after every closed one."""
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from amends.complaints.tick import _claim
+
+    faults = urgent_faults(cast, 3)
+    now = local(2026, 11, 20, 13, 0)
+    due = Complaint.objects.filter(pk__in=[c.pk for c in faults], remind_at__lte=now)
+    with transaction.atomic():
+        first, last = _claim(due, "remind_at", None)
+        assert [c.pk for c in first] == sorted(
+            (c.pk for c in faults), key=lambda pk: (Complaint.objects.get(pk=pk).remind_at, pk)
+        )
+        assert last == (first[-1].remind_at, first[-1].pk)
+        rest, _ = _claim(due, "remind_at", (first[0].remind_at, first[0].pk))
+        assert [c.pk for c in rest] == [c.pk for c in first[1:]]
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        moment = first[0].remind_at - timedelta(minutes=1)
+        plan = (
+            Complaint.objects.filter(remind_at__lte=now, remind_at__gte=moment)
+            .order_by("remind_at", "pk")[:100]
+            .explain()
+        )
+        assert "complaint_remind_claim" in plan, plan

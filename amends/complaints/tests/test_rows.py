@@ -1,4 +1,4 @@
-"""`rows.update_each`: many rows, each with its own values and its own columns, in one
+"""`core.rows.update_each`: many rows, each with its own values and its own columns, in one
 statement per set of columns — on SQLite and on PostgreSQL alike."""
 
 from __future__ import annotations

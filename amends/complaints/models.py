@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints.transitions import OPEN_STATES, State
+from amends.core.choices import QuickDisplay
 from amends.core.principals import PrincipalKind
 from amends.members.models import Customer, Member
 from amends.orgs.models import Company, Department, Venue
@@ -34,7 +35,7 @@ class ReferenceCounter(models.Model):
         return f"{self.venue_id}:{self.day}:{self.last}"
 
 
-class Complaint(models.Model):
+class Complaint(QuickDisplay, models.Model):
     """One matter raised by a customer, from intake to archive.
 
     The state only changes through `complaint_transition()`; every other change goes through a

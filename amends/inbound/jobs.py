@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
+
 from amends.core.jobs import job
 from amends.inbound import services
 
 
 @job(
     "inbound.poll_mailboxes",
-    every=timedelta(seconds=60),
+    every=timedelta(seconds=settings.AMENDS_MAIL_POLL_SECONDS),
     description="Fetch new email from every active IMAP mailbox and store each message once.",
 )
 def poll_mailboxes(*, now: datetime) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """The stack of the fault tests, as real processes: amends' web server, a Celery worker and beat
-on a Redis of their own, an SMTP server, and a small supervisor that restarts whatever died (as
+on a Redis of their own, an SMTP server, an IMAP server (dovecot) with the venue's complaints
+mailbox, polled every 2 s, and a small supervisor that restarts whatever died (as
 systemd's Restart=always does in production).
 
 Everything runs against a database of its own: a fresh PostgreSQL database when the tests run
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from amends.inbound.tests import imap
 from amends.notifications.tests.smtp import SmtpServer, free_port
 
 AMENDS = [sys.executable, "-m", "amends"]
@@ -94,6 +96,7 @@ class Stack:
     root: Path
     env: dict[str, str]
     smtp: SmtpServer
+    imap: imap.ImapServer
     web_port: int
     redis_port: int
     processes: dict[str, Process] = field(default_factory=dict)
@@ -143,12 +146,14 @@ class Stack:
 
 @contextmanager
 def stack(root: Path) -> Iterator[Stack]:
-    """Build the stack in `root`: a new database, migrated, with the cast of amends' tests and an
-    API key; then Redis, the web server, a worker and beat, and the SMTP server."""
+    """Build the stack in `root`: a new database, migrated, with the cast of amends' tests, an
+    API key and a mailbox on the IMAP server; then Redis, the web server, a worker and beat, and
+    the SMTP server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AMENDS_")}
     env.pop("DATABASE_URL", None)
     smtp = SmtpServer()
     smtp.start()
+    mail = imap.start()
     redis_port = free_port()
     env.update(
         DJANGO_SETTINGS_MODULE="amends.settings",
@@ -160,6 +165,10 @@ def stack(root: Path) -> Iterator[Stack]:
         AMENDS_DELIVERY_SECONDS="1",
         AMENDS_DELIVERY_FIRST_RETRY_SECONDS="2",
         AMENDS_DELIVERY_LEASE_SECONDS="30",
+        AMENDS_MAIL_POLL_SECONDS="2",
+        CHAOS_IMAP_PORT=str(mail.port),
+        CHAOS_IMAP_USER=mail.user,
+        CHAOS_IMAP_PASSWORD=mail.password,
         AMENDS_API_RATE_PER_MINUTE="100000",
         PYTHONUNBUFFERED="1",
     )
@@ -174,6 +183,7 @@ def stack(root: Path) -> Iterator[Stack]:
         root=root,
         env=env,
         smtp=smtp,
+        imap=mail,
         web_port=free_port(),
         redis_port=redis_port,
         database=database,
@@ -214,6 +224,7 @@ def stack(root: Path) -> Iterator[Stack]:
         for process in the.processes.values():
             process.stop()
         smtp.stop()
+        imap.stop(mail)
         if database:
             _psql(outer, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -229,14 +240,25 @@ def _psql(url: str, statement: str) -> None:
         connection.execute(statement)
 
 
-# The cast of amends' tests (company LIFE, GYM1, the desk "desk" with the tests' password).
+# The cast of amends' tests (company LIFE, GYM1, the desk "desk" with the tests' password), an
+# API key, and GYM1's complaints mailbox on the stack's IMAP server.
 SETUP = """
-import json
+import json, os
 from amends.orgs.services import api_key_create
 from amends.conftest import build_cast
+from amends.notifications.models import Mailbox
 cast = build_cast()
 _, raw = api_key_create(
     actor=None, company=cast.company, name="chaos", scopes=["complaints:write"], venue=cast.gym
+)
+Mailbox.objects.create(
+    venue=cast.gym,
+    address="complaints@gym1.example.com",
+    imap_host="127.0.0.1",
+    imap_port=int(os.environ["CHAOS_IMAP_PORT"]),
+    imap_ssl=False,
+    imap_user=os.environ["CHAOS_IMAP_USER"],
+    imap_password=os.environ["CHAOS_IMAP_PASSWORD"],
 )
 print(json.dumps({"key": raw}))
 """

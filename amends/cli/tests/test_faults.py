@@ -1,15 +1,17 @@
-"""Faults: complaints keep coming in through the console and the API while the web server and
-the worker are killed (-9) at random, and the mail server and Redis go down and come back. Every
-complaint the stack accepted is in the database exactly once, every email notification reaches
-the mail server once it is back (a resend after a kill carries the same Message-ID, so it is one
-message), and every timeline verifies.
+"""Faults: complaints keep coming in through the console, the API and email while the web server,
+the worker and beat are killed (-9) at random, and the mail servers (SMTP out, IMAP in) and Redis
+go down and come back. Every complaint the stack accepted is in the database exactly once — an
+email is accepted once it is in the venue's mailbox, and the poller, killed at any point, stores
+it once —, every email notification reaches the mail server once it is back (a resend after a
+kill carries the same Message-ID, so it is one message), and every timeline verifies.
 
 Real processes (`chaos.stack`): `amends serve`, `amends worker`, `amends beat`, a Redis of their
-own, an aiosmtpd server; on PostgreSQL a database of their own, else a SQLite file.
+own, an aiosmtpd server, dovecot; on PostgreSQL a database of their own, else a SQLite file.
 """
 
 from __future__ import annotations
 
+import imaplib
 import random
 import threading
 import time
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from amends.cli.tests import chaos
+from amends.inbound.tests.mail import email
 
 FAULTS = 12
 SETTLE_SECONDS = 150
@@ -108,8 +111,40 @@ def test_nothing_accepted_is_lost_or_doubled_while_processes_die(the_stack: chao
                 time.sleep(0.3)
             sent += 1
 
+    def mail_client() -> None:
+        sent = 0
+        while not stop.is_set():
+            marker = f"chaos-m0-{sent}"
+            raw = email(
+                subject="泳池水质",
+                text=f"泳池的水很浑浊，孩子游完眼睛发红。 {marker}",
+                sender=f"{marker}@example.com",
+                message_id=f"<{marker}@mail.example.com>",
+            )
+            with lock:
+                attempted.append(marker)
+            # The customer's mail server delivers into the venue's mailbox, and tries again
+            # while the mailbox's server is down (a delivery whose answer was lost may arrive
+            # twice, with the same Message-ID: still one complaint).
+            while True:
+                try:
+                    stack.imap.append(raw)
+                except (OSError, imaplib.IMAP4.error):
+                    answers["mail down"] += 1
+                    if stop.is_set():
+                        break
+                    time.sleep(0.3)
+                    continue
+                answers["mail delivered"] += 1
+                with lock:
+                    accepted.append(marker)
+                break
+            sent += 1
+            time.sleep(0.5)
+
     clients = [threading.Thread(target=console_client, args=(n,)) for n in range(2)]
     clients += [threading.Thread(target=api_client, args=(n,)) for n in range(2)]
+    clients.append(threading.Thread(target=mail_client))
     for client in clients:
         client.start()
 
@@ -119,12 +154,16 @@ def test_nothing_accepted_is_lost_or_doubled_while_processes_die(the_stack: chao
     try:
         for _ in range(FAULTS):
             time.sleep(chance.uniform(2, 4))  # serving
-            fault = chance.choice(["web", "worker", "beat", "smtp", "redis"])
+            fault = chance.choice(["web", "worker", "beat", "smtp", "imap", "redis"])
             faults[fault] += 1
             if fault == "smtp":
                 stack.smtp.stop()
                 time.sleep(chance.uniform(1, 3))
                 stack.smtp.start()
+            elif fault == "imap":
+                stack.imap.halt()
+                time.sleep(chance.uniform(1, 3))
+                stack.imap.resume()
             else:
                 stack.processes[fault].kill()
                 time.sleep(chance.uniform(0.2, 2))
@@ -142,7 +181,8 @@ def test_nothing_accepted_is_lost_or_doubled_while_processes_die(the_stack: chao
     while True:
         state = stack.python(chaos.CHECK)
         waiting = [m for m in state["emails"] if m[0] != "sent"]
-        if not waiting or time.monotonic() > deadline:
+        unread = [m for m in accepted if m.startswith("chaos-m") and m not in state["markers"]]
+        if not (waiting or unread) or time.monotonic() > deadline:
             break
         # A process may still die of the last fault after the storm (a Celery worker that lost
         # Redis can exit a little later, in kombu's reconnect): restarted whenever it does.
@@ -155,6 +195,8 @@ def test_nothing_accepted_is_lost_or_doubled_while_processes_die(the_stack: chao
     ]
     assert all(count == 1 for count in markers.values())
     assert set(markers) <= set(attempted)
+    by_mail = [m for m in accepted if m.startswith("chaos-m")]
+    assert len(by_mail) >= 5, (by_mail, answers)
 
     # Every email was sent, and the mail server has each of them (by its Message-ID).
     assert waiting == [], waiting

@@ -125,6 +125,15 @@ class ImapServer:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def halt(self) -> None:
+        """Stop the server, keeping the mail it holds (a mail server down for a while)."""
+        _terminate(self.process)
+
+    def resume(self) -> None:
+        """Start it again, on the same port, with the mail it held."""
+        self.process = _launch(self.root)
+        _wait_until_it_answers(self)
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
@@ -180,12 +189,23 @@ def start() -> ImapServer:
             login=login,
         )
     )
-    process = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(conf)],
+    server = ImapServer("127.0.0.1", port, USER, PASSWORD, root, _launch(root))
+    _wait_until_it_answers(server)
+    return server
+
+
+def _launch(root: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    server = ImapServer("127.0.0.1", port, USER, PASSWORD, root, process)
+
+
+def _wait_until_it_answers(server: ImapServer) -> None:
+    """Return once the server answers a login; else stop it and fail with the reason."""
+    process = server.process
+    assert process is not None
     deadline = time.monotonic() + START_SECONDS
     last = ""
     while time.monotonic() < deadline:
@@ -195,19 +215,18 @@ def start() -> ImapServer:
             raise AssertionError(f"dovecot exited ({process.returncode}): {output}\n{last}")
         try:
             server.connect().logout()
-            return server
+            return
         except (OSError, imaplib.IMAP4.error) as exc:
             last = f"{type(exc).__name__}: {exc}"
             time.sleep(0.1)
     log = server.log()
     stop(server)
     raise AssertionError(
-        f"dovecot did not answer on port {port} within {START_SECONDS}s: {last}\n{log}"
+        f"dovecot did not answer on port {server.port} within {START_SECONDS}s: {last}\n{log}"
     )
 
 
-def stop(server: ImapServer) -> None:
-    process = server.process
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
     if process is not None and process.poll() is None:
         process.terminate()
         try:
@@ -217,6 +236,10 @@ def stop(server: ImapServer) -> None:
             process.wait(timeout=10)
     if process is not None and process.stdout is not None:
         process.stdout.close()
+
+
+def stop(server: ImapServer) -> None:
+    _terminate(server.process)
     shutil.rmtree(server.root, ignore_errors=True)
 
 

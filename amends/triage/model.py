@@ -11,12 +11,12 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from amends.core.once import once
 from amends.triage.tokens import MODEL_DIR
 
 MODEL_FILE = MODEL_DIR / "triage.json.gz"
@@ -98,7 +98,7 @@ class Model:
         return Prediction(head.classes, tuple(float(p) for p in probs), drivers)
 
 
-@lru_cache(maxsize=1)
+@once
 def current() -> Model:
     """The shipped model, loaded once per process."""
     return Model.load()

@@ -8,12 +8,11 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import threading
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from amends.core.once import once
 from amends.triage import signals
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -64,18 +63,16 @@ _STOP_EN = frozenset(
         "from",
     ]
 )
-_lock = threading.Lock()
 
 
-@lru_cache(maxsize=1)
+@once
 def _jieba() -> Any:
-    """A jieba tokenizer over amends' own dictionary (loaded once per process, about 5 MB)."""
+    """A jieba tokenizer over amends' own dictionary (loaded once per process, about 15 MB)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    with _lock:
-        tokenizer = jieba.Tokenizer(str(WORDS))
-        tokenizer.initialize()
+    tokenizer = jieba.Tokenizer(str(WORDS))
+    tokenizer.initialize()
     return tokenizer
 
 

@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 QUICK_EXIT_SECONDS = 5.0
 MAX_QUICK_EXITS = 5
 STOP_SECONDS = 10.0
+# Threads per server process (`--threads`). Threads only overlap waiting (the database, the
+# network): Python runs one at a time. Eight on this 2-core machine served the queue to 8
+# clients at 19–20 pages a second (p95 610–650 ms, 48 ms of CPU a page); two or four at 30–31
+# (p95 330–380 ms, 31 ms) — more threads only add switching between them (docs/benchmarks.md).
+THREADS = 4
 
 
 class PreforkError(Exception):

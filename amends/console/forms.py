@@ -276,6 +276,22 @@ class QueueFilterForm(forms.Form):
             .order_by("display_name", "username")
         )
 
+    def narrows(self) -> bool:
+        """Whether a filter is set (a valid one): the list is then not the whole queue."""
+        return self.is_valid() and any(self.cleaned_data[name] for name in self.NARROWING)
+
+    NARROWING = (
+        "q",
+        "venue",
+        "category",
+        "severity",
+        "state",
+        "channel",
+        "assignee",
+        "received_from",
+        "received_to",
+    )
+
     def apply(self, complaints: Any, tz: ZoneInfo) -> Any:
         if not self.is_valid():
             return complaints

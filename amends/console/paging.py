@@ -71,6 +71,7 @@ def window(
     per: int,
     now: datetime | None = None,
     walk_time: bool = False,
+    total: int | None = None,
 ) -> Window:
     """Page `page` (1 when missing or not a number) of the ordered `rows`, `per` to a page: the
     capped count and the page — two queries for a list of up to `CAP` rows.
@@ -81,12 +82,14 @@ def window(
     sorting every match (a common word over a million complaints). When they do not, the next
     span is tried, then the whole list. `walk_time`: read each span by walking the time index
     (`_newest`) — for keyword search, whose matches the planner misjudges; a queue's filters
-    (owner, state) it judges well."""
+    (owner, state) it judges well. `total`: the list's size when the caller knows it (a queue's
+    cached count), instead of the count query."""
     number = int(page) if page and page.isdigit() and int(page) > 0 else 1
     start = (number - 1) * per
     # The ids only: the rows' annotations (the running deadline, whether the reader makes the
     # revisit) are not worked out for a thousand rows only to be counted.
-    total = rows.order_by().values("pk")[: CAP + 1].count()
+    if total is None:
+        total = rows.order_by().values("pk")[: CAP + 1].count()
     found: list[Any] | None = None
     if total > CAP and tuple(rows.query.order_by[:1]) == ("-received_at",):
         moment = now or clock.now()

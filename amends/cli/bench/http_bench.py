@@ -37,6 +37,7 @@ from amends.cli.bench.load import Client, LoadError, Request, run_load
 from amends.cli.bench.seed import BENCH_CODE, BENCH_PASSWORD, SeedError, check_allowed
 from amends.cli.bench.server import Server, ServerError
 from amends.cli.models import BenchCeilingRow
+from amends.cli.prefork import THREADS
 from amends.complaints.models import Complaint
 from amends.orgs.models import Company, RoleGrant
 from amends.orgs.roles import Role
@@ -215,7 +216,7 @@ def run(
     concurrency: int = 8,
     requests: int = 300,
     workers: int = 1,
-    threads: int = 8,
+    threads: int = THREADS,
     seed: int = 1,
 ) -> dict[str, Any]:
     """Start the server, sign `concurrency` people in, send `requests` requests, stop the server

@@ -32,6 +32,8 @@ from urllib.parse import quote
 
 from django.db import connection
 
+from amends.cli.prefork import THREADS
+
 STOP_SECONDS = 10
 
 
@@ -63,7 +65,7 @@ class Server:
     """`workers` waitress processes with `threads` threads each, serving amends in bench mode on
     `self.port`, until the `with` block ends."""
 
-    def __init__(self, *, workers: int = 1, threads: int = 8) -> None:
+    def __init__(self, *, workers: int = 1, threads: int = THREADS) -> None:
         self.workers, self.threads = workers, threads
         self.processes: list[subprocess.Popen[bytes]] = []
         self.port = 0
@@ -200,7 +202,7 @@ def _child(argv: list[str]) -> None:
     """A worker: amends.wsgi on the inherited listening socket, until SIGTERM."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--fd", type=int, required=True)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=THREADS)
     args = parser.parse_args(argv)
     import django
 

@@ -173,7 +173,7 @@ def may_see_sensitive(complaint: Complaint, actor: User | None) -> bool:
     if scope_of(actor).has_role(complaint.venue_id, *SENSITIVE_ROLES):
         return True
     if getattr(complaint, "revisit_read_for", None) == actor.pk:  # a list read it with the row
-        return bool(complaint.revisit_by_reader)
+        return bool(getattr(complaint, "revisit_by_reader", False))
     return complaint.revisits.filter(assignee_id=actor.pk).exists()
 
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from amends.complaints import selectors
 from amends.complaints.models import Complaint, Revisit
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import State
@@ -117,3 +118,60 @@ def test_a_label_is_the_one_django_gives(language: str) -> None:
         assert label_of(django_display, None) is None
         complaint = Complaint(state=State.EXPLAINED, channel="phone", severity="")
         assert complaint.get_state_display() == str(dict(django_display.flatchoices)["explained"])
+
+
+def listed(html: str) -> tuple[int, int]:
+    """(the count the page states, the rows it lists)."""
+    stated = int(html.split('data-count="', 1)[1].split('"', 1)[0])
+    return stated, html.count("<tr data-reference=")
+
+
+def test_an_unfiltered_queue_states_the_count_its_tab_has_and_lists_that_many(
+    client: Client, cast: Cast
+) -> None:
+    """The whole queue's size is the tab's count (not counted a second time): for every queue
+    and two people, the page states it and lists exactly that many rows."""
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        rows_of_every_kind(cast)
+        drive(cast, S.APPROVAL_PENDING, amount=500)
+        drive(cast, S.APPROVED)
+    names = [n for n in selectors.QUEUES if n != "low_scores"]
+    seen = {}
+    for reader in (cast.specialist, cast.manager):
+        client.force_login(reader)
+        cache.clear()
+        with clock.travel(local(2026, 11, 20, 11, 0)):
+            counts = selectors.queue_counts(actor=reader, venue_id=None)
+            for name in names:
+                html = client.get(
+                    reverse("console:queue", args=[name]) + "?per=100"
+                ).content.decode()
+                assert listed(html) == (counts[name], counts[name]), (reader, name)
+        seen[reader.username] = counts
+    assert seen[cast.specialist.username]["mine"] == 4  # all but the received and the hurt
+    manager = seen[cast.manager.username]
+    assert (manager["all"], manager["unassigned"], manager["approvals"]) == (6, 2, 1)
+    assert manager["waiting_customer"] == 1
+
+
+def test_an_unfiltered_queue_is_not_counted_twice_a_filtered_one_is(
+    client: Client, cast: Cast
+) -> None:
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        rows_of_every_kind(cast)
+    client.force_login(cast.manager)
+    url = reverse("console:queue", args=["all"])
+    with clock.travel(local(2026, 11, 20, 11, 0)):
+        client.get(url)  # the tabs' counts, counted and kept
+        with CaptureQueriesContext(connection) as whole:
+            html = client.get(url).content.decode()
+        assert listed(html) == (4, 4)
+        with CaptureQueriesContext(connection) as filtered:
+            html = client.get(url + "?severity=urgent").content.decode()
+        assert listed(html) == (2, 2)  # counted for the filter, not the tab's 4
+    counted = [q["sql"] for q in whole if q["sql"].startswith('SELECT COUNT(*) FROM (SELECT "')]
+    assert counted == []
+    counted = [
+        q["sql"] for q in filtered if "COUNT(" in q["sql"] and "complaints_complaint" in q["sql"]
+    ]
+    assert len(counted) == 1

@@ -14,6 +14,7 @@ from django.db import connection
 
 from amends.cli.bench import http_bench, report_bench, tick_bench
 from amends.cli.bench.seed import SeedError, seed
+from amends.cli.prefork import THREADS
 
 HTTP_BENCHES = {
     "intake": "Record complaints through the console's intake form; and the ceiling.",
@@ -71,7 +72,12 @@ class Command(BaseCommand):
             h.add_argument(
                 "--workers", type=int, default=1, help="Server processes (1), one socket."
             )
-            h.add_argument("--threads", type=int, default=8, help="Threads per process (8).")
+            h.add_argument(
+                "--threads",
+                type=int,
+                default=THREADS,
+                help=f"Threads per process ({THREADS}, as amends serve).",
+            )
             h.add_argument("--seed", type=int, default=1, help="Random seed of the load (1).")
 
     def handle(self, *args: Any, **options: Any) -> None:

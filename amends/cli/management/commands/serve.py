@@ -6,6 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from amends.cli.prefork import THREADS
 from amends.cli.runner import JobRunner
 
 
@@ -18,7 +19,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--threads", type=int, default=THREADS, help=f"Threads per process ({THREADS})."
+        )
         parser.add_argument(
             "--workers",
             type=int,

@@ -48,8 +48,9 @@ def _account(user: User) -> str:
 
 def _least_loaded(users: QuerySet[User]) -> User | None:
     """The person with the fewest open complaints; ties: the one assigned longest ago, then the
-    oldest account. One query: the open load is counted from open complaints only, through the
-    index (assignee, state) — never the history of every complaint ever assigned."""
+    oldest account. One query: the open load is counted from open complaints only, and the
+    latest open assignment read, from the partial index `complaint_assignee_open` alone (an
+    index-only scan, hence `COUNT(*)`) — never the history of every complaint ever assigned."""
     return _lightest(_by_load(users, LOAD_CANDIDATES))
 
 
@@ -60,9 +61,7 @@ def _by_load(users: QuerySet[User], limit: int) -> list[User]:
     return list(
         users.annotate(
             open_load=Coalesce(
-                Subquery(
-                    mine.order_by().values("assignee").annotate(n=Count("pk")).values("n")[:1]
-                ),
+                Subquery(mine.order_by().values("assignee").annotate(n=Count("*")).values("n")[:1]),
                 0,
             ),
             last_open=Subquery(mine.order_by("-assigned_at").values("assigned_at")[:1]),

@@ -44,6 +44,7 @@ from amends.complaints.permissions import Actor
 from amends.complaints.services.gate import save
 from amends.complaints.subjects import subject_key
 from amends.complaints.transitions import OPEN_STATES, State
+from amends.members.models import Customer
 from amends.triage import pii
 from amends.triage.similarity import SAME_MATTER, similarity
 from amends.workflow.taxonomy import Severity
@@ -73,13 +74,19 @@ class Found:
 
 def same_customer(complaint: Complaint) -> Q:
     """Complaints of the same customer: the same record, the same phone or email blind index,
-    or the same membership."""
+    or the same membership.
+
+    The customers are a subquery of their own (`customer_id IN (…)`), read through the blind
+    indexes: an OR across the join to the customers let no index choose the complaints, and at
+    a million complaints each intake of a known customer read and joined every open complaint
+    of the last three days (6,500 rows, 37 ms)."""
     customer = complaint.customer
-    match = Q(customer_id=complaint.customer_id)
+    same = Q(pk=complaint.customer_id)
     if customer.phone_index:
-        match |= Q(customer__phone_index=customer.phone_index)
+        same |= Q(phone_index=customer.phone_index)
     if customer.email_index:
-        match |= Q(customer__email_index=customer.email_index)
+        same |= Q(email_index=customer.email_index)
+    match = Q(customer_id__in=Customer.objects.filter(same).values("pk"))
     if complaint.member_id:
         match |= Q(member_id=complaint.member_id)
     return match

@@ -177,3 +177,41 @@ def test_outside_a_transaction_the_reference_is_taken_in_its_own_statement() -> 
         second = receive(cast, locker_broken(cast, phone="13700000061"))
     assert (first.reference, second.reference) == ("GYM1-20261120-0001", "GYM1-20261120-0002")
     assert seen == [False, False]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's plan (SQLite shows no index-only scans)"
+)
+def test_the_load_is_read_from_the_open_assignments_index_alone(cast: Cast) -> None:
+    """Each candidate's open load and latest open assignment come off the partial index
+    `complaint_assignee_open` (an index-only scan): the table's rows are not read, however many
+    complaints the team holds."""
+    from django.db import transaction
+
+    from amends.complaints import routing
+    from amends.orgs.roles import Role
+    from amends.orgs.selectors import users_with_role
+
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        for n in range(3):
+            complaint = services.Intake(
+                channel="front_desk",
+                description=f"第 {n} 次：前台没有回电话。",
+                phone=f"1390000004{n}",
+                category=cast.category("other"),
+                severity="general",
+            )
+            receive(cast, complaint)
+    team = users_with_role(venue=cast.gym, roles=[Role.SPECIALIST])
+    with CaptureQueriesContext(connection) as read:
+        loads = routing._by_load(team, routing.LOAD_CANDIDATES)
+    assert sorted(getattr(p, "open_load", 0) for p in loads) == [1, 2]
+    assert all(p.last_open == local(2026, 11, 20, 10, 0) for p in loads)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + read.captured_queries[-1]["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    reads = [line.strip() for line in plan.splitlines() if "complaints_complaint" in line]
+    assert len(reads) == 2, plan  # the load and the latest assignment
+    assert all("Index Only Scan" in r and "using complaint_assignee_open" in r for r in reads)

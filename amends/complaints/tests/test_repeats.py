@@ -171,3 +171,31 @@ def test_it_still_tells_a_merge_recorded_before_the_details_were_kept(cast):
     old = MergedFrom.load({"duplicate": "GYM1-20261101-0001", "reason": "同一事项"})
     assert old.description is None and old.evidence is None
     assert old.data() == {"duplicate": "GYM1-20261101-0001", "reason": "同一事项"}
+
+
+@pytest.mark.parametrize("by", ["phone", "email"])
+def test_it_matches_another_record_of_the_customer_by_blind_index(cast, by):
+    """Two records of one customer (one kept from before the records were joined): the earlier
+    complaint, on the other record, is found by the phone's or the email's blind index alone."""
+    from amends.members.models import Customer
+
+    contact = (
+        {"phone": "13912345678", "email": ""}
+        if by == "phone"
+        else {
+            "phone": "",
+            "email": "li.na@example.com",
+        }
+    )
+    earlier = first(cast, **contact)
+    kept = earlier.customer
+    twin = Customer.objects.create(
+        company=kept.company,
+        phone_index=kept.phone_index if by == "phone" else "",
+        email_index=kept.email_index if by == "email" else "",
+    )
+    Complaint.objects.filter(pk=earlier.pk).update(customer=twin)
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        again = received(cast, **contact)
+    assert again.customer_id == kept.pk != twin.pk
+    assert again.repeat_of == earlier and again.repeat_count == 1

@@ -345,6 +345,9 @@ def as_list_rows(complaints: QuerySet[Complaint], reader: User) -> QuerySet[Comp
 COUNT_CAP = 1000
 # The queues that hold open complaints only, counted in one pass over them.
 OPEN_QUEUES = ("mine", "team", "unassigned", "due_soon", "overdue", "approvals", "waiting_customer")
+# The queues that time alone fills (a deadline comes near, or passes): their cached counts may
+# be behind the clock, so a page of one counts afresh, and they are listed in deadline order.
+TIMED_QUEUES = ("due_soon", "overdue")
 
 
 def queue_counts(*, actor: User, venue_id: int | None = None) -> dict[str, int]:
@@ -541,7 +544,7 @@ def _tile_filter(name: str, *, actor: User, span: Windows, moment: datetime, tar
         return Q(received_at__gte=span.day[0], received_at__lt=span.day[1])
     if name == "open":
         return Q(state__in=list(OPEN_STATES))
-    if name in ("due_soon", "overdue"):
+    if name in TIMED_QUEUES:
         return _queue_filter(actor, name, moment)
     if name == "surveyed_month":
         answered = Survey.objects.filter(
@@ -682,7 +685,7 @@ def figures_for_actor(
 
     today = seen.filter(tile("open") | tile("new_today")).aggregate(
         **{name: Count("pk", filter=tile(name)) for name in ("new_today", "open")},
-        **{name: Count("pk", filter=tile(name)) for name in ("due_soon", "overdue")},
+        **{name: Count("pk", filter=tile(name)) for name in TIMED_QUEUES},
     )
     month = seen.filter(tile("received_month")).aggregate(
         **{

@@ -115,8 +115,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "console/dashboard.html", context)
 
 
-# The queues that time alone fills (a deadline comes near, or passes).
-TIMED_QUEUES = ("due_soon", "overdue")
 # What each dashboard tile's complaints are, as the all-complaints view names them.
 TILE_LABELS = {
     "new_today": _l("Received today"),
@@ -152,7 +150,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     complaints = filters.apply(
         complaints, ZoneInfo(place.timezone) if place else ZoneInfo("Asia/Shanghai")
     )
-    sort = request.GET.get("sort", "due" if name in TIMED_QUEUES else "received")
+    sort = request.GET.get("sort", "due" if name in selectors.TIMED_QUEUES else "received")
     complaints = complaints.order_by(SORTS.get(sort, "-received_at"), "-pk")
     per = filters.cleaned_data.get("per") if filters.is_valid() else None
     counts = selectors.queue_counts(actor=actor, venue_id=place.pk if place else None)
@@ -160,10 +158,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         selectors.as_list_rows(complaints, actor),
         page=request.GET.get("page"),
         per=per or 25,
-        # The whole queue is as long as its tab says: not counted twice. A queue of deadlines
-        # is counted afresh (the tab's count may be up to `queue_cache.SECONDS` old, and time
-        # alone moves complaints into it).
-        total=None if tile or filters.narrows() or name in TIMED_QUEUES else counts[name],
+        # The whole queue is as long as its tab says: not counted twice (a timed queue is).
+        total=None if tile or filters.narrows() or name in selectors.TIMED_QUEUES else counts[name],
     )
     context = {
         "name": name,

@@ -107,8 +107,12 @@ def _flush(units: list[_Unit]) -> None:
     events = [event for unit in units for event in unit.events]
     if events:
         ComplaintEvent.objects.bulk_create(events)
-        for event in events:
-            tell_saved(event, created=True)
+        token = _FLUSHING.set({unit.complaint.pk: unit for unit in units})
+        try:
+            for event in events:
+                tell_saved(event, created=True)
+        finally:
+            _FLUSHING.reset(token)
     joined = [
         Complaint.handlers.through(complaint_id=unit.complaint.pk, user_id=user)
         for unit in units
@@ -134,6 +138,22 @@ def _flush(units: list[_Unit]) -> None:
     for unit in written:
         if unit.saved:
             tell_saved(unit.complaint, created=False)
+
+
+# The units being flushed, while their events' listeners are told (`_flush`).
+_FLUSHING: ContextVar[dict[int, _Unit] | None] = ContextVar("amends_timeline_flush", default=None)
+
+
+def held_row(complaint_id: int) -> Complaint | None:
+    """The in-memory complaint whose row is written at the end of a `deferred` block (inside
+    it, or while its events' listeners are told), else None: a listener that changes that
+    object has its change written with the rest, in the same update."""
+    units = _FLUSHING.get()
+    if units is None:
+        deferral = _DEFERRAL.get()
+        units = deferral.units if deferral is not None else None
+    unit = units.get(complaint_id) if units is not None else None
+    return unit.complaint if unit is not None else None
 
 
 def save_row(complaint: Complaint) -> None:

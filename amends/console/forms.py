@@ -22,7 +22,7 @@ from amends.complaints.catalogue.fields import (
 )
 from amends.complaints.transitions import State
 from amends.core.input_guard import EMAIL_CHARS, LONG_TEXT_CHARS, SEARCH_CHARS, TEXT_CHARS
-from amends.core.widgets import FastSelect, FetchedModelChoiceField
+from amends.core.widgets import FastSelect, FetchedModelChoiceField, ListedModelChoiceField
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import INTAKE_ROLES
 from amends.orgs.selectors import scope_of, venues_for_actor
@@ -83,7 +83,7 @@ class IntakeForm(forms.Form):
         "severity",
     )
 
-    venue = FetchedModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"))
+    venue = ListedModelChoiceField(queryset=Venue.objects.none(), label=_("Venue"))
     channel = forms.ChoiceField(
         choices=Channel.choices, label=_("Channel"), initial=Channel.FRONT_DESK
     )
@@ -143,12 +143,23 @@ class IntakeForm(forms.Form):
         help_text=_("Photos or files the customer shows (several at once)."),
     )
 
-    def __init__(self, *args: Any, actor: User, venue: Venue | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        actor: User,
+        venue: Venue | None = None,
+        venues: list[Venue] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`venues`: the venues `actor` sees, when the request has read them already
+        (`views.actor_venues`); the form offers those where they record complaints."""
         super().__init__(*args, **kwargs)
         scope = scope_of(actor)
-        venues = venues_for_actor(actor=actor)
-        allowed = [v.pk for v in venues if scope.has_role(v.pk, *INTAKE_ROLES)]
-        self.fields["venue"].queryset = Venue.objects.filter(pk__in=allowed)  # type: ignore[attr-defined]
+        if venues is None:
+            venues = list(venues_for_actor(actor=actor).select_related("company"))
+        self.venues = [v for v in venues if scope.has_role(v.pk, *INTAKE_ROLES)]
+        allowed = [v.pk for v in self.venues]
+        self.fields["venue"].set_objects(self.venues)  # type: ignore[attr-defined]
         if venue is not None and venue.pk in allowed:
             self.fields["venue"].initial = venue.pk
         elif len(allowed) == 1:

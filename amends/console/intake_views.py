@@ -16,7 +16,7 @@ from amends.complaints import selectors, services
 from amends.complaints.models import Complaint
 from amends.console.forms import INTAKE_ERROR_FIELDS, IntakeForm
 from amends.console.triage_forms import TriageIntakeForm
-from amends.console.views import current_venue, raise_forbidden
+from amends.console.views import actor_venues, current_venue, raise_forbidden
 from amends.core.errors import DomainError, InvalidInput
 from amends.core.uploads import safe_filename
 from amends.members.selectors import member_at
@@ -29,9 +29,13 @@ def intake(request: HttpRequest) -> HttpResponse:
     their photos), confirm."""
     actor: User = request.user  # type: ignore[assignment]
     form = TriageIntakeForm(
-        request.POST or None, request.FILES or None, actor=actor, venue=current_venue(request)
+        request.POST or None,
+        request.FILES or None,
+        actor=actor,
+        venue=current_venue(request),
+        venues=actor_venues(request),
     )
-    if not form.fields["venue"].queryset.exists():  # type: ignore[attr-defined]
+    if not form.venues:
         raise_forbidden(_("You do not record complaints."))
     if request.method == "POST" and "edit" in request.POST:
         return render(request, "console/intake.html", {"form": form})

@@ -10,9 +10,11 @@ from typing import Any
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models.signals import post_delete, post_init, post_save
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from amends.core import config_cache
 from amends.orgs.models import User
 from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of
@@ -75,7 +77,42 @@ def needs_code(request: HttpRequest) -> bool:
         return False
     if user.is_verified():
         return False
-    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+    return has_confirmed_device(user)
+
+
+def has_confirmed_device(user: User) -> bool:
+    """Whether `user` has a confirmed device: asked on every signed-in request, kept in the
+    per-process configuration cache (`core/config_cache.py`) and dropped for the company when
+    a device is added, confirmed or removed (the signals below)."""
+    user_id = user.pk
+    return config_cache.cached(
+        f"otp.{user_id}",
+        user.company_id or config_cache.GLOBAL,
+        lambda: TOTPDevice.objects.filter(user_id=user_id, confirmed=True).exists(),
+    )
+
+
+CONFIRMED_AS_READ = "_amends_confirmed"
+
+
+def _device_read(sender: Any, instance: TOTPDevice, **kwargs: Any) -> None:
+    setattr(instance, CONFIRMED_AS_READ, instance.confirmed)
+
+
+def _device_changed(sender: Any, instance: TOTPDevice, **kwargs: Any) -> None:
+    """A device added, confirmed, unconfirmed or removed: the company's cached answers are
+    dropped. A code checked (the device saves its counters) changes nothing here."""
+    unchanged = getattr(instance, CONFIRMED_AS_READ, None) == instance.confirmed
+    if kwargs.get("signal") is post_save and not kwargs.get("created") and unchanged:
+        return
+    setattr(instance, CONFIRMED_AS_READ, instance.confirmed)
+    company = User.objects.filter(pk=instance.user_id).values_list("company_id", flat=True)
+    config_cache.bump(next(iter(company), None))
+
+
+post_init.connect(_device_read, sender=TOTPDevice, dispatch_uid="console.otp.read")
+post_save.connect(_device_changed, sender=TOTPDevice, dispatch_uid="console.otp.saved")
+post_delete.connect(_device_changed, sender=TOTPDevice, dispatch_uid="console.otp.deleted")
 
 
 def may_administer(actor: User, person: User) -> bool:

@@ -49,7 +49,8 @@ def actor_venues(request: HttpRequest) -> list[Venue]:
     venue switch all ask)."""
     venues: list[Venue] | None = getattr(request, "_amends_venues", None)
     if venues is None:
-        venues = list(venues_for_actor(actor=request.user))  # type: ignore[arg-type]
+        # With their company: an intake at one of them reads it.
+        venues = list(venues_for_actor(actor=request.user).select_related("company"))  # type: ignore[arg-type]
         request._amends_venues = venues  # type: ignore[attr-defined]
     return venues
 

@@ -77,3 +77,53 @@ class FetchedModelChoiceField(forms.ModelChoiceField):
     """A `ModelChoiceField` whose choices are read with one ordinary query."""
 
     iterator = FetchedChoiceIterator
+
+
+class ListedChoiceIterator(ModelChoiceIterator):
+    """The choices of a `ListedModelChoiceField`: its list, in order, no query."""
+
+    def _objects(self) -> list[Any]:
+        return getattr(self.field, "objects", [])
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self._objects():
+            yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self._objects()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self._objects())
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A `ModelChoiceField` over rows the request has already read (the venues a person works
+    in): choices listed and the chosen row cleaned from that list, without a query.
+    `set_objects()` gives the list and keeps `queryset` (the same rows) for callers that filter
+    it."""
+
+    iterator = ListedChoiceIterator
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.objects: list[Any] = []
+
+    def set_objects(self, objects: list[Any]) -> None:
+        self.objects = list(objects)
+        assert self.queryset is not None  # given at construction
+        self.queryset = self.queryset.model._default_manager.filter(
+            pk__in=[obj.pk for obj in self.objects]
+        )
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        chosen = str(value)
+        for obj in self.objects:
+            if str(obj.pk) == chosen:
+                return obj
+        raise forms.ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )

@@ -1,7 +1,8 @@
 """Who may see and do what, read from a user's role grants.
 
 `scope_of(actor)` is the single source of a person's reach; every selector in the project that
-decides visibility starts here. The scope is computed once per user object and cached on it.
+decides visibility starts here. The scope is computed once per user object and cached on it;
+the grants it is made of are kept in the per-process configuration cache (`orgs/cache.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from amends.core import config_cache
 from amends.orgs.models import Department, RoleGrant, User, Venue
 from amends.orgs.roles import VENUE_WIDE_ROLES, Role
 
@@ -48,29 +50,45 @@ class Scope:
 
 
 def scope_of(actor: User) -> Scope:
+    """The reach of `actor`: cached on the user object, and their grants in the per-process
+    configuration cache (`orgs/cache.py` drops them when a grant changes). An inactive or
+    unsaved user holds nothing."""
     cached: Scope | None = getattr(actor, "_amends_scope", None)
     if cached is not None:
         return cached
+    if actor.is_active and actor.pk is not None:
+        user_id, company_id = actor.pk, actor.company_id
+        scope = config_cache.cached(
+            f"scope.{user_id}",
+            company_id or config_cache.GLOBAL,
+            lambda: _scope_from_grants(user_id, company_id),
+        )
+    else:
+        scope = Scope(user_id=actor.pk or 0, company_id=actor.company_id)
+    actor._amends_scope = scope  # type: ignore[attr-defined]
+    return scope
+
+
+def _scope_from_grants(user_id: int, company_id: int | None) -> Scope:
     company_roles: set[str] = set()
     venue_roles: dict[int, set[str]] = {}
     departments: set[int] = set()
-    if actor.is_active and actor.pk is not None:
-        for grant in RoleGrant.objects.filter(user=actor).only("role", "venue_id", "department_id"):
-            if grant.venue_id is None:
-                company_roles.add(grant.role)
-            else:
-                venue_roles.setdefault(grant.venue_id, set()).add(grant.role)
-            if grant.department_id is not None:
-                departments.add(grant.department_id)
-    scope = Scope(
-        user_id=actor.pk or 0,
-        company_id=actor.company_id,
+    for grant in RoleGrant.objects.filter(user_id=user_id).only(
+        "role", "venue_id", "department_id"
+    ):
+        if grant.venue_id is None:
+            company_roles.add(grant.role)
+        else:
+            venue_roles.setdefault(grant.venue_id, set()).add(grant.role)
+        if grant.department_id is not None:
+            departments.add(grant.department_id)
+    return Scope(
+        user_id=user_id,
+        company_id=company_id,
         company_roles=frozenset(company_roles),
         venue_roles={venue: frozenset(roles) for venue, roles in venue_roles.items()},
         department_ids=frozenset(departments),
     )
-    actor._amends_scope = scope  # type: ignore[attr-defined]
-    return scope
 
 
 def forget_scope(actor: User) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models.signals import post_save
 
+from amends.complaints import timeline
 from amends.complaints.models import Complaint, ComplaintEvent
 from amends.members.services import contact_revealed
 
@@ -79,7 +80,8 @@ def _flag_sensitive(event: ComplaintEvent) -> None:
     written here anyway: this runs inside the `received` event's own append, before the
     timeline's head has moved. `sensitive` is not a sealed field, so the seal stays valid.
     The complaint object the intake holds is the event's (it created the event with it): it is
-    changed too, so the intake's later saves keep the flags."""
+    changed too, so the intake's later saves keep the flags. When the intake holds its row's
+    writes back (`timeline.deferred`), the flags are written with them, in the same update."""
     from amends.privacy.sensitive import kinds_from
 
     complaint: Complaint = event.complaint
@@ -87,4 +89,8 @@ def _flag_sensitive(event: ComplaintEvent) -> None:
     merged = sorted(set(complaint.sensitive or []) | set(kinds))
     if merged != sorted(complaint.sensitive or []):
         complaint.sensitive = merged
-        Complaint.objects.filter(pk=complaint.pk).update(sensitive=merged)
+        held = timeline.held_row(complaint.pk)
+        if held is None:
+            Complaint.objects.filter(pk=complaint.pk).update(sensitive=merged)
+        else:  # the intake writes its row once, at the end: the flags with the rest
+            held.sensitive = merged

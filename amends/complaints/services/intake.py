@@ -34,6 +34,7 @@ from amends.core.errors import (
 from amends.core.principals import ApiScope, Principal, PrincipalKind, as_principal
 from amends.members.selectors import member_at
 from amends.members.services import customer_find_or_create, member_link
+from amends.notifications import services as outbox
 from amends.orgs.models import Department, User, Venue
 from amends.orgs.roles import INTAKE_ROLES
 from amends.orgs.selectors import scope_of
@@ -341,8 +342,9 @@ def _receive(
     integrity.seal(complaint)
     complaint.save()
     # Nobody else can see the new row before this transaction commits: its timeline and the
-    # saves of its first steps are written at the end, in one insert and one update.
-    with timeline.deferred(complaint):
+    # saves of its first steps are written at the end, in one insert and one update, and the
+    # messages they queue (the acknowledgement, the assignee's notices) in one insert.
+    with timeline.deferred(complaint), outbox.batched():
         return _first_steps(
             complaint,
             actor=actor,

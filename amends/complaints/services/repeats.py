@@ -28,7 +28,7 @@ dismissal of a duplicate) has done both.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
@@ -108,17 +108,6 @@ def _before(complaint: Complaint) -> QuerySet[Complaint]:
     )
 
 
-def earlier_of(complaint: Complaint) -> QuerySet[Complaint]:
-    """Earlier complaints of the same customer about the same category."""
-    if complaint.category_id is None:
-        return Complaint.objects.none()
-    return (
-        _before(complaint)
-        .filter(category_id=complaint.category_id)
-        .filter(same_customer(complaint))
-    )
-
-
 def text_of(complaint: Complaint) -> str:
     """What the customer said (compared for the same matter)."""
     parts = (getattr(complaint, name) or "" for name in TEXT_FIELDS)
@@ -148,27 +137,44 @@ def _dismissed(complaint: Complaint) -> set[str]:
     return {str(data.get("of", "")) for data in told.values_list("data", flat=True)}
 
 
-def _duplicate(complaint: Complaint) -> Complaint | None:
-    """The same customer's open complaint within the duplicate window about the same category,
-    else the one whose text is most like this one's (at least SAME_MATTER)."""
-    since = complaint.received_at - timedelta(hours=complaint.venue.duplicate_window_hours)
-    dismissed = _dismissed(complaint)
-    candidates = (
+# What is read of the customer's earlier complaints to find the duplicate and the repeats.
+MINE_COLUMNS = ("pk", "reference", "received_at", "state", "venue_id", "category_id", *TEXT_FIELDS)
+
+
+def _customer_since(complaint: Complaint, since: datetime) -> list[Complaint]:
+    """The same customer's complaints received before `complaint` and since `since`, newest
+    first: one read serves both the possible duplicate and the repeats."""
+    return list(
         _before(complaint)
         .filter(same_customer(complaint))
-        .filter(state__in=list(OPEN_STATES), received_at__gte=since)
-        .exclude(reference__in=dismissed)
+        .filter(received_at__gte=since)
+        .only(*MINE_COLUMNS)
         .order_by("-received_at", "-pk")
     )
+
+
+def _duplicate(complaint: Complaint, mine: list[Complaint]) -> Complaint | None:
+    """Among the customer's earlier complaints (newest first), the open one within the
+    duplicate window about the same category, else the one whose text is most like this one's
+    (at least SAME_MATTER, among the latest 20)."""
+    since = complaint.received_at - timedelta(hours=complaint.venue.duplicate_window_hours)
+    dismissed = _dismissed(complaint)
+    candidates = [
+        other
+        for other in mine
+        if other.state in OPEN_STATES
+        and other.received_at >= since
+        and other.reference not in dismissed
+    ]
     if complaint.category_id is not None:
-        same = candidates.filter(category_id=complaint.category_id).first()
-        if same is not None:
-            return same
+        for other in candidates:
+            if other.category_id == complaint.category_id:
+                return other
     text = text_of(complaint)
     if not text:
         return None
     best, score = None, SAME_MATTER
-    for other in candidates.only("pk", "reference", "received_at", *TEXT_FIELDS)[:20]:
+    for other in candidates[:20]:
         alike = similarity(text, text_of(other))
         if alike >= score and (best is None or alike > score):
             best, score = other, alike
@@ -205,21 +211,26 @@ def detect(
     membership): only the venue's recurring cause is looked for."""
     venue = complaint.venue
     flagged = complaint.possible_duplicate_of_id
-    duplicate = None
-    if duplicates and flagged is None and not first_of_customer:
-        duplicate = _duplicate(complaint)
+    look_for_duplicate = duplicates and flagged is None and not first_of_customer
+    look_for_repeats = complaint.category_id is not None and not first_of_customer
+    repeat_since = complaint.received_at - timedelta(days=venue.repeat_window_days)
+    windows = [repeat_since] if look_for_repeats else []
+    if look_for_duplicate:
+        windows.append(complaint.received_at - timedelta(hours=venue.duplicate_window_hours))
+    mine = _customer_since(complaint, min(windows)) if windows else []
+    duplicate = _duplicate(complaint, mine) if look_for_duplicate else None
     if complaint.category_id is None:
         return Found([], duplicate, complaint.severity, complaint.severity)
     skip = {pk for pk in (flagged, duplicate.pk if duplicate else None) if pk is not None}
-    repeats = earlier_of(complaint).filter(
-        venue_id=venue.pk,
-        received_at__gte=complaint.received_at - timedelta(days=venue.repeat_window_days),
-    )
-    found = (
-        []
-        if first_of_customer
-        else list(repeats.exclude(pk__in=skip).order_by("-received_at", "-pk"))
-    )
+    # Repeats: the customer's earlier complaints about the same category at this venue.
+    found = [
+        other
+        for other in mine
+        if other.category_id == complaint.category_id
+        and other.venue_id == venue.pk
+        and other.received_at >= repeat_since
+        and other.pk not in skip
+    ]
     cause = cause_of(complaint)
     recurring: list[Complaint] = []
     if cause:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from amends.complaints.models import Complaint, Evidence
@@ -210,3 +212,46 @@ def test_it_reaches_a_member_who_gives_only_their_number(
     assert c.customer.phone == "+8613911112222"
     sms = Outbox.objects.get(complaint_id=c.pk, kind=Outbox.Kind.ACKNOWLEDGEMENT)
     assert sms.channel == Outbox.Channel.SMS
+
+
+# The statements of one recorded complaint, the whole request: the session, the person, their
+# venues (with the company), then the intake's own work (`complaints/tests/
+# test_intake_queries.py`). The person's roles and whether they have a second factor come from
+# the per-process cache; the venue chosen is one of the venues already read. The issue's bound.
+REQUEST_STATEMENTS = 12
+
+
+def test_a_complaint_recorded_at_the_desk_costs_the_request_twelve_statements(
+    desk: Client, cast: Cast
+) -> None:
+    def statements(phone: str) -> list[str]:
+        form = _form(cast, phone=phone, description="空调太冷了。", customer_request="调高温度。")
+        with CaptureQueriesContext(connection) as seen:
+            response = desk.post(INTAKE, {**form, "confirm": "1"})
+        assert response.status_code == 302
+        return [
+            q["sql"]
+            for q in seen.captured_queries
+            if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        ]
+
+    with clock.travel(local(2026, 11, 20, 10, 0)):
+        statements("13700000001")  # the process's caches filled (each specialist assigned once)
+        statements("13700000002")
+        new = statements("13700000003")
+        known = statements("13700000001")  # the same customer again: their complaints read
+    assert len(new) <= REQUEST_STATEMENTS, "\n".join(new)
+    assert len(known) <= REQUEST_STATEMENTS, "\n".join(known)
+    assert Complaint.objects.count() == 4
+    for table in ("orgs_rolegrant", "otp_totp_totpdevice", "orgs_company"):  # read on their own
+        assert not [q for q in new + known if q.startswith(f'SELECT "{table}"')]
+    assert sum('FROM "orgs_venue"' in q for q in new) == 1
+
+
+def test_a_venue_not_among_the_persons_is_refused_on_the_form(desk: Client, cast: Cast) -> None:
+    response = desk.post(INTAKE, {**_form(cast, venue=cast.hotel.pk), "confirm": "1"})
+    assert response.status_code == 400
+    assert response.context["form"].errors["venue"][0].startswith("Select a valid choice") or (
+        response.context["form"].errors["venue"][0].startswith("选择一个有效的选项")
+    )
+    assert not Complaint.objects.exists()

@@ -22,7 +22,7 @@ from amends.complaints.selectors import TILES, windows
 from amends.complaints.tests.stories import act, drive
 from amends.complaints.transitions import State
 from amends.conftest import Cast, local
-from amends.core import clock
+from amends.core import clock, config_cache
 from amends.notifications.models import Outbox
 from amends.orgs.models import User
 from amends.orgs.services import venue_create
@@ -49,6 +49,7 @@ def listed(response: HttpResponse) -> list[str]:
 
 def queries(client: Client, url: str) -> int:
     cache.clear()  # the queue counts counted afresh: the page's full cost
+    config_cache.clear()  # and the reader's grants read again
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return len(captured)

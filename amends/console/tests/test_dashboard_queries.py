@@ -14,13 +14,14 @@ from amends.complaints import selectors
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import State
 from amends.conftest import Cast, local
-from amends.core import clock
+from amends.core import clock, config_cache
 
 S = State
 
 
 def queries(client: Client, url: str) -> tuple[int, str]:
     cache.clear()  # the queue counts counted afresh: the page's full cost
+    config_cache.clear()  # and the reader's grants read again
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200

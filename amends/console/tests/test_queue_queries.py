@@ -19,7 +19,7 @@ from amends.complaints.models import Complaint, Revisit
 from amends.complaints.tests.stories import drive, received
 from amends.complaints.transitions import State
 from amends.conftest import Cast, local
-from amends.core import clock
+from amends.core import clock, config_cache
 from amends.core.choices import label_of
 from amends.orgs.models import User
 
@@ -31,6 +31,7 @@ def queue_page(client: Client, reader: User, language: str) -> tuple[int, str]:
     User.objects.filter(pk=reader.pk).update(language=language)  # the console speaks it
     client.force_login(reader)
     cache.clear()  # the queue counts counted afresh: the page's full cost
+    config_cache.clear()  # and the reader's grants read again
     with CaptureQueriesContext(connection) as captured:
         response = client.get(reverse("console:queue", args=["all"]))
     assert response.status_code == 200

@@ -416,3 +416,23 @@ def test_a_person_turns_their_second_factor_off_with_a_current_code(
     device.throttle_reset()
     client.post(reverse("console:security_turn_off"), {"code": code_of(device, steps_ahead=1)})
     assert not TOTPDevice.objects.filter(user=cast.manager).exists()
+
+
+def test_a_device_added_or_removed_meanwhile_applies_at_the_next_request(
+    client: Client, cast: Cast
+) -> None:
+    """Whether a person has a second factor is asked on every request and kept in the
+    per-process cache: a device confirmed in another session asks this one for its code at
+    its next request, and checking a code (the device saves its counters) keeps the answer."""
+    client.force_login(cast.manager)
+    assert client.get("/console/").status_code == 200
+    assert client.get("/console/").status_code == 200  # answered from the cache
+    device = TOTPDevice.objects.create(user=cast.manager, name="amends", confirmed=False)
+    assert client.get("/console/").status_code == 200  # not confirmed yet
+    device.confirmed = True
+    device.save()
+    assert client.get("/console/")["Location"].startswith(reverse("console:second_factor"))
+    device.throttle_increment()  # a wrong code elsewhere: saved, still confirmed
+    assert client.get("/console/").status_code == 302
+    TOTPDevice.objects.filter(pk=device.pk).delete()
+    assert client.get("/console/").status_code == 200

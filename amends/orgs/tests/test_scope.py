@@ -1,9 +1,11 @@
 """A person's reach comes from their role grants."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from amends.core.errors import InvalidInput
-from amends.orgs.models import User
+from amends.orgs.models import RoleGrant, User
 from amends.orgs.selectors import forget_scope, scope_of, users_with_role, venues_for_actor
 from amends.orgs.services import role_grant, staff_create, staff_set_language
 
@@ -116,3 +118,25 @@ def test_it_makes_an_account_that_cannot_sign_in_when_given_no_password(cast):
     coach = staff_create(company=cast.company, username="coach.li", password=None)
     assert not coach.has_usable_password()
     assert (coach.company, coach.language, coach.is_staff) == (cast.company, "zh-hans", False)
+
+
+def test_grants_are_read_once_and_afresh_when_one_changes(cast):
+    """The grants behind a scope are kept in the per-process cache: a fresh user object reads
+    none, and a grant taken away or given (by the service, the admin, a delete) applies at the
+    next read."""
+
+    def fresh():
+        return User.objects.get(pk=cast.desk.pk)
+
+    assert scope_of(fresh()).roles_at(cast.gym.pk) == {"front_desk"}
+    desk = fresh()
+    with CaptureQueriesContext(connection) as seen:
+        assert scope_of(desk).roles_at(cast.gym.pk) == {"front_desk"}
+    assert len(seen) == 0
+    RoleGrant.objects.filter(user=cast.desk, role="front_desk").delete()
+    assert scope_of(fresh()).roles_at(cast.gym.pk) == frozenset()
+    RoleGrant.objects.create(user=cast.desk, role="specialist", venue=cast.gym2)  # as the admin
+    assert scope_of(fresh()).roles_at(cast.gym2.pk) == {"specialist"}
+    role_grant(user=fresh(), role="manager", venue=None)
+    assert scope_of(fresh()).roles_at(cast.hotel.pk) == {"manager"}
+    assert scope_of(User.objects.get(pk=cast.coach.pk)).roles_at(cast.gym.pk) == {"staff"}

@@ -5,7 +5,8 @@ departments — `workflow/cache.py` — and webhook subscriptions — `notificat
 Entries are kept in this process, keyed by company and two generation numbers: the company's
 (routing rules, time-limit policies, departments) and the global one (calendar overrides). The
 numbers live in Django's cache, so with a shared cache (Redis, `AMENDS_CACHE_URL`) a change made
-in one process reaches every other at its next read. `bump()` raises them; it is called by the
+in one process reaches every other within `GENERATION_TTL` (a second: a process reads the
+numbers again after that long). `bump()` raises them; it is called by the
 services that change configuration and, for the admin and every other writer, by the model
 signals the owners of the rows connect (a `QuerySet.update()` sends none: call `bump()` after
 one). With the per-process default cache (locmem) other processes learn of a change within
@@ -32,13 +33,26 @@ MAX_AGE = 60.0
 GLOBAL = 0  # the "company" of the national calendar
 _PREFIX = "amends.workflow.generation"
 
+# How long a process trusts a generation number it has read (seconds). Every entry handed out
+# reads two of them: an intake reads about a dozen entries, and with Redis each read is a round
+# trip (26 of them, 3–4 ms an intake). A bump in this process forgets them at once; one in
+# another process is seen within this long.
+GENERATION_TTL = 1.0
+
 _lock = threading.Lock()
 _entries: dict[tuple[str, int], tuple[tuple[int, int], float, Any]] = {}
+_generations: dict[int, tuple[int, float]] = {}  # company → (number, when read)
 
 
 def _generation(company_id: int) -> int:
+    now = time.monotonic()
+    seen = _generations.get(company_id)
+    if seen is not None and now - seen[1] < GENERATION_TTL:
+        return seen[0]
     value = shared.get(f"{_PREFIX}.{company_id}")
-    return int(value) if value is not None else 0
+    number = int(value) if value is not None else 0
+    _generations[company_id] = (number, now)
+    return number
 
 
 def bump(company_id: int | None = None) -> None:
@@ -55,6 +69,7 @@ def bump(company_id: int | None = None) -> None:
             shared.set(key, int(time.time() * 1000), timeout=None)
         with _lock:
             _entries.clear()  # this process at once, whatever the shared cache does
+            _generations.clear()
 
     raise_it()
     transaction.on_commit(raise_it)
@@ -80,3 +95,4 @@ def clear() -> None:
     """Forget every entry of this process (tests, after bulk loads)."""
     with _lock:
         _entries.clear()
+        _generations.clear()

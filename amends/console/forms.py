@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from amends.complaints import selectors, services
@@ -22,11 +21,12 @@ from amends.complaints.catalogue.fields import (
 )
 from amends.complaints.transitions import State
 from amends.core.input_guard import EMAIL_CHARS, LONG_TEXT_CHARS, SEARCH_CHARS, TEXT_CHARS
-from amends.core.widgets import FastSelect, FetchedModelChoiceField, ListedModelChoiceField
+from amends.core.widgets import FastSelect, ListedModelChoiceField
 from amends.orgs.models import User, Venue
 from amends.orgs.roles import INTAKE_ROLES
-from amends.orgs.selectors import scope_of, venues_for_actor
+from amends.orgs.selectors import people_at, scope_of, venues_for_actor
 from amends.workflow.models import Category
+from amends.workflow.selectors import categories_of
 from amends.workflow.taxonomy import Channel, Severity
 
 # --- intake -------------------------------------------------------------------------------
@@ -232,10 +232,10 @@ INTAKE_ERROR_FIELDS = {
 
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=SEARCH_CHARS, required=False)
-    venue = FetchedModelChoiceField(
+    venue = ListedModelChoiceField(
         queryset=Venue.objects.none(), label=_("Venue"), required=False, widget=FastSelect
     )
-    category = FetchedModelChoiceField(
+    category = ListedModelChoiceField(
         queryset=Category.objects.none(), label=_("Category"), required=False, widget=FastSelect
     )
     severity = forms.ChoiceField(
@@ -250,7 +250,7 @@ class QueueFilterForm(forms.Form):
     channel = forms.ChoiceField(
         choices=BLANK + list(Channel.choices), label=_("Channel"), required=False, widget=FastSelect
     )
-    assignee = FetchedModelChoiceField(
+    assignee = ListedModelChoiceField(
         queryset=User.objects.none(), label=_("Assignee"), required=False, widget=FastSelect
     )
     received_from = forms.DateField(
@@ -268,23 +268,24 @@ class QueueFilterForm(forms.Form):
         widget=FastSelect,
     )
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: User, venues: list[Venue] | None = None, **kwargs: Any
+    ) -> None:
+        """`venues`: the venues `actor` sees, when the request has read them already
+        (`views.actor_venues`). The pickers list what is already in memory: the venues, and
+        the company's categories and people from the per-process cache."""
         super().__init__(*args, **kwargs)
         self.actor = actor
-        self.fields["category"].queryset = Category.objects.filter(  # type: ignore[attr-defined,misc]
-            company_id=actor.company_id
+        if venues is None:
+            venues = list(venues_for_actor(actor=actor))
+        self.fields["venue"].set_objects(venues)  # type: ignore[attr-defined]
+        self.fields["category"].set_objects(  # type: ignore[attr-defined]
+            categories_of(actor.company_id or 0)
         )
-        self.fields["venue"].queryset = venues_for_actor(actor=actor)  # type: ignore[attr-defined]
         # Only people at the venues the actor sees (or company-wide): a filter must not list
         # the names of staff elsewhere in the company.
-        self.fields["assignee"].queryset = (  # type: ignore[attr-defined]
-            User.objects.filter(
-                Q(grants__venue__in=venues_for_actor(actor=actor)) | Q(grants__venue__isnull=True),
-                company_id=actor.company_id or 0,
-                is_active=True,
-            )
-            .distinct()
-            .order_by("display_name", "username")
+        self.fields["assignee"].set_objects(  # type: ignore[attr-defined]
+            people_at(company_id=actor.company_id, venue_ids=[v.pk for v in venues])
         )
 
     def narrows(self) -> bool:

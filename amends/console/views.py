@@ -147,7 +147,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         complaints = selectors.queue_for_actor(
             actor=actor, name=name, venue_id=place.pk if place else None
         )
-    filters = QueueFilterForm(request.GET or None, actor=actor)
+    filters = QueueFilterForm(request.GET or None, actor=actor, venues=actor_venues(request))
     complaints = filters.apply(
         complaints, ZoneInfo(place.timezone) if place else ZoneInfo("Asia/Shanghai")
     )

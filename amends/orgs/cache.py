@@ -1,7 +1,9 @@
-"""Role grants in the per-process configuration cache (`core/config_cache.py`): every request
-reads its person's grants (`selectors.scope_of`), every intake its assignee's; they change a few
-times a year. Every save or delete of a grant makes every process read its company's grants
-afresh (a `QuerySet.update()` or `bulk_create()` sends no signal: call `bump()` after one).
+"""Role grants and the people who hold them in the per-process configuration cache
+(`core/config_cache.py`): every request reads its person's grants (`selectors.scope_of`), every
+intake its assignee's, every queue page the people its filter lists (`selectors.people_at`);
+they change a few times a year. Every save or delete of a grant or of a person (but a sign-in,
+which saves only `last_login`) makes every process read its company's afresh (a
+`QuerySet.update()` or `bulk_create()` sends no signal: call `bump()` after one).
 
 With a shared cache (Redis) a grant taken away applies in every process at its next request;
 with the per-process default (locmem), in the process that took it at once and in the others
@@ -23,5 +25,13 @@ def _grant_changed(sender: Any, instance: RoleGrant, **kwargs: Any) -> None:
     bump(next(iter(company), None))
 
 
+def _person_changed(sender: Any, instance: User, **kwargs: Any) -> None:
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return  # a sign-in
+    bump(instance.company_id)
+
+
 post_save.connect(_grant_changed, sender=RoleGrant, dispatch_uid="orgs.cache.grant")
+post_save.connect(_person_changed, sender=User, dispatch_uid="orgs.cache.person")
+post_delete.connect(_person_changed, sender=User, dispatch_uid="orgs.cache.dperson")
 post_delete.connect(_grant_changed, sender=RoleGrant, dispatch_uid="orgs.cache.dgrant")

@@ -108,6 +108,33 @@ def venues_for_actor(*, actor: User) -> QuerySet[Venue]:
     return venues.filter(pk__in=scope.venue_roles.keys())
 
 
+def people_at(*, company_id: int | None, venue_ids: Iterable[int]) -> list[User]:
+    """Active staff of the company with a role at one of `venue_ids` or company-wide, by name:
+    the queue filter's assignee picker, which must not list the names of staff elsewhere in
+    the company. From the per-process cache (`orgs/cache.py` drops it when a grant or a person
+    changes). Shared between requests: never change the objects."""
+    if company_id is None:
+        return []
+    ids = sorted(set(venue_ids))
+
+    def load() -> list[User]:
+        from django.db.models import Q
+
+        return list(
+            User.objects.filter(
+                # A company-wide grant: a grant, at no venue (a person without any grant
+                # has a null venue through the join, and no role to be listed for).
+                Q(grants__venue__in=ids) | Q(grants__pk__isnull=False, grants__venue__isnull=True),
+                company_id=company_id,
+                is_active=True,
+            )
+            .distinct()
+            .order_by("display_name", "username")
+        )
+
+    return config_cache.cached(f"people.{','.join(map(str, ids))}", company_id, load)
+
+
 def users_with_role(
     *, venue: Venue, roles: Iterable[str], department: Department | None = None
 ) -> QuerySet[User]:
@@ -122,4 +149,12 @@ def users_with_role(
     return User.objects.filter(is_active=True, pk__in=grants.values("user_id")).order_by("pk")
 
 
-__all__ = ["Role", "Scope", "forget_scope", "scope_of", "users_with_role", "venues_for_actor"]
+__all__ = [
+    "Role",
+    "Scope",
+    "forget_scope",
+    "people_at",
+    "scope_of",
+    "users_with_role",
+    "venues_for_actor",
+]

@@ -1,5 +1,6 @@
 """The workflow configuration in the per-process cache (`core/config_cache.py`): routing rules,
-time-limit policies, the national calendar and each venue's departments. Every save or delete of
+time-limit policies, the national calendar, each venue's departments and the company's
+categories. Every save or delete of
 one of them makes every process read afresh (a `QuerySet.update()` sends no signal: call
 `bump()` after one)."""
 
@@ -11,7 +12,7 @@ from django.db.models.signals import post_delete, post_save
 
 from amends.core.config_cache import GLOBAL, MAX_AGE, bump, cached, clear
 from amends.orgs.models import Department
-from amends.workflow.models import CalendarOverride, RoutingRule, SlaPolicy
+from amends.workflow.models import CalendarOverride, Category, RoutingRule, SlaPolicy
 
 __all__ = ["GLOBAL", "MAX_AGE", "bump", "cached", "clear"]
 
@@ -20,7 +21,7 @@ __all__ = ["GLOBAL", "MAX_AGE", "bump", "cached", "clear"]
 
 
 def _company_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if isinstance(instance, RoutingRule):
+    if isinstance(instance, RoutingRule | Category):
         bump(instance.company_id)
     elif isinstance(instance, SlaPolicy | Department):
         from amends.orgs.models import Venue
@@ -33,7 +34,7 @@ def _calendar_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     bump(None)
 
 
-for _model in (RoutingRule, SlaPolicy, Department):
+for _model in (RoutingRule, SlaPolicy, Department, Category):
     post_save.connect(_company_changed, sender=_model, dispatch_uid=f"workflow.cache.{_model}")
     post_delete.connect(_company_changed, sender=_model, dispatch_uid=f"workflow.cache.d{_model}")
 post_save.connect(_calendar_changed, sender=CalendarOverride, dispatch_uid="workflow.cache.cal")

@@ -152,6 +152,15 @@ def categories_for(*, company: Company, active_only: bool = True) -> list[Catego
     return list(categories)
 
 
+def categories_of(company_id: int) -> list[Category]:
+    """Every category of the company, in use or not, in their order: the queue filter's
+    picker, from the per-process cache (`workflow/cache.py` drops it when one changes). Shared
+    between requests: never change the objects."""
+    return cache.cached(
+        "categories", company_id, lambda: list(Category.objects.filter(company_id=company_id))
+    )
+
+
 def service_targets(*, company_id: int) -> Targets:
     """The company's service targets (SPEC §10), the shipped defaults where none are set."""
     row = ServiceTargets.objects.filter(company_id=company_id).first()

@@ -159,3 +159,44 @@ def test_findings_and_interviews_name_only_the_venues_staff(cast: Cast) -> None:
         complaint=fresh(complaint), actor=cast.manager, responsible_staff=cast.coach
     )
     assert found.responsible_staff == cast.coach
+
+
+def test_the_queue_filters_pickers_follow_the_people_and_categories_as_they_change(
+    client: Client, cast: Cast
+) -> None:
+    """The filter's pickers come from the per-process cache: a person who leaves, one who
+    joins, a name changed and a category renamed show at the next page; a sign-in, which
+    saves the person's last login, keeps the cache."""
+    client.force_login(cast.manager)
+
+    def options() -> str:
+        html = client.get(reverse("console:queue", args=["all"])).content.decode()
+        return html[html.index('name="assignee"') : html.index('name="received_from"')]
+
+    before = options()
+    assert f'value="{cast.coach.pk}"' in before
+    cast.coach.is_active = False
+    cast.coach.save()
+    assert f'value="{cast.coach.pk}"' not in options()
+    from amends.orgs.services import role_grant, staff_create
+
+    newcomer = staff_create(company=cast.company, username="newcomer", password="x-Long-pass-9")
+    assert f'value="{newcomer.pk}"' not in options()  # no role here yet
+    role_grant(user=newcomer, role="specialist", venue=cast.gym)
+    assert f'value="{newcomer.pk}"' in options()
+    newcomer.display_name = "新同事小周"
+    newcomer.save()
+    assert "新同事小周" in options()
+    category = cast.category("service_quality")
+    category.name_zh = "服务质量（新）"
+    category.save()  # as the admin saves it
+    assert "服务质量（新）" in client.get(reverse("console:queue", args=["all"])).content.decode()
+
+    from django.contrib.auth.models import update_last_login
+
+    from amends.core import config_cache
+
+    generation = config_cache._generation(cast.company.pk)
+    update_last_login(User, cast.desk)  # what a sign-in saves
+    config_cache._generations.clear()
+    assert config_cache._generation(cast.company.pk) == generation

@@ -5,9 +5,9 @@ they change a few times a year. Every save or delete of a grant or of a person (
 which saves only `last_login`) makes every process read its company's afresh (a
 `QuerySet.update()` or `bulk_create()` sends no signal: call `bump()` after one).
 
-With a shared cache (Redis) a grant taken away applies in every process at its next request;
-with the per-process default (locmem), in the process that took it at once and in the others
-within `config_cache.MAX_AGE`.
+A grant taken away applies at once in the process that took it; in the others within
+`config_cache.GENERATION_TTL` (a second) with a shared cache (Redis), within
+`config_cache.MAX_AGE` with the per-process default (locmem).
 """
 
 from __future__ import annotations

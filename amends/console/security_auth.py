@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amends.core import config_cache
+from amends.orgs.cache import bump_company_of
 from amends.orgs.models import User
 from amends.orgs.roles import Role
 from amends.orgs.selectors import scope_of
@@ -106,8 +107,7 @@ def _device_changed(sender: Any, instance: TOTPDevice, **kwargs: Any) -> None:
     if kwargs.get("signal") is post_save and not kwargs.get("created") and unchanged:
         return
     setattr(instance, CONFIRMED_AS_READ, instance.confirmed)
-    company = User.objects.filter(pk=instance.user_id).values_list("company_id", flat=True)
-    config_cache.bump(next(iter(company), None))
+    bump_company_of(instance.user_id)
 
 
 post_init.connect(_device_read, sender=TOTPDevice, dispatch_uid="console.otp.read")

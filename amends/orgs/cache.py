@@ -20,9 +20,15 @@ from amends.core.config_cache import bump
 from amends.orgs.models import RoleGrant, User
 
 
-def _grant_changed(sender: Any, instance: RoleGrant, **kwargs: Any) -> None:
-    company = User.objects.filter(pk=instance.user_id).values_list("company_id", flat=True)
+def bump_company_of(user_id: int) -> None:
+    """Something cached about the person `user_id` changed: their company's entries are read
+    afresh in every process (the global ones when they belong to no company)."""
+    company = User.objects.filter(pk=user_id).values_list("company_id", flat=True)
     bump(next(iter(company), None))
+
+
+def _grant_changed(sender: Any, instance: RoleGrant, **kwargs: Any) -> None:
+    bump_company_of(instance.user_id)
 
 
 def _person_changed(sender: Any, instance: User, **kwargs: Any) -> None:
